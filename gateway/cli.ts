@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { demoCommand } from "./commands/demo.ts";
+/**
+ * The `gateway` command. Subcommands: validate, explain (serve and demo come with the data plane).
+ */
+import { EXPLAIN_USAGE, explainCommand } from "./commands/explain.ts";
+import { type CommandIo, EXIT_USAGE, processIo } from "./commands/io.ts";
+import { VALIDATE_USAGE, validateCommand } from "./commands/validate.ts";
+
+type Command = (args: readonly string[], io: CommandIo) => number | Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; usage: string }> = {
+  validate: { run: validateCommand, usage: VALIDATE_USAGE },
+  explain: { run: explainCommand, usage: EXPLAIN_USAGE },
+  demo: {
+    run: demoCommand,
+    usage: "usage: gateway demo   (prints decisions of the reference world)",
+  },
+};
+
+const USAGE = `usage: gateway <command> [options]
+commands: ${Object.keys(COMMANDS).join(", ")}; gateway <command> --help for its options`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...args] = argv;
+  const command = name === undefined ? undefined : COMMANDS[name];
+  if (!command) {
+    processIo.err(
+      name === undefined || name === "--help"
+        ? USAGE
+        : `gateway: unknown command "${name}"\n${USAGE}`,
+    );
+    return name === "--help" ? 0 : EXIT_USAGE;
+  }
+  if (args.includes("--help")) {
+    processIo.out(command.usage);
+    return 0;
+  }
+  return command.run(args, processIo);
+}
+
+process.exitCode = await main(process.argv.slice(2));

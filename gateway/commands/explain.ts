@@ -1,0 +1,105 @@
+/**
+ * `gateway explain --ip ADDR [--host H] [--path P] [--ingress SITE]`: the routing decision
+ * for one client, in words or --json. The client's location comes from a GeoIP City
+ * database (default: the demo world's); without --ingress, the ingress is the site the
+ * anycast network would deliver this client to (the nearest site that is not down,
+ * draining or compromised).
+ */
+import { parseArgs } from "node:util";
+import type { ClientLocation } from "../../routing-tables/client.ts";
+import { formatConfigError } from "../../routing-tables/config-error.ts";
+import { decide } from "../../routing-tables/decide.ts";
+import { explainJson, explainText } from "../../routing-tables/explain.ts";
+import { greatCircleKm } from "../../routing-tables/geo.ts";
+import { buildSnapshot, type Snapshot } from "../../routing-tables/snapshot.ts";
+import { DEMO_GEOIP, loadWorld, REFERENCE_CATALOGUE, REFERENCE_POLICY } from "../config-files.ts";
+import { openClientLocator } from "../geoip/client-locator.ts";
+import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.ts";
+
+export const EXPLAIN_USAGE = `usage: gateway explain --ip ADDR [options]
+  --ip ADDR          client address (looked up in the GeoIP database)
+  --host HOST        Host header (default: the first host of the first service)
+  --path PATH        request path (default /)
+  --ingress SITE     site whose gateway receives the request (default: nearest announcing site)
+  --direct           rank by the client's own distance (as for DNS answers), not from the ingress
+  --geoip FILE       GeoIP2 City database (default: the demo world's)
+  --catalogue FILE   site catalogue (default: the reference world)
+  --policy FILE      routing policy (default: the reference world)
+  --json             print JSON`;
+
+const OPTIONS = {
+  ip: { type: "string" },
+  host: { type: "string" },
+  path: { type: "string", default: "/" },
+  ingress: { type: "string" },
+  direct: { type: "boolean", default: false },
+  geoip: { type: "string", default: DEMO_GEOIP },
+  catalogue: { type: "string", default: REFERENCE_CATALOGUE },
+  policy: { type: "string", default: REFERENCE_POLICY },
+  json: { type: "boolean", default: false },
+} as const;
+
+export function explainCommand(args: readonly string[], io: CommandIo): number {
+  let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>["values"];
+  try {
+    values = parseArgs({ args: [...args], options: OPTIONS }).values;
+  } catch (error) {
+    io.err(`gateway explain: ${(error as Error).message}\n${EXPLAIN_USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (!values.ip) {
+    io.err(EXPLAIN_USAGE);
+    return EXIT_USAGE;
+  }
+  const world = loadWorld(values.catalogue, values.policy);
+  if (!world.ok) {
+    for (const error of world.errors) io.err(formatConfigError(error));
+    return EXIT_INVALID;
+  }
+  let client: ClientLocation;
+  try {
+    client = openClientLocator(values.geoip).locate(values.ip);
+  } catch (error) {
+    io.err(`gateway explain: ${(error as Error).message}`);
+    return EXIT_INVALID;
+  }
+  const snapshot = buildSnapshot({ version: 1, catalogue: world.catalogue, policy: world.policy });
+  const ingress = values.ingress ?? nearestAnnouncingSite(snapshot, client);
+  if (!ingress || !snapshot.siteIndex.has(ingress)) {
+    io.err(
+      ingress
+        ? `gateway explain: unknown ingress site "${ingress}"`
+        : "gateway explain: client location unknown: give --ingress SITE",
+    );
+    return EXIT_INVALID;
+  }
+  const host = values.host ?? world.policy.services[0]?.hosts[0] ?? "";
+  const facts = { ingress, host, path: values.path, client, direct: values.direct };
+  const decision = decide(snapshot, facts, () => 0);
+  io.out(
+    values.json
+      ? JSON.stringify({ ip: values.ip, host, ...explainJson(snapshot, decision, client) }, null, 2)
+      : explainText(snapshot, decision, client),
+  );
+  return EXIT_OK;
+}
+
+/** Where anycast would deliver the client: the nearest site that announces the VIP. */
+export function nearestAnnouncingSite(
+  snapshot: Snapshot,
+  client: ClientLocation,
+): string | undefined {
+  const { latitude, longitude } = client;
+  if (latitude === undefined || longitude === undefined) return undefined;
+  let best: string | undefined;
+  let bestKm = Number.POSITIVE_INFINITY;
+  for (const site of snapshot.sites) {
+    if (site.state !== "healthy" && site.state !== "degraded") continue;
+    const km = greatCircleKm({ latitude, longitude }, site.config);
+    if (km < bestKm) {
+      best = site.id;
+      bestKm = km;
+    }
+  }
+  return best;
+}

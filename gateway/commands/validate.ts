@@ -1,0 +1,66 @@
+/**
+ * `gateway validate FILE...`: check catalogue and policy files together, like `nginx -t`.
+ * Prints every error (file:line:column: path: message) and exits 1, or one summary line and 0.
+ */
+import { parseArgs } from "node:util";
+import { formatConfigError } from "../../routing-tables/config-error.ts";
+import { loadConfigFiles } from "../config-files.ts";
+import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.ts";
+
+export const VALIDATE_USAGE = `usage: gateway validate [--json] FILE...
+  Validates a site catalogue and/or a routing policy (YAML). Given both, cross-references
+  (sites in pins, hubs in hubOrder, jurisdictions in residency rules) are checked too.`;
+
+export function validateCommand(args: readonly string[], io: CommandIo): number {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (error) {
+    io.err(`gateway validate: ${(error as Error).message}\n${VALIDATE_USAGE}`);
+    return EXIT_USAGE;
+  }
+  const files = parsed.positionals;
+  if (files.length === 0) {
+    io.err(VALIDATE_USAGE);
+    return EXIT_USAGE;
+  }
+  const result = loadConfigFiles(files);
+  if (parsed.values.json) {
+    io.out(
+      JSON.stringify(
+        result.ok ? { ok: true, errors: [] } : { ok: false, errors: result.errors },
+        null,
+        2,
+      ),
+    );
+    return result.ok ? EXIT_OK : EXIT_INVALID;
+  }
+  if (!result.ok) {
+    for (const error of result.errors) io.err(formatConfigError(error));
+    const n = result.errors.length;
+    io.err(`gateway: ${n} error${n === 1 ? "" : "s"}; configuration not applied`);
+    return EXIT_INVALID;
+  }
+  const parts: string[] = [];
+  if (result.catalogue) {
+    const hubs = result.catalogue.sites.filter((s) => s.tier === "hub").length;
+    parts.push(
+      `${result.catalogue.sites.length} sites (${result.catalogue.sites.length - hubs} edge, ${hubs} hub)`,
+    );
+  }
+  if (result.policy) parts.push(`${result.policy.services.length} services`);
+  const note =
+    result.catalogue && result.policy
+      ? ""
+      : " (cross-references not checked: give catalogue and policy)";
+  io.out(`gateway: configuration ok: ${parts.join(", ")}${note}`);
+  return EXIT_OK;
+}
+
+function parse(args: readonly string[]) {
+  return parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { json: { type: "boolean" } },
+  });
+}

@@ -1,0 +1,58 @@
+/** Reads config files from disk and validates them together (see routing-tables/load-config.ts). */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { CatalogueConfig } from "../routing-tables/catalogue-schema.ts";
+import type { ConfigError } from "../routing-tables/config-error.ts";
+import { type ConfigText, validateConfig } from "../routing-tables/load-config.ts";
+import type { PolicyConfig } from "../routing-tables/policy-schema.ts";
+
+export const REFERENCE_CATALOGUE = fileURLToPath(
+  new URL("../routing-tables/reference-world/catalogue.yaml", import.meta.url),
+);
+export const REFERENCE_POLICY = fileURLToPath(
+  new URL("../routing-tables/reference-world/policy.yaml", import.meta.url),
+);
+export const DEMO_GEOIP = fileURLToPath(
+  new URL("./demo-world/geoip/demo-city.mmdb", import.meta.url),
+);
+
+export type LoadResult =
+  | { readonly ok: true; readonly catalogue?: CatalogueConfig; readonly policy?: PolicyConfig }
+  | { readonly ok: false; readonly errors: readonly ConfigError[] };
+
+export function loadConfigFiles(files: readonly string[]): LoadResult {
+  const texts: ConfigText[] = [];
+  const errors: ConfigError[] = [];
+  for (const file of files) {
+    try {
+      texts.push({ file, text: readFileSync(file, "utf8") });
+    } catch (error) {
+      errors.push({
+        file,
+        line: 0,
+        column: 0,
+        path: "",
+        message: `cannot read: ${(error as Error).message}`,
+      });
+    }
+  }
+  const result = validateConfig(texts);
+  if (errors.length > 0)
+    return { ok: false, errors: [...errors, ...(result.ok ? [] : result.errors)] };
+  return result;
+}
+
+/** Both configs, or every error; a missing one of the two is an error too. */
+export function loadWorld(catalogueFile: string, policyFile: string) {
+  const result = loadConfigFiles([catalogueFile, policyFile]);
+  if (!result.ok) return result;
+  if (!result.catalogue || !result.policy) {
+    const missing = !result.catalogue ? catalogueFile : policyFile;
+    const what = !result.catalogue ? "a catalogue (sites:)" : "a policy (services:)";
+    return {
+      ok: false as const,
+      errors: [{ file: missing, line: 0, column: 0, path: "", message: `expected ${what}` }],
+    };
+  }
+  return { ok: true as const, catalogue: result.catalogue, policy: result.policy };
+}

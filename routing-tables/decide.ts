@@ -1,0 +1,100 @@
+/**
+ * decide(snapshot, facts, random): the routing decision for one request. Pure: it reads no
+ * clock and does no I/O; the same snapshot, facts and random numbers give the same answer.
+ *
+ * The plan (weights and reasons) depends only on the service, the ingress and the parts of
+ * the client's location that rules look at, so it is memoised in the snapshot; per request
+ * there remains one map look-up and one weighted draw.
+ */
+import type { ClientLocation } from "./client.ts";
+import { type Candidate, computePlan, type Plan } from "./plan.ts";
+import type { BlockCode } from "./reason.ts";
+import { matchService } from "./service-router.ts";
+import type { Snapshot } from "./snapshot.ts";
+
+export interface RequestFacts {
+  /** Id of the site whose gateway received the request. */
+  readonly ingress: string;
+  readonly host: string;
+  readonly path: string;
+  readonly client: ClientLocation;
+  /** Rank by the client's own distance to each site (DNS answers, redirects); default false. */
+  readonly direct?: boolean;
+}
+
+export interface Decision {
+  readonly plan: Plan;
+  /** Index in plan.candidates drawn by weight: the site to try first. -1 when blocked. */
+  readonly first: number;
+  readonly blocked?: BlockCode;
+}
+
+/** A random source: returns a number in [0, 1). */
+export type Random = () => number;
+
+/** Beyond this many memoised plans the memo starts again (a bound, not a tuning knob). */
+export const PLAN_MEMO_LIMIT = 50_000;
+
+const UNKNOWN_HOST: Plan = Object.freeze({
+  service: "",
+  ingress: "",
+  candidates: [],
+  cumulative: [],
+  panic: false,
+  usablePercent: 0,
+  excluded: [],
+  blocked: "unknown_host",
+});
+
+export function decide(snapshot: Snapshot, facts: RequestFacts, random: Random): Decision {
+  const plan = planFor(snapshot, facts);
+  if (plan.blocked) return { plan, first: -1, blocked: plan.blocked };
+  return { plan, first: draw(plan.cumulative, random()) };
+}
+
+export function planFor(snapshot: Snapshot, facts: RequestFacts): Plan {
+  const service = matchService(snapshot.router, facts.host, facts.path);
+  if (!service) return { ...UNKNOWN_HOST, ingress: facts.ingress };
+  const ingress = snapshot.siteIndex.get(facts.ingress);
+  if (ingress === undefined) throw new RangeError(`unknown ingress site "${facts.ingress}"`);
+  const { client } = facts;
+  const direct =
+    facts.direct === true && client.latitude !== undefined && client.longitude !== undefined;
+  const key = `${service.index}|${ingress}|${client.continent ?? ""}|${client.country ?? ""}|${client.region ?? ""}${
+    direct ? `|${client.latitude},${client.longitude}` : ""
+  }`;
+  const memo = snapshot.plans as Map<string, Plan>;
+  const known = memo.get(key);
+  if (known) return known;
+  const request = { service: service.name, ingress, client, direct };
+  let plan = computePlan(snapshot, { ...request, tuning: service.tuning });
+  if (service.tuning.dryRun) {
+    plan = {
+      ...computePlan(snapshot, { ...request, tuning: snapshot.defaultsTuning }),
+      dryRun: plan,
+    };
+  }
+  if (memo.size >= PLAN_MEMO_LIMIT) memo.clear();
+  memo.set(key, Object.freeze(plan));
+  return plan;
+}
+
+/** Index of the first running sum above r (binary search; sums end at exactly 1). */
+function draw(cumulative: readonly number[], r: number): number {
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((cumulative[mid] ?? 1) > r) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Candidates in the order to try them: the drawn one, then the rest as ranked. */
+export function tryOrder(decision: Decision): Candidate[] {
+  const { candidates } = decision.plan;
+  const first = candidates[decision.first];
+  if (!first) return [...candidates];
+  return [first, ...candidates.filter((_, i) => i !== decision.first)];
+}

@@ -1,0 +1,132 @@
+/**
+ * The snapshot: the immutable routing state a decision reads — catalogue, site health,
+ * ops flags, the RTT table and the resolved per-service policy. Built off the request
+ * path, frozen, and swapped whole. Sites are addressed by index for speed; ids by name.
+ *
+ * The one mutable part is `plans`, a bounded memo of a pure function of the snapshot
+ * (see decide.ts): it can make an answer faster, never different.
+ */
+import type { CatalogueConfig, SiteConfig } from "./catalogue-schema.ts";
+import { estimateRttMs } from "./geo.ts";
+import type { PolicyConfig, Tuning } from "./policy-schema.ts";
+import { buildServiceRouter, type ServiceRouter } from "./service-router.ts";
+import { resolveService, type ServiceView } from "./service-view.ts";
+
+export type SiteState = "healthy" | "degraded" | "down" | "draining" | "compromised";
+
+/** What health sources say of a site; absent means healthy. */
+export interface SiteHealth {
+  readonly state: "healthy" | "degraded" | "down";
+  /** 0..1: the share of the site that works (1 healthy, 0 down). */
+  readonly fraction: number;
+  /** Typical service time inside the site, ms (used by `latency` steering). */
+  readonly serviceLatencyMs?: number;
+  /** In-flight requests / capacity (0 idle, 1 full). */
+  readonly saturation?: number;
+}
+
+/** Ops overrides (admin API, Consul KV); a field set here wins over the catalogue's flag. */
+export interface OpsOverride {
+  readonly draining?: boolean;
+  readonly compromised?: boolean;
+  readonly trafficDialPercent?: number;
+}
+
+export interface SiteView {
+  readonly index: number;
+  readonly config: SiteConfig;
+  readonly id: string;
+  readonly tier: "edge" | "hub";
+  readonly state: SiteState;
+  /** Health fraction 0..1, whatever the ops flags say. */
+  readonly health: number;
+  /** Site-wide traffic dial 0..1 from the catalogue and ops. */
+  readonly dial: number;
+  readonly serviceLatencyMs: number;
+  readonly saturation: number;
+}
+
+export interface Snapshot {
+  readonly version: number;
+  readonly sites: readonly SiteView[];
+  readonly siteIndex: ReadonlyMap<string, number>;
+  /** rttMs[ingress][site]: measured where known, else the great-circle estimate. */
+  readonly rttMs: readonly (readonly number[])[];
+  readonly rttMeasured: readonly (readonly boolean[])[];
+  readonly services: readonly ServiceView[];
+  /** Routes as the policy's defaults alone: what a `dryRun` service routes by. */
+  readonly defaultsTuning: Tuning;
+  readonly router: ServiceRouter;
+  readonly plans: Map<string, unknown>;
+}
+
+export interface SnapshotInput {
+  readonly version: number;
+  readonly catalogue: CatalogueConfig;
+  readonly policy: PolicyConfig;
+  readonly health?: Readonly<Record<string, SiteHealth>>;
+  readonly overrides?: Readonly<Record<string, OpsOverride>>;
+  /** measuredRttMs[ingressId][siteId], ms. */
+  readonly measuredRttMs?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
+function siteView(config: SiteConfig, index: number, input: SnapshotInput): SiteView {
+  const health = input.health?.[config.id];
+  const ops = { ...config.flags, ...input.overrides?.[config.id] };
+  const fraction = health ? Math.min(1, Math.max(0, health.fraction)) : 1;
+  const healthState = health?.state ?? "healthy";
+  const state: SiteState = ops.compromised
+    ? "compromised"
+    : ops.draining
+      ? "draining"
+      : healthState === "down" || (healthState === "degraded" && fraction === 0)
+        ? "down"
+        : healthState;
+  return Object.freeze({
+    index,
+    config,
+    id: config.id,
+    tier: config.tier,
+    state,
+    health: healthState === "down" ? 0 : healthState === "healthy" ? 1 : fraction,
+    dial: Math.min(100, Math.max(0, ops.trafficDialPercent)) / 100,
+    serviceLatencyMs: health?.serviceLatencyMs ?? 0,
+    saturation: health?.saturation ?? 0,
+  });
+}
+
+function rttTables(sites: readonly SiteConfig[], input: SnapshotInput) {
+  const rttMs = sites.map((from) =>
+    Object.freeze(
+      sites.map((to) => {
+        const measured = input.measuredRttMs?.[from.id]?.[to.id];
+        return measured !== undefined && Number.isFinite(measured) && measured >= 0
+          ? measured
+          : estimateRttMs(from, to);
+      }),
+    ),
+  );
+  const rttMeasured = sites.map((from) =>
+    Object.freeze(sites.map((to) => input.measuredRttMs?.[from.id]?.[to.id] !== undefined)),
+  );
+  return { rttMs: Object.freeze(rttMs), rttMeasured: Object.freeze(rttMeasured) };
+}
+
+/** Builds a frozen snapshot from validated configs; pure. */
+export function buildSnapshot(input: SnapshotInput): Snapshot {
+  const sites = Object.freeze(input.catalogue.sites.map((s, i) => siteView(s, i, input)));
+  const siteIndex = new Map(sites.map((s) => [s.id, s.index]));
+  const services = Object.freeze(
+    input.policy.services.map((svc, i) => resolveService(svc, i, input.policy.defaults, siteIndex)),
+  );
+  return Object.freeze({
+    version: input.version,
+    sites,
+    siteIndex,
+    ...rttTables(input.catalogue.sites, input),
+    services,
+    defaultsTuning: input.policy.defaults,
+    router: buildServiceRouter(services),
+    plans: new Map<string, unknown>(),
+  });
+}
