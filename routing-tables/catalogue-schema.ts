@@ -7,7 +7,10 @@ import { z } from "zod";
 import { isCountryCode } from "./countries.ts";
 
 export const SITE_ID_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
-const HOST_PORT_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([1-9][0-9]{0,4})$/;
+/** host:port with a port of 1 to 65535, spelled out digit by digit so one check gives one error. */
+const PORT =
+  "([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
+const HOST_PORT_PATTERN = new RegExp(`^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):${PORT}$`);
 
 const siteId = z
   .string()

@@ -3,9 +3,33 @@ import type { SiteConfig } from "./catalogue-schema.ts";
 import type { Finding, PathSegment } from "./config-error.ts";
 import type { GeoPin, ResidencyRule, ServiceConfig, Tuning } from "./policy-schema.ts";
 
-interface World {
+/** What the catalogue tells the policy checks, as far as the catalogue could be read. */
+export interface World {
+  /** Every site id that can be read, broken entries' included. */
+  readonly ids: ReadonlySet<string>;
+  /** A broken entry had no readable id: any name might be it, so "unknown" cannot be said. */
+  readonly idsIncomplete: boolean;
+  /** Tiers and jurisdictions of the sites that passed the schema. */
   readonly tierOf: ReadonlyMap<string, "edge" | "hub">;
   readonly jurisdictions: ReadonlySet<string>;
+  /** Every entry passed the schema, so the jurisdictions are all known. */
+  readonly complete: boolean;
+}
+
+/** World facts from the raw `sites` list and what of it parsed (holes for broken entries). */
+export function worldOf(raw: unknown, parsed: readonly (SiteConfig | undefined)[]): World {
+  const entries = Array.isArray(raw) ? raw : [];
+  const rawIds = entries.map((e) =>
+    e !== null && typeof e === "object" ? (e as { id?: unknown }).id : undefined,
+  );
+  const known = parsed.filter((s) => s !== undefined);
+  return {
+    ids: new Set(rawIds.filter((id): id is string => typeof id === "string")),
+    idsIncomplete: rawIds.some((id) => typeof id !== "string"),
+    tierOf: new Map(known.map((s) => [s.id, s.tier])),
+    jurisdictions: new Set(known.map((s) => s.jurisdiction)),
+    complete: known.length === entries.length,
+  };
 }
 
 type Report = (path: readonly PathSegment[], message: string) => void;
@@ -16,21 +40,9 @@ export interface PartialPolicy {
   readonly services: readonly (ServiceConfig | undefined)[];
 }
 
-export function checkPolicy(
-  policy: PartialPolicy,
-  sites: readonly (SiteConfig | undefined)[] | undefined,
-): Finding[] {
+export function checkPolicy(policy: PartialPolicy, world: World | undefined): Finding[] {
   const findings: Finding[] = [];
   const report: Report = (path, message) => findings.push({ path, message });
-  const known = sites?.filter((s) => s !== undefined);
-  // A catalogue with broken sites cannot say a site is unknown: skip those checks then.
-  const world: World | undefined =
-    known && known.length === sites?.length
-      ? {
-          tierOf: new Map(known.map((s) => [s.id, s.tier])),
-          jurisdictions: new Set(known.map((s) => s.jurisdiction)),
-        }
-      : undefined;
   checkTuning(policy.defaults, ["defaults"], world, report);
   const names = new Map<string, number>();
   const routes = new Map<string, string>();
@@ -81,9 +93,12 @@ function checkTuning(
 ): void {
   const site = (path: PathSegment[], id: string, wantHub = false) => {
     if (!world) return;
+    if (!world.ids.has(id)) {
+      if (!world.idsIncomplete) report(path, `unknown site "${id}"`);
+      return;
+    }
     const tier = world.tierOf.get(id);
-    if (tier === undefined) report(path, `unknown site "${id}"`);
-    else if (wantHub && tier !== "hub") report(path, `site "${id}" is not a hub`);
+    if (wantHub && tier !== undefined && tier !== "hub") report(path, `site "${id}" is not a hub`);
   };
   for (const key of ["weights", "trafficDialPercent"] as const) {
     for (const id of Object.keys(tuning[key] ?? {})) site([...at, key, id], id);
@@ -117,7 +132,7 @@ function checkResidency(
 ): void {
   checkClientMatch(rule, at, report);
   rule.allowJurisdictions.forEach((j, i) => {
-    if (world && !world.jurisdictions.has(j)) {
+    if (world?.complete && !world.jurisdictions.has(j)) {
       report([...at, "allowJurisdictions", i], `no site has jurisdiction "${j}"`);
     }
   });

@@ -24,17 +24,14 @@ export function matchStrength(rule: ClientMatch, client: ClientLocation): number
   return 0;
 }
 
-/** The most specific matching rule; among equals, the first listed. */
-export function mostSpecific<T extends ClientMatch>(
-  rules: readonly T[],
-  client: ClientLocation,
-): T | undefined {
-  let best: T | undefined;
+/** Index of the most specific matching rule (among equals, the first listed), or -1. */
+export function mostSpecific(rules: readonly ClientMatch[], client: ClientLocation): number {
+  let best = -1;
   let bestStrength = 0;
-  for (const rule of rules) {
-    const strength = matchStrength(rule, client);
+  for (let i = 0; i < rules.length; i++) {
+    const strength = matchStrength(rules[i] as ClientMatch, client);
     if (strength > bestStrength) {
-      best = rule;
+      best = i;
       bestStrength = strength;
     }
   }

@@ -2,14 +2,16 @@
  * decide(snapshot, facts, random): the routing decision for one request. Pure: it reads no
  * clock and does no I/O; the same snapshot, facts and random numbers give the same answer.
  *
- * The plan (weights and reasons) depends only on the service, the ingress and the parts of
- * the client's location that rules look at, so it is memoised in the snapshot; per request
- * there remains one map look-up and one weighted draw.
+ * A plan depends only on the service, the ingress, and which residency rule and geo pin the
+ * client matches (plus the client's coordinates for direct answers), so it is memoised in
+ * the snapshot under that key; per request there remain the rule and pin match, one map
+ * look-up and one weighted draw.
  */
-import type { ClientLocation } from "./client.ts";
+import { type ClientLocation, mostSpecific } from "./client.ts";
 import { type Candidate, computePlan, type Plan } from "./plan.ts";
 import type { BlockCode } from "./reason.ts";
 import { matchService } from "./service-router.ts";
+import type { ServiceTables } from "./service-tables.ts";
 import type { Snapshot } from "./snapshot.ts";
 
 export interface RequestFacts {
@@ -24,7 +26,7 @@ export interface RequestFacts {
 
 export interface Decision {
   readonly plan: Plan;
-  /** Index in plan.candidates drawn by weight: the site to try first. -1 when blocked. */
+  /** Index in plan.candidates drawn by weight: the site to try first; -1 when blocked. */
   readonly first: number;
   readonly blocked?: BlockCode;
 }
@@ -32,17 +34,17 @@ export interface Decision {
 /** A random source: returns a number in [0, 1). */
 export type Random = () => number;
 
-/** Beyond this many memoised plans the memo starts again (a bound, not a tuning knob). */
+/** Beyond this many memoised plans the memo starts again (a memory bound, not a tuning knob). */
 export const PLAN_MEMO_LIMIT = 50_000;
 
 const UNKNOWN_HOST: Plan = Object.freeze({
   service: "",
   ingress: "",
-  candidates: [],
-  cumulative: [],
+  candidates: Object.freeze([]),
+  cumulative: Object.freeze([]),
   panic: false,
   usablePercent: 0,
-  excluded: [],
+  excluded: Object.freeze([]),
   blocked: "unknown_host",
 });
 
@@ -52,6 +54,16 @@ export function decide(snapshot: Snapshot, facts: RequestFacts, random: Random):
   return { plan, first: draw(plan.cumulative, random()) };
 }
 
+interface Match {
+  readonly rule: number;
+  readonly pin: number;
+}
+
+const matchClient = (tables: ServiceTables, client: ClientLocation): Match => ({
+  rule: mostSpecific(tables.tuning.residency, client),
+  pin: mostSpecific(tables.tuning.pins, client),
+});
+
 export function planFor(snapshot: Snapshot, facts: RequestFacts): Plan {
   const service = matchService(snapshot.router, facts.host, facts.path);
   if (!service) return { ...UNKNOWN_HOST, ingress: facts.ingress };
@@ -60,23 +72,45 @@ export function planFor(snapshot: Snapshot, facts: RequestFacts): Plan {
   const { client } = facts;
   const direct =
     facts.direct === true && client.latitude !== undefined && client.longitude !== undefined;
-  const key = `${service.index}|${ingress}|${client.continent ?? ""}|${client.country ?? ""}|${client.region ?? ""}${
-    direct ? `|${client.latitude},${client.longitude}` : ""
-  }`;
-  const memo = snapshot.plans as Map<string, Plan>;
+  const own = matchClient(service.tables, client);
+  const routed = service.routeAs && matchClient(service.routeAs, client);
+  const key =
+    direct || routed
+      ? `${service.index}|${ingress}|${own.rule}|${own.pin}|${routed?.rule}|${routed?.pin}|${direct ? `${client.latitude},${client.longitude}` : ""}`
+      : numericKey(snapshot, service.index, ingress, own, service.tables);
+  const memo = snapshot.plans as Map<number | string, Plan>;
   const known = memo.get(key);
   if (known) return known;
-  const request = { service: service.name, ingress, client, direct };
-  let plan = computePlan(snapshot, { ...request, tuning: service.tuning });
-  if (service.tuning.dryRun) {
-    plan = {
-      ...computePlan(snapshot, { ...request, tuning: snapshot.defaultsTuning }),
-      dryRun: plan,
-    };
-  }
+  const request = (tables: ServiceTables, match: Match) => ({
+    service: service.name,
+    tables,
+    ingress,
+    client,
+    direct,
+    rule: tables.residency[match.rule],
+    pin: tables.pins[match.pin],
+  });
+  let plan = computePlan(snapshot, request(service.tables, own));
+  if (service.routeAs && routed)
+    plan = { ...computePlan(snapshot, request(service.routeAs, routed)), dryRun: plan };
   if (memo.size >= PLAN_MEMO_LIMIT) memo.clear();
   memo.set(key, Object.freeze(plan));
   return plan;
+}
+
+/** A mixed-radix number over (service, ingress, rule + 1, pin + 1): distinct for distinct keys. */
+function numericKey(
+  snapshot: Snapshot,
+  service: number,
+  ingress: number,
+  match: Match,
+  tables: ServiceTables,
+): number {
+  const rules = tables.residency.length + 1;
+  const pins = tables.pins.length + 1;
+  return (
+    ((service * snapshot.sites.length + ingress) * rules + match.rule + 1) * pins + match.pin + 1
+  );
 }
 
 /** Index of the first running sum above r (binary search; sums end at exactly 1). */

@@ -30,7 +30,7 @@ export function describeReason(reason: Reason): string {
     case "panic":
       return `panic: share by capacity, ${percent(reason.capacityShare)}`;
     case "fallback":
-      return `fallback for retries (${ms(reason.costMs)})`;
+      return "fallback for retries";
   }
 }
 

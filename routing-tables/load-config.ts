@@ -7,14 +7,9 @@
  * services) that did parse, so one run lists as much as can be known.
  */
 import type { z } from "zod";
-import {
-  type CatalogueConfig,
-  catalogueSchema,
-  type SiteConfig,
-  siteSchema,
-} from "./catalogue-schema.ts";
+import { type CatalogueConfig, catalogueSchema, siteSchema } from "./catalogue-schema.ts";
 import { checkCatalogue } from "./check-catalogue.ts";
-import { checkPolicy, type PartialPolicy } from "./check-policy.ts";
+import { checkPolicy, type PartialPolicy, type World, worldOf } from "./check-policy.ts";
 import { type ConfigError, sortConfigErrors } from "./config-error.ts";
 import { type PolicyConfig, policySchema, serviceSchema, tuningSchema } from "./policy-schema.ts";
 import { locate, parseYamlSource, schemaErrors, type YamlSource } from "./yaml-source.ts";
@@ -41,12 +36,13 @@ export function validateConfig(texts: readonly ConfigText[]): ConfigResult {
   const errors: ConfigError[] = [];
   const sources = classify(texts, errors);
   let catalogue: CatalogueConfig | undefined;
-  let sites: (SiteConfig | undefined)[] | undefined;
+  let world: World | undefined;
   if (sources.catalogue) {
     const source = sources.catalogue;
     catalogue = parseWhole(source, catalogueSchema, errors);
-    sites = catalogue?.sites ?? parseEach(source.data, "sites", siteSchema);
+    const sites = catalogue?.sites ?? parseEach(source.data, "sites", siteSchema);
     errors.push(...checkCatalogue(sites).map((f) => locate(source, f)));
+    world = worldOf(field(source.data, "sites"), sites);
   }
   let policy: PolicyConfig | undefined;
   if (sources.policy) {
@@ -57,7 +53,7 @@ export function validateConfig(texts: readonly ConfigText[]): ConfigResult {
         tuningSchema.safeParse(field(source.data, "defaults") ?? {}).data ?? tuningSchema.parse({}),
       services: parseEach(source.data, "services", serviceSchema),
     };
-    errors.push(...checkPolicy(partial, sites).map((f) => locate(source, f)));
+    errors.push(...checkPolicy(partial, world).map((f) => locate(source, f)));
   }
   if (errors.length > 0) return { ok: false, errors: sortConfigErrors(errors) };
   return { ok: true, catalogue, policy };

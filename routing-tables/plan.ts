@@ -1,16 +1,18 @@
 /**
- * The plan: for one service, ingress and client location, every candidate site with its
- * weight (summing to 1) and reasons. Pure; decide.ts memoises it per snapshot and samples it.
+ * The plan: for one service, ingress, residency rule and geo pin, every candidate site with
+ * its weight (summing to 1) and reasons. Pure; decide.ts memoises it per snapshot and draws.
  *
  * Rules, in order: compromised sites are never candidates; residency filters every step;
  * panic (usable capacity below the threshold) spreads by capacity over every eligible site;
- * otherwise the primary (nearest by cost, first usable in a geo pin, or by weights) keeps
- * min(1, health × overprovisioning) × dials of its share and the rest spills (spill.ts).
+ * otherwise the primary (first usable in the geo pin, else nearest by cost, or the policy's
+ * weights) keeps min(1, health × overprovisioning) × dials of its share, and the rest spills
+ * (spill.ts). A fail-open rule with nothing usable is dropped and the plan made again.
  */
-import { type ClientLocation, mostSpecific } from "./client.ts";
-import type { GeoPin, ResidencyRule, Tuning } from "./policy-schema.ts";
+import type { ClientLocation } from "./client.ts";
+import { type PlanFigures, planFigures } from "./plan-figures.ts";
+import type { ResidencyRule } from "./policy-schema.ts";
 import type { BlockCode, Exclusion, Reason } from "./reason.ts";
-import { type SiteFigures, siteFigures } from "./site-availability.ts";
+import type { ResolvedPin, ResolvedRule, ServiceTables } from "./service-tables.ts";
 import type { SiteView, Snapshot } from "./snapshot.ts";
 import { spillTargets } from "./spill.ts";
 
@@ -27,7 +29,7 @@ export interface Plan {
   readonly ingress: string;
   /** Weighted candidates by weight (highest first), then fallbacks by preference. */
   readonly candidates: readonly Candidate[];
-  /** Running sum of the weighted candidates' weights, for sampling. */
+  /** Running sum of the weighted candidates' weights, for the draw; ends at exactly 1. */
   readonly cumulative: readonly number[];
   readonly panic: boolean;
   readonly usablePercent: number;
@@ -39,94 +41,74 @@ export interface Plan {
   readonly pin?: readonly string[];
   readonly excluded: readonly Exclusion[];
   readonly blocked?: BlockCode;
-  /** For a `dryRun` service: what its own policy would have done (the plan above routes). */
+  /** For a `dryRun` service: what its own policy would do (the plan above is what routes). */
   readonly dryRun?: Plan;
 }
 
 export interface PlanRequest {
   readonly service: string;
-  readonly tuning: Tuning;
+  readonly tables: ServiceTables;
   readonly ingress: number;
   readonly client: ClientLocation;
   /** Cost from the client's own location (DNS answers, redirects) instead of from the ingress. */
   readonly direct: boolean;
+  readonly rule: ResolvedRule | undefined;
+  readonly pin: ResolvedPin | undefined;
 }
 
 export function computePlan(snapshot: Snapshot, request: PlanRequest): Plan {
-  const rule = mostSpecific(request.tuning.residency, request.client);
-  const plan = planWithin(snapshot, request, rule);
-  if (plan.blocked && rule?.mode === "fail-open") {
-    return {
-      ...planWithin(snapshot, request, undefined),
-      residency: { rule: rule.name, mode: rule.mode, failedOpen: true },
-    };
-  }
-  return rule
-    ? { ...plan, residency: { rule: rule.name, mode: rule.mode, failedOpen: false } }
-    : plan;
+  const { rule } = request;
+  if (!rule) return planWithin(snapshot, request, undefined, undefined);
+  const { name, mode } = rule.rule;
+  const plan = planWithin(snapshot, request, rule, { rule: name, mode, failedOpen: false });
+  if (!plan.blocked || mode !== "fail-open") return plan;
+  return planWithin(snapshot, request, undefined, { rule: name, mode, failedOpen: true });
 }
 
 function planWithin(
   snapshot: Snapshot,
   request: PlanRequest,
-  rule: ResidencyRule | undefined,
+  rule: ResolvedRule | undefined,
+  residency: Plan["residency"],
 ): Plan {
-  const { tuning } = request;
-  const figures = siteFigures(
+  const { tables, pin } = request;
+  const figures = planFigures(
     snapshot,
-    tuning,
+    tables,
     request.ingress,
     request.client,
     request.direct,
     rule,
   );
-  const pin = mostSpecific(tuning.pins, request.client);
-  const order = preferenceOrder(snapshot, figures, pin);
-  const base = {
+  const order = preferenceOrder(figures, pin);
+  const usable = order.some((i) => (figures.availability[i] ?? 0) > 0);
+  const panic = order.length > 0 && figures.usablePercent < tables.tuning.panicThresholdPercent;
+  const ranking = panic
+    ? panicRanking(snapshot, figures, order)
+    : usable
+      ? shareRanking(snapshot, figures, tables, order, pin)
+      : EMPTY;
+  return Object.freeze({
     service: request.service,
     ingress: snapshot.sites[request.ingress]?.id ?? "",
+    candidates: ranking.candidates,
+    cumulative: ranking.cumulative,
+    panic,
     usablePercent: figures.usablePercent,
-    excluded: figures.excluded,
-    ...(pin && { pin: pin.sites }),
-  };
-  const blockCode: BlockCode = rule ? "residency_blocked" : "no_usable_site";
-  if (figures.eligible.length === 0)
-    return { ...base, ...emptyRanking(), panic: false, blocked: blockCode };
-  if (figures.usablePercent < tuning.panicThresholdPercent) {
-    return { ...base, ...panicRanking(snapshot, figures, order), panic: true };
-  }
-  if (!order.some((i) => (figures.availability[i] ?? 0) > 0)) {
-    return { ...base, ...emptyRanking(), panic: false, blocked: blockCode };
-  }
-  const explicitHubs = hubIndices(
-    snapshot,
-    pin?.sites.some((id) => isHub(snapshot, id)) ? pin.sites : tuning.hubOrder,
-  );
-  const ranking = shareRanking(snapshot, figures, tuning, order, explicitHubs, pin?.sites ?? []);
-  return { ...base, ...ranking, panic: false };
+    excluded: Object.freeze(figures.excluded),
+    ...(residency && { residency }),
+    ...(pin && { pin: pin.pin.sites }),
+    ...(ranking === EMPTY && { blocked: rule ? "residency_blocked" : "no_usable_site" }),
+  });
 }
 
-const isHub = (snapshot: Snapshot, id: string) =>
-  snapshot.sites[snapshot.siteIndex.get(id) ?? -1]?.tier === "hub";
-
-function hubIndices(snapshot: Snapshot, ids: readonly string[]): number[] {
-  return ids.filter((id) => isHub(snapshot, id)).map((id) => snapshot.siteIndex.get(id) as number);
-}
-
-/** Pinned sites first in the pin's order, then every other eligible site by cost. */
-function preferenceOrder(
-  snapshot: Snapshot,
-  figures: SiteFigures,
-  pin: GeoPin | undefined,
-): number[] {
-  const byCost = [...figures.eligible].sort(
-    (a, b) => (figures.costMs[a] ?? 0) - (figures.costMs[b] ?? 0) || a - b,
-  );
+/** Pinned eligible sites first in the pin's order, then every other eligible site by cost. */
+function preferenceOrder(figures: PlanFigures, pin: ResolvedPin | undefined): number[] {
+  const cost = figures.costMs;
+  const byCost = [...figures.eligible].sort((a, b) => (cost[a] ?? 0) - (cost[b] ?? 0) || a - b);
   if (!pin) return byCost;
   const eligible = new Set(figures.eligible);
-  const pinned = pin.sites
-    .map((id) => snapshot.siteIndex.get(id) ?? -1)
-    .filter((i) => eligible.has(i));
+  const pinned = pin.sites.filter((i) => eligible.has(i));
   return [...new Set([...pinned, ...byCost])];
 }
 
@@ -135,133 +117,126 @@ interface Ranking {
   readonly cumulative: readonly number[];
 }
 
-const emptyRanking = (): Ranking => ({ candidates: [], cumulative: [] });
+const FALLBACK: readonly Reason[] = Object.freeze([Object.freeze({ code: "fallback" as const })]);
 
-function panicRanking(snapshot: Snapshot, figures: SiteFigures, order: readonly number[]): Ranking {
-  const capacity = order.reduce((sum, i) => sum + (snapshot.sites[i]?.config.capacity ?? 0), 0);
-  const weights = new Map<number, number>();
-  const reasons = new Map<number, Reason[]>();
-  for (const i of order) {
-    const share = (snapshot.sites[i]?.config.capacity ?? 0) / capacity;
-    weights.set(i, share);
-    reasons.set(i, [{ code: "panic", capacityShare: share }]);
+const EMPTY: Ranking = Object.freeze({
+  candidates: Object.freeze([]),
+  cumulative: Object.freeze([]),
+});
+
+/** Weights and reasons per site index, filled by the rankings below. */
+class Shares {
+  readonly weight: number[];
+  readonly reasons: (Reason[] | undefined)[];
+  constructor(n: number) {
+    this.weight = new Array<number>(n).fill(0);
+    this.reasons = new Array<Reason[] | undefined>(n);
   }
-  return rank(snapshot, figures, order, weights, reasons);
+  add(site: number, share: number, reason: Reason): void {
+    this.weight[site] = (this.weight[site] ?? 0) + share;
+    const list = this.reasons[site];
+    if (list) list.push(reason);
+    else this.reasons[site] = [reason];
+  }
+}
+
+function panicRanking(snapshot: Snapshot, figures: PlanFigures, order: readonly number[]): Ranking {
+  const capacityOf = (i: number) => snapshot.sites[i]?.config.capacity ?? 0;
+  const capacity = order.reduce((sum, i) => sum + capacityOf(i), 0);
+  const shares = new Shares(snapshot.sites.length);
+  for (const i of order)
+    shares.add(i, capacityOf(i) / capacity, {
+      code: "panic",
+      capacityShare: capacityOf(i) / capacity,
+    });
+  return rank(snapshot, figures, order, shares);
 }
 
 function shareRanking(
   snapshot: Snapshot,
-  figures: SiteFigures,
-  tuning: Tuning,
+  figures: PlanFigures,
+  tables: ServiceTables,
   order: readonly number[],
-  explicitHubs: readonly number[],
-  pinned: readonly string[],
+  pin: ResolvedPin | undefined,
 ): Ranking {
-  const weights = new Map<number, number>();
-  const reasons = new Map<number, Reason[]>();
-  const add = (site: number, share: number, reason: Reason) => {
-    weights.set(site, (weights.get(site) ?? 0) + share);
-    const list = reasons.get(site);
-    if (list) list.push(reason);
-    else reasons.set(site, [reason]);
-  };
-  for (const [primary, share, why] of primaries(snapshot, figures, tuning, order, pinned)) {
+  const shares = new Shares(snapshot.sites.length);
+  const explicitHubs = pin && pin.hubs.length > 0 ? pin.hubs : tables.hubOrder;
+  const scale = tables.tuning.spill.proximityScaleMs;
+  for (const [primary, share, why] of primaries(figures, tables, order, pin)) {
     const kept = share * (figures.availability[primary] ?? 0);
-    add(primary, kept, why);
-    if (kept < share) add(primary, 0, { code: "keeps-share", kept, of: share });
+    shares.add(primary, kept, why);
+    if (kept >= share) continue;
+    shares.add(primary, 0, { code: "keeps-share", kept, of: share });
     const spill = share - kept;
-    if (spill <= 0) continue;
-    const targets = spillTargets(
-      snapshot,
-      figures,
-      primary,
-      order,
-      explicitHubs,
-      tuning.spill.proximityScaleMs,
-    );
-    if (targets.length === 0) add(primary, spill, { code: "spill-kept", share: spill });
+    const targets = spillTargets(snapshot, figures, primary, order, explicitHubs, scale);
+    if (targets.length === 0) shares.add(primary, spill, { code: "spill-kept", share: spill });
     const from = snapshot.sites[primary]?.id ?? "";
     for (const t of targets)
-      add(t.site, spill * t.share, { code: "spill", from, share: spill * t.share });
+      shares.add(t.site, spill * t.share, { code: "spill", from, share: spill * t.share });
   }
-  return rank(snapshot, figures, order, weights, reasons);
+  return rank(snapshot, figures, order, shares);
 }
 
 /** The sites that get a share before spill: [site, share, reason]. */
 function primaries(
-  snapshot: Snapshot,
-  figures: SiteFigures,
-  tuning: Tuning,
+  figures: PlanFigures,
+  tables: ServiceTables,
   order: readonly number[],
-  pinned: readonly string[],
+  pin: ResolvedPin | undefined,
 ): [number, number, Reason][] {
   const usable = order.filter((i) => (figures.availability[i] ?? 0) > 0);
-  if (tuning.steering === "weighted") {
-    const weighted = usable.filter((i) => (tuning.weights[snapshot.sites[i]?.id ?? ""] ?? 0) > 0);
-    const total = weighted.reduce(
-      (sum, i) => sum + (tuning.weights[snapshot.sites[i]?.id ?? ""] ?? 0),
-      0,
-    );
+  if (tables.tuning.steering === "weighted") {
+    const weighted = usable.filter((i) => (tables.weight[i] ?? 0) > 0);
+    const total = weighted.reduce((sum, i) => sum + (tables.weight[i] ?? 0), 0);
     if (total > 0) {
-      return weighted.map((i) => {
-        const weight = tuning.weights[snapshot.sites[i]?.id ?? ""] ?? 0;
-        return [i, weight / total, { code: "weighted", weight }];
-      });
+      return weighted.map((i) => [
+        i,
+        (tables.weight[i] ?? 0) / total,
+        { code: "weighted", weight: tables.weight[i] ?? 0 },
+      ]);
     }
   }
   const first = usable[0] as number;
-  const costMs = figures.costMs[first] ?? 0;
-  const rank = order.indexOf(first) + 1;
-  const position = pinned.indexOf(snapshot.sites[first]?.id ?? "");
+  const position = pin ? pin.sites.indexOf(first) : -1;
   if (position >= 0) return [[first, 1, { code: "pinned", position: position + 1 }]];
-  const why: Reason =
-    tuning.steering === "latency"
-      ? { code: "lowest-latency", rank, costMs }
-      : { code: "nearest", rank, costMs };
-  return [[first, 1, why]];
+  const rank = order.indexOf(first) + 1;
+  const costMs = figures.costMs[first] ?? 0;
+  const code = tables.tuning.steering === "latency" ? "lowest-latency" : "nearest";
+  return [[first, 1, { code, rank, costMs }]];
 }
 
-/** Weighted sites by weight (ties by preference), then usable fallbacks by preference. */
+/** Weighted sites by weight (ties keep preference order), then usable fallbacks by preference. */
 function rank(
   snapshot: Snapshot,
-  figures: SiteFigures,
+  figures: PlanFigures,
   order: readonly number[],
-  weights: ReadonlyMap<number, number>,
-  reasons: ReadonlyMap<number, Reason[]>,
+  shares: Shares,
 ): Ranking {
-  const total = [...weights.values()].reduce((a, b) => a + b, 0);
-  const position = new Map(order.map((site, k) => [site, k]));
-  const weighted = [...weights.keys()]
-    .filter((i) => (weights.get(i) ?? 0) > 0)
-    .sort(
-      (a, b) =>
-        (weights.get(b) ?? 0) - (weights.get(a) ?? 0) ||
-        (position.get(a) ?? 0) - (position.get(b) ?? 0),
-    );
-  const fallbacks = order.filter(
-    (i) => !weighted.includes(i) && (figures.availability[i] ?? 0) > 0,
-  );
+  const { weight } = shares;
+  const total = order.reduce((sum, i) => sum + (weight[i] ?? 0), 0);
+  const weighted = order
+    .filter((i) => (weight[i] ?? 0) > 0)
+    .sort((a, b) => (weight[b] ?? 0) - (weight[a] ?? 0));
   const candidates: Candidate[] = [];
   const cumulative: number[] = [];
   let sum = 0;
   for (const i of weighted) {
-    const weight = (weights.get(i) ?? 0) / total;
-    sum += weight;
-    cumulative.push(sum);
-    candidates.push(candidate(snapshot, figures, i, weight, reasons.get(i) ?? []));
+    const share = (weight[i] ?? 0) / total;
+    sum += share;
+    cumulative.push(Math.min(1, sum)); // rounding must not push a running sum past 1
+    candidates.push(candidate(snapshot, figures, i, share, shares.reasons[i] ?? []));
   }
   if (cumulative.length > 0) cumulative[cumulative.length - 1] = 1;
-  for (const i of fallbacks) {
-    candidates.push(
-      candidate(snapshot, figures, i, 0, [{ code: "fallback", costMs: figures.costMs[i] ?? 0 }]),
-    );
+  for (const i of order) {
+    if ((weight[i] ?? 0) > 0 || (figures.availability[i] ?? 0) <= 0) continue;
+    candidates.push(candidate(snapshot, figures, i, 0, FALLBACK));
   }
   return { candidates: Object.freeze(candidates), cumulative: Object.freeze(cumulative) };
 }
 
 function candidate(
   snapshot: Snapshot,
-  figures: SiteFigures,
+  figures: PlanFigures,
   i: number,
   weight: number,
   reasons: readonly Reason[],

@@ -49,7 +49,8 @@ const spillSchema = z.strictObject({
       degradedAbove: ratio.default(0.05).describe("5xx/reset share that starts spill"),
       downAbove: ratio.default(0.5).describe("share at which the site counts as down"),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("5xx, reset and timeout share of requests"),
   latency: z
     .strictObject({
       sloP99Ms: z.number().min(1).max(600_000).default(500).describe("p99 latency objective, ms"),
@@ -61,7 +62,8 @@ const spillSchema = z.strictObject({
         .describe("p99/SLO that starts spill"),
       downAboveRatio: z.number().min(1).max(100).default(4).describe("p99/SLO counted as down"),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("p99 latency against the service's objective"),
   saturation: z
     .strictObject({
       degradedAbove: ratio.default(0.8).describe("in-flight/capacity that starts spill"),
@@ -72,7 +74,8 @@ const spillSchema = z.strictObject({
         .default(1.2)
         .describe("in-flight/capacity counted as down"),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("in-flight requests against the site's capacity"),
   recoverBelowFactor: z
     .number()
     .min(0.1)
@@ -154,8 +157,8 @@ const tuningFields = {
     .array(geoPinSchema)
     .default([])
     .describe("most specific match wins: region, country, continent"),
-  spill: spillSchema.prefault({}),
-  retry: retrySchema.prefault({}),
+  spill: spillSchema.prefault({}).describe("when a site starts to shed load, and where it goes"),
+  retry: retrySchema.prefault({}).describe("retries of idempotent requests on another site"),
   dryRun: z
     .boolean()
     .default(false)
@@ -179,7 +182,10 @@ const serviceFields = Object.fromEntries(
 };
 
 export const serviceSchema = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "lowercase letters, digits and -"),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,62}$/, "lowercase letters, digits and -")
+    .describe("unique; used in metrics, logs and decisions"),
   hosts: z.array(hostPattern).min(1).describe("Host values served; exact beats *.domain beats *"),
   pathPrefix: z.string().startsWith("/").default("/").describe("longest matching prefix wins"),
   ...serviceFields,

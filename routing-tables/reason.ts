@@ -11,7 +11,7 @@ export type Reason =
   | { readonly code: "spill"; readonly from: string; readonly share: number }
   | { readonly code: "spill-kept"; readonly share: number }
   | { readonly code: "panic"; readonly capacityShare: number }
-  | { readonly code: "fallback"; readonly costMs: number };
+  | { readonly code: "fallback" };
 
 export type ExclusionCode =
   | "compromised"

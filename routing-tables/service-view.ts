@@ -1,30 +1,44 @@
-/** A policy service resolved against the defaults and the catalogue, ready for decisions. */
+/** A policy service resolved against the defaults and the snapshot, ready for decisions. */
 import type { ServiceConfig, Tuning } from "./policy-schema.ts";
+import { buildServiceTables, type ServiceTables } from "./service-tables.ts";
+import type { SiteView } from "./snapshot.ts";
 
 export interface ServiceView {
   readonly index: number;
   readonly name: string;
   readonly hosts: readonly string[];
   readonly pathPrefix: string;
-  readonly tuning: Tuning;
+  readonly tables: ServiceTables;
+  /** For a `dryRun` service: the defaults' tables, which route while the service's report. */
+  readonly routeAs?: ServiceTables;
 }
 
 /** A service's own fields replace the defaults' (whole values, no deep merge). */
-export function resolveService(
-  service: ServiceConfig,
-  index: number,
-  defaults: Tuning,
-  _siteIndex: ReadonlyMap<string, number>,
-): ServiceView {
+export function resolveTuning(service: ServiceConfig, defaults: Tuning): Tuning {
   const tuning: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(service)) {
     if (value !== undefined && key in defaults) tuning[key] = value;
   }
+  return Object.freeze(tuning) as Tuning;
+}
+
+export function resolveService(
+  service: ServiceConfig,
+  index: number,
+  defaults: Tuning,
+  sites: readonly SiteView[],
+  siteIndex: ReadonlyMap<string, number>,
+): ServiceView {
+  const tuning = resolveTuning(service, defaults);
+  const routeAs = tuning.dryRun
+    ? buildServiceTables({ ...defaults, dryRun: false }, sites, siteIndex)
+    : undefined;
   return Object.freeze({
     index,
     name: service.name,
     hosts: Object.freeze([...service.hosts]),
     pathPrefix: service.pathPrefix,
-    tuning: Object.freeze(tuning) as Tuning,
+    tables: buildServiceTables(tuning, sites, siteIndex),
+    ...(routeAs && { routeAs }),
   });
 }

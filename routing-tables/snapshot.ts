@@ -8,7 +8,7 @@
  */
 import type { CatalogueConfig, SiteConfig } from "./catalogue-schema.ts";
 import { estimateRttMs } from "./geo.ts";
-import type { PolicyConfig, Tuning } from "./policy-schema.ts";
+import type { PolicyConfig } from "./policy-schema.ts";
 import { buildServiceRouter, type ServiceRouter } from "./service-router.ts";
 import { resolveService, type ServiceView } from "./service-view.ts";
 
@@ -54,10 +54,8 @@ export interface Snapshot {
   readonly rttMs: readonly (readonly number[])[];
   readonly rttMeasured: readonly (readonly boolean[])[];
   readonly services: readonly ServiceView[];
-  /** Routes as the policy's defaults alone: what a `dryRun` service routes by. */
-  readonly defaultsTuning: Tuning;
   readonly router: ServiceRouter;
-  readonly plans: Map<string, unknown>;
+  readonly plans: Map<number | string, unknown>;
 }
 
 export interface SnapshotInput {
@@ -117,7 +115,9 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   const sites = Object.freeze(input.catalogue.sites.map((s, i) => siteView(s, i, input)));
   const siteIndex = new Map(sites.map((s) => [s.id, s.index]));
   const services = Object.freeze(
-    input.policy.services.map((svc, i) => resolveService(svc, i, input.policy.defaults, siteIndex)),
+    input.policy.services.map((svc, i) =>
+      resolveService(svc, i, input.policy.defaults, sites, siteIndex),
+    ),
   );
   return Object.freeze({
     version: input.version,
@@ -125,8 +125,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     siteIndex,
     ...rttTables(input.catalogue.sites, input),
     services,
-    defaultsTuning: input.policy.defaults,
     router: buildServiceRouter(services),
-    plans: new Map<string, unknown>(),
+    plans: new Map<number | string, unknown>(),
   });
 }

@@ -7,7 +7,7 @@
  * 3. no usable hub: the next usable site in preference order takes all;
  * 4. nothing else usable: the site keeps it.
  */
-import type { SiteFigures } from "./site-availability.ts";
+import type { PlanFigures } from "./plan-figures.ts";
 import type { Snapshot } from "./snapshot.ts";
 
 export interface SpillTarget {
@@ -17,7 +17,7 @@ export interface SpillTarget {
 
 export function spillTargets(
   snapshot: Snapshot,
-  figures: SiteFigures,
+  figures: PlanFigures,
   from: number,
   order: readonly number[],
   explicitHubs: readonly number[],
@@ -36,7 +36,7 @@ export function spillTargets(
 
 function splitByProximity(
   snapshot: Snapshot,
-  figures: SiteFigures,
+  figures: PlanFigures,
   hubs: readonly number[],
   proximityScaleMs: number,
 ): SpillTarget[] {

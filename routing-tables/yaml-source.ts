@@ -24,7 +24,21 @@ export function parseYamlSource(
     const { line, col } = lineCounter.linePos(problem.pos[0]);
     return { file, line, column: col, path: "", message: problem.message.split("\n")[0] ?? "" };
   });
-  const data = errors.length === 0 ? document.toJS({ maxAliasCount: 100 }) : undefined;
+  let data: unknown;
+  if (errors.length === 0) {
+    try {
+      data = document.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // Unresolved aliases and alias bombs surface only here.
+      errors.push({
+        file,
+        line: 1,
+        column: 1,
+        path: "",
+        message: (error as Error).message.split("\n")[0] ?? "",
+      });
+    }
+  }
   return { source: { file, data, document, lineCounter }, errors };
 }
 

@@ -44,11 +44,10 @@ export function validateCommand(args: readonly string[], io: CommandIo): number 
   const parts: string[] = [];
   if (result.catalogue) {
     const hubs = result.catalogue.sites.filter((s) => s.tier === "hub").length;
-    parts.push(
-      `${result.catalogue.sites.length} sites (${result.catalogue.sites.length - hubs} edge, ${hubs} hub)`,
-    );
+    const { length } = result.catalogue.sites;
+    parts.push(`${plural(length, "site")} (${length - hubs} edge, ${plural(hubs, "hub")})`);
   }
-  if (result.policy) parts.push(`${result.policy.services.length} services`);
+  if (result.policy) parts.push(plural(result.policy.services.length, "service"));
   const note =
     result.catalogue && result.policy
       ? ""
@@ -56,6 +55,8 @@ export function validateCommand(args: readonly string[], io: CommandIo): number 
   io.out(`gateway: configuration ok: ${parts.join(", ")}${note}`);
   return EXIT_OK;
 }
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 
 function parse(args: readonly string[]) {
   return parseArgs({

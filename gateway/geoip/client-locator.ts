@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { AddressNotFoundError, Reader, type ReaderModel } from "@maxmind/geoip2-node";
 import type { ClientLocation } from "../../routing-tables/client.ts";
+import { verifyMmdb } from "./verify-mmdb.ts";
 
 export interface ClientLocator {
   readonly file: string;
@@ -14,13 +15,18 @@ export interface ClientLocator {
 }
 
 const UNKNOWN: ClientLocation = Object.freeze({});
+/** Database types whose records follow the City schema. */
+const CITY_TYPES = /City|Enterprise/;
 
 export function openClientLocator(file: string): ClientLocator {
   let reader: ReaderModel;
   try {
-    reader = Reader.openBuffer(readFileSync(file));
-    // A corrupt search tree or data section often passes the header check: read once now.
-    lookup(reader, "::");
+    const db = readFileSync(file);
+    // Readers decode lazily and trust size fields: check the whole structure now.
+    const { databaseType } = verifyMmdb(db);
+    if (!CITY_TYPES.test(databaseType))
+      throw new Error(`a ${databaseType} database, not a City one`);
+    reader = Reader.openBuffer(db);
   } catch (cause) {
     throw new Error(`${file}: not a readable GeoIP2 City database (${(cause as Error).message})`, {
       cause,
