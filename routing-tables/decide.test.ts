@@ -116,6 +116,16 @@ describe("degradation and spill-over to the hubs", () => {
     );
   });
 
+  test("a degraded site whose kept share rounds to 0 is excluded as down, not silently dropped", () => {
+    const world = lineWorld({
+      health: { a: { state: "degraded", fraction: 5e-324 } },
+      overrides: { a: { trafficDialPercent: 40 } },
+    });
+    const decision = decideAt(world);
+    assert.deepEqual(shares(decision), { b: 1 });
+    assert.deepEqual(decision.plan.excluded, [{ site: "a", code: "down" }]);
+  });
+
   test("a site at or above 1/overprovisioning health keeps its whole share", () => {
     const world = lineWorld({ health: { a: { state: "degraded", fraction: 1 / 1.4 + 1e-9 } } });
     assert.deepEqual(shares(decideAt(world)), { a: 1 });

@@ -40,7 +40,10 @@ export function buildServiceTables(
     ids.map((id) => siteIndex.get(id)).filter((i): i is number => i !== undefined);
   const isHub = (i: number) => sites[i]?.tier === "hub";
   const drained = new Set(tuning.drain);
-  const blockedBy = sites.map((site) => blockOf(site, tuning, drained));
+  // A share that rounds to nothing (a subnormal health fraction) is a down site, and says so.
+  const blockedBy = sites.map(
+    (site) => blockOf(site, tuning, drained) ?? (keptShare(site, tuning) > 0 ? undefined : "down"),
+  );
   return Object.freeze({
     tuning,
     kept: Object.freeze(sites.map((site, i) => (blockedBy[i] ? 0 : keptShare(site, tuning)))),
