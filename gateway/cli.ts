@@ -5,6 +5,7 @@ import { demoCommand } from "./commands/demo.ts";
  */
 import { EXPLAIN_USAGE, explainCommand } from "./commands/explain.ts";
 import { type CommandIo, EXIT_USAGE, processIo } from "./commands/io.ts";
+import { SERVE_USAGE, serveCommand } from "./commands/serve.ts";
 import { VALIDATE_USAGE, validateCommand } from "./commands/validate.ts";
 
 type Command = (args: readonly string[], io: CommandIo) => number | Promise<number>;
@@ -12,6 +13,7 @@ type Command = (args: readonly string[], io: CommandIo) => number | Promise<numb
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   validate: { run: validateCommand, usage: VALIDATE_USAGE },
   explain: { run: explainCommand, usage: EXPLAIN_USAGE },
+  serve: { run: serveCommand, usage: SERVE_USAGE },
   demo: {
     run: demoCommand,
     usage: "usage: gateway demo   (prints decisions of the reference world)",

@@ -10,7 +10,7 @@
  */
 import type { ClientLocation } from "./client.ts";
 import { type PlanFigures, planFigures } from "./plan-figures.ts";
-import type { ResidencyRule } from "./policy-schema.ts";
+import type { ResidencyRule, RetryPolicy } from "./policy-schema.ts";
 import type { BlockCode, Exclusion, Reason } from "./reason.ts";
 import type { ResolvedPin, ResolvedRule, ServiceTables } from "./service-tables.ts";
 import type { SiteView, Snapshot } from "./snapshot.ts";
@@ -43,6 +43,8 @@ export interface Plan {
   readonly blocked?: BlockCode;
   /** For a `dryRun` service: what its own policy would do (the plan above is what routes). */
   readonly dryRun?: Plan;
+  /** The service's retry policy, for the data plane. */
+  readonly retry?: RetryPolicy;
 }
 
 export interface PlanRequest {
@@ -96,6 +98,7 @@ function planWithin(
     panic,
     usablePercent: figures.usablePercent,
     excluded: Object.freeze(figures.excluded),
+    retry: tables.tuning.retry,
     ...(residency && { residency }),
     ...(pin && { pin: pin.pin.sites }),
     ...(ranking === EMPTY && { blocked: rule ? "residency_blocked" : "no_usable_site" }),

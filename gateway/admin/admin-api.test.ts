@@ -1,0 +1,227 @@
+// I/O code: the admin API of real gateways on 127.0.0.1 port 0 (fixtures.ts), each world
+// closed with t.after. Sites on the equator: west (0°), hub (10°), east (20°); the gateway
+// runs at west, so west serves until ops say otherwise.
+import assert from "node:assert/strict";
+import { networkInterfaces } from "node:os";
+import { test } from "node:test";
+import pino from "pino";
+import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
+import type { ClientLocation } from "../../routing-tables/client.ts";
+import { policySchema } from "../../routing-tables/policy-schema.ts";
+import { bootSchema } from "../config/boot-schema.ts";
+import { startGateway } from "../runtime/start-gateway.ts";
+import { startBackend, startTestWorld, type TestWorld } from "../testing/fixtures.ts";
+
+const TANZANIAN = "192.0.2.10";
+const locate = (address: string): ClientLocation =>
+  address === TANZANIAN ? { country: "TZ", continent: "AF" } : {};
+
+async function world(t: { after: (fn: () => Promise<void>) => void }): Promise<TestWorld> {
+  const w = await startTestWorld({
+    sites: [
+      { id: "west", tier: "edge", longitude: 0 },
+      { id: "hub", tier: "hub", longitude: 10 },
+      { id: "east", tier: "edge", longitude: 20 },
+    ],
+    ingresses: ["west"],
+    policy: {
+      defaults: { pins: [{ clientCountries: ["TZ"], sites: ["east"] }] },
+      services: [{ name: "web", hosts: ["*"] }],
+    },
+    locate,
+  });
+  t.after(() => w.close());
+  return w;
+}
+
+async function call(url: string, init: RequestInit = {}) {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get("content-type"), text };
+}
+
+/** The site that served a GET through the gateway. */
+async function servedBy(url: string): Promise<string | null> {
+  const res = await fetch(url);
+  await res.text();
+  assert.equal(res.status, 200);
+  return res.headers.get("x-gateway-site");
+}
+
+test("/healthz answers 200 while the process runs", async (t) => {
+  const w = await world(t);
+  const res = await call(`${w.gateway("west").adminUrl}/healthz`);
+  assert.equal(res.status, 200);
+  assert.deepEqual(JSON.parse(res.text), { status: "ok" });
+});
+
+test("/readyz answers 200, and 503 once the local site is compromised", async (t) => {
+  const w = await world(t);
+  const admin = w.gateway("west").adminUrl;
+  assert.equal((await call(`${admin}/readyz`)).status, 200);
+  assert.equal((await call(`${admin}/sites/west/compromise`, { method: "POST" })).status, 200);
+  const res = await call(`${admin}/readyz`);
+  assert.equal(res.status, 503);
+  assert.match((JSON.parse(res.text) as { reason: string }).reason, /compromised/);
+});
+
+test("/metrics exposes the request, breaker, snapshot, panic and spill metrics", async (t) => {
+  const w = await world(t);
+  const gateway = w.gateway("west");
+  await servedBy(gateway.url);
+  const res = await call(`${gateway.adminUrl}/metrics`);
+  assert.equal(res.status, 200);
+  assert.match(res.type ?? "", /^text\/plain/);
+  assert.match(res.text, /^gateway_requests_total\{site="west",status="200",code="ok"\} 1$/m);
+  assert.match(res.text, /^# TYPE gateway_breaker_state gauge$/m);
+  assert.match(res.text, /^gateway_snapshot_version \d+$/m);
+  assert.match(res.text, /^gateway_panic\{service="web"\} 0$/m);
+  assert.match(res.text, /^gateway_spill_ratio\{service="web"\} 0$/m);
+});
+
+test("/sites lists every site with its state, share and breakers", async (t) => {
+  const w = await world(t);
+  const res = await call(`${w.gateway("west").adminUrl}/sites`);
+  assert.equal(res.status, 200);
+  const body = JSON.parse(res.text) as {
+    ingress: string;
+    sites: { id: string; state: string; shareFromHere: Record<string, number>; breaker: string }[];
+  };
+  assert.equal(body.ingress, "west");
+  assert.deepEqual(
+    body.sites.map((s) => [s.id, s.state, s.shareFromHere.web ?? 0, s.breaker]),
+    [
+      ["west", "healthy", 1, "closed"],
+      ["hub", "healthy", 0, "closed"],
+      ["east", "healthy", 0, "closed"],
+    ],
+  );
+});
+
+test("/explain?ip= returns the decision for a located client", async (t) => {
+  const w = await world(t);
+  const admin = w.gateway("west").adminUrl;
+  const pinned = JSON.parse((await call(`${admin}/explain?ip=${TANZANIAN}`)).text) as {
+    ip: string;
+    chosen: string;
+    pin: string[] | null;
+    candidates: { site: string; reasons: string[] }[];
+  };
+  assert.equal(pinned.ip, TANZANIAN);
+  assert.equal(pinned.chosen, "east");
+  assert.deepEqual(pinned.pin, ["east"]);
+  assert.match(pinned.candidates[0]?.reasons.join(" ") ?? "", /geo pin/);
+  const elsewhere = JSON.parse((await call(`${admin}/explain?ip=192.0.2.99`)).text) as {
+    chosen: string;
+  };
+  assert.equal(elsewhere.chosen, "west");
+});
+
+test("POST /sites/:id/drain, compromise and restore change where requests go", async (t) => {
+  const w = await world(t);
+  const { url, adminUrl } = w.gateway("west");
+  const post = (path: string) => call(`${adminUrl}${path}`, { method: "POST" });
+  assert.equal(await servedBy(url), "west");
+
+  const drained = await post("/sites/west/drain");
+  assert.equal(drained.status, 200);
+  assert.equal((JSON.parse(drained.text) as { action: string }).action, "drain");
+  assert.equal(await servedBy(url), "hub");
+  assert.equal((await post("/sites/west/restore")).status, 200);
+  assert.equal(await servedBy(url), "west");
+
+  assert.equal((await post("/sites/west/compromise")).status, 200);
+  const hitsBefore = (w.backends.get("west") ?? []).map((b) => b.hits());
+  for (let i = 0; i < 10; i++) assert.equal(await servedBy(url), "hub");
+  assert.deepEqual(
+    (w.backends.get("west") ?? []).map((b) => b.hits()),
+    hitsBefore,
+  );
+  assert.equal((await post("/sites/west/restore")).status, 200);
+  assert.equal(await servedBy(url), "west");
+  assert.equal((await call(`${adminUrl}/readyz`)).status, 200);
+});
+
+test("the override endpoints want POST (405) and a known site (404)", async (t) => {
+  const w = await world(t);
+  const admin = w.gateway("west").adminUrl;
+  for (const verb of ["drain", "compromise", "restore"]) {
+    const res = await call(`${admin}/sites/west/${verb}`);
+    assert.equal(res.status, 405, verb);
+    assert.equal(res.type, "application/problem+json");
+  }
+  const unknown = await call(`${admin}/sites/nowhere/drain`, { method: "POST" });
+  assert.equal(unknown.status, 404);
+  assert.equal((JSON.parse(unknown.text) as { code: string }).code, "not_found");
+  assert.equal((await call(`${admin}/sites/west/explode`, { method: "POST" })).status, 404);
+  assert.equal(await servedBy(w.gateway("west").url), "west");
+});
+
+/** This machine's first non-loopback IPv4 address: the admin API sees its peer as off loopback. */
+const offLoopback = Object.values(networkInterfaces())
+  .flat()
+  .find((i) => i && i.family === "IPv4" && !i.internal)?.address;
+
+test(
+  "off loopback the admin API wants the bearer token",
+  { skip: offLoopback ? false : "no non-loopback IPv4 interface" },
+  async (t) => {
+    const host = offLoopback ?? "";
+    const backend = await startBackend("solo-1");
+    t.after(() => backend.kill());
+    const catalogue = catalogueSchema.parse({
+      sites: [
+        {
+          id: "solo",
+          name: "SOLO",
+          country: "EC",
+          jurisdiction: "EC",
+          latitude: 0,
+          longitude: 0,
+          tier: "hub",
+          capacity: 100,
+          backends: [backend.address],
+        },
+      ],
+    });
+    const policy = policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] });
+    const boot = bootSchema.parse({
+      site: "solo",
+      catalogue: "(in memory)",
+      policy: "(in memory)",
+      listen: { host: "127.0.0.1", port: 0 },
+      admin: { host, port: 0 },
+      log: { level: "silent", requests: false },
+    });
+    const logger = pino({ level: "silent" });
+    const gateway = await startGateway({ boot, catalogue, policy, logger, adminToken: "s3cret" });
+    t.after(() => gateway.shutdown(1_000));
+    const healthz = `${gateway.adminUrl}/healthz`;
+    const without = await call(healthz);
+    assert.equal(without.status, 401);
+    assert.equal((JSON.parse(without.text) as { code: string }).code, "unauthorized");
+    assert.equal((await call(healthz, { headers: { authorization: "Bearer wrong!" } })).status, 401);
+    assert.equal((await call(healthz, { headers: { authorization: "s3cret" } })).status, 401);
+    assert.equal((await call(healthz, { headers: { authorization: "Bearer s3cret" } })).status, 200);
+    const post = await call(`${gateway.adminUrl}/sites/solo/drain`, { method: "POST" });
+    assert.equal(post.status, 401);
+    assert.equal(gateway.state.snapshot.sites[0]?.state, "healthy");
+  },
+);
+
+test(
+  "off loopback a gateway with no token configured refuses everyone",
+  { skip: offLoopback ? false : "no non-loopback IPv4 interface" },
+  async (t) => {
+    const w = await startTestWorld({
+      sites: [{ id: "solo", tier: "hub" }],
+      ingresses: ["solo"],
+      boot: { admin: { host: offLoopback, port: 0 } },
+    });
+    t.after(() => w.close());
+    const res = await call(`${w.gateway("solo").adminUrl}/healthz`, {
+      headers: { authorization: "Bearer anything" },
+    });
+    assert.equal(res.status, 401);
+  },
+);

@@ -1,0 +1,151 @@
+/**
+ * The admin API on its own port: /healthz, /readyz, /metrics, /sites, /explain and the ops
+ * overrides POST /sites/:id/drain|compromise|restore. From a loopback peer it answers
+ * anyone; from elsewhere it wants `Authorization: Bearer <token>` (and refuses everything
+ * when no token is configured). Overrides are logged with who and when.
+ */
+import { timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import type { ClientLocation } from "../../routing-tables/client.ts";
+import { decide } from "../../routing-tables/decide.ts";
+import { explainJson } from "../../routing-tables/explain.ts";
+import type { OpsOverride } from "../../routing-tables/snapshot.ts";
+import { GatewayError } from "../errors/error-catalogue.ts";
+import type { Upstreams } from "../forward/upstreams.ts";
+import type { RoutingState } from "../runtime/routing-state.ts";
+import { sendProblem } from "../server/respond.ts";
+import type { GatewayMetrics } from "./metrics.ts";
+import { sitesReport } from "./sites-report.ts";
+
+export interface AdminContext {
+  readonly ingress: string;
+  readonly state: RoutingState;
+  readonly upstreams: Upstreams;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  readonly token: string | undefined;
+  readonly locate: (address: string) => ClientLocation;
+  readonly isReady: () => { ready: boolean; reason: string };
+  /** Applies an ops override (here, or through Consul KV where configured). */
+  readonly applyOverride: (siteId: string, override: OpsOverride | undefined) => void;
+}
+
+const ACTIONS: Record<string, OpsOverride | undefined> = {
+  drain: { draining: true },
+  compromise: { compromised: true },
+  restore: undefined,
+};
+
+export function createAdminServer(context: AdminContext): Server {
+  return createServer((req, res) => {
+    handleAdmin(req, res, context).catch((error: Error) => {
+      fail(res, "internal", error.message);
+    });
+  });
+}
+
+const isLoopback = (address: string) =>
+  address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
+
+function authorized(req: IncomingMessage, token: string | undefined): boolean {
+  if (isLoopback(req.socket.remoteAddress ?? "")) return true;
+  const offered = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+  if (!token || !offered) return false;
+  const a = Buffer.from(offered);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function handleAdmin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: AdminContext,
+): Promise<void> {
+  if (!authorized(req, context.token))
+    return fail(res, "unauthorized", "a bearer token is required off loopback");
+  const url = new URL(req.url ?? "/", "http://admin");
+  const path = url.pathname;
+  if (req.method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });
+  if (req.method === "GET" && path === "/readyz") {
+    const { ready, reason } = context.isReady();
+    return json(res, ready ? 200 : 503, { ready, reason });
+  }
+  if (req.method === "GET" && path === "/metrics") {
+    context.metrics.snapshotAge.set(context.state.ageMs() / 1000);
+    const body = await context.metrics.registry.metrics();
+    res.writeHead(200, { "content-type": context.metrics.registry.contentType });
+    res.end(body);
+    return;
+  }
+  if (req.method === "GET" && path === "/sites")
+    return json(res, 200, sitesReport(context.ingress, context.state, context.upstreams));
+  if (req.method === "GET" && path === "/explain") return explain(res, url, context);
+  const action = /^\/sites\/([a-z][a-z0-9-]{0,31})\/(drain|compromise|restore)$/.exec(path);
+  if (action) {
+    if (req.method !== "POST") return fail(res, "method_not_allowed", "use POST");
+    const [, siteId = "", verb = ""] = action;
+    if (!context.state.snapshot.siteIndex.has(siteId))
+      return fail(res, "not_found", `no site "${siteId}"`);
+    const who = `${req.headers["x-ops-user"] ?? "anonymous"}@${req.socket.remoteAddress}`;
+    context.applyOverride(siteId, ACTIONS[verb]);
+    context.logger.warn(
+      { site: siteId, action: verb, who, at: new Date().toISOString() },
+      "ops override",
+    );
+    return json(res, 200, {
+      site: siteId,
+      action: verb,
+      who,
+      snapshotVersion: context.state.snapshot.version,
+    });
+  }
+  return fail(res, "not_found", `no admin endpoint ${req.method} ${path}`);
+}
+
+function explain(res: ServerResponse, url: URL, context: AdminContext): void {
+  const ip = url.searchParams.get("ip") ?? "";
+  let client: ClientLocation = {};
+  try {
+    client = ip ? context.locate(ip) : {};
+  } catch {
+    fail(res, "bad_request", `not an IP address: ${ip}`);
+    return;
+  }
+  const snapshot = context.state.snapshot;
+  const host = url.searchParams.get("host") ?? snapshot.services[0]?.hosts[0] ?? "";
+  const facts = {
+    ingress: context.ingress,
+    host,
+    path: url.searchParams.get("path") ?? "/",
+    client,
+  };
+  json(res, 200, {
+    ip,
+    host,
+    ...explainJson(
+      snapshot,
+      decide(snapshot, facts, () => 0),
+      client,
+    ),
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = `${JSON.stringify(body, null, 2)}\n`;
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+  });
+  res.end(text);
+}
+
+function fail(
+  res: ServerResponse,
+  code: "unauthorized" | "not_found" | "method_not_allowed" | "bad_request" | "internal",
+  detail: string,
+): void {
+  const error = new GatewayError(code, detail, { cause: new Error(detail) });
+  sendProblem(res, error, { requestId: "admin", unknownHostStatus: 421, via: "admin" });
+}

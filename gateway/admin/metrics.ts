@@ -1,0 +1,113 @@
+/**
+ * The gateway's Prometheus metrics, in a registry of its own (no global state). Per-request
+ * counters are bound to their label values once and kept in maps, so the request path does
+ * not hash labels each time.
+ */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { BreakerState } from "../forward/breaker.ts";
+
+const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly #requests = new Counter({
+    name: "gateway_requests_total",
+    help: "Requests answered, by serving site (or none), status and error code (or ok)",
+    labelNames: ["site", "status", "code"] as const,
+    registers: [this.registry],
+  });
+  readonly #duration = new Histogram({
+    name: "gateway_request_duration_seconds",
+    help: "Time from request head to response head sent, by serving site",
+    labelNames: ["site"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly #tries = new Counter({
+    name: "gateway_upstream_tries_total",
+    help: "Tries against a site's backends, by outcome (ok, connect-failed, status, …)",
+    labelNames: ["site", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly retries = new Counter({
+    name: "gateway_retries_total",
+    help: "Tries after the first",
+    registers: [this.registry],
+  });
+  readonly budgetExhausted = new Counter({
+    name: "gateway_retry_budget_exhausted_total",
+    help: "Retries not made because the retry budget was spent",
+    registers: [this.registry],
+  });
+  readonly breaker = new Gauge({
+    name: "gateway_breaker_state",
+    help: "Circuit breaker state: 0 closed, 1 half-open, 2 open",
+    labelNames: ["scope", "id"] as const,
+    registers: [this.registry],
+  });
+  readonly panic = new Gauge({
+    name: "gateway_panic",
+    help: "1 when a service's decision from this ingress (client location unknown) is in panic",
+    labelNames: ["service"] as const,
+    registers: [this.registry],
+  });
+  readonly spillRatio = new Gauge({
+    name: "gateway_spill_ratio",
+    help: "Share of a service's traffic from this ingress sent to a site by spill-over (location unknown)",
+    labelNames: ["service"] as const,
+    registers: [this.registry],
+  });
+  readonly snapshotVersion = new Gauge({
+    name: "gateway_snapshot_version",
+    help: "Version of the routing snapshot in use",
+    registers: [this.registry],
+  });
+  readonly snapshotAge = new Gauge({
+    name: "gateway_snapshot_age_seconds",
+    help: "Age of the routing snapshot in use",
+    registers: [this.registry],
+  });
+  readonly configRejected = new Counter({
+    name: "gateway_config_rejected_total",
+    help: "Catalogue/policy reloads refused (the last good config kept serving)",
+    registers: [this.registry],
+  });
+  readonly configRejectedActive = new Gauge({
+    name: "gateway_config_rejected",
+    help: "1 while the latest catalogue/policy on disk is refused",
+    registers: [this.registry],
+  });
+  readonly #boundRequests = new Map<string, Counter.Internal>();
+  readonly #boundDuration = new Map<string, Histogram.Internal<"site">>();
+  readonly #boundTries = new Map<string, Counter.Internal>();
+
+  request(site: string, status: number, code: string, seconds: number): void {
+    const key = `${site}|${status}|${code}`;
+    let counter = this.#boundRequests.get(key);
+    if (!counter) {
+      counter = this.#requests.labels(site, String(status), code);
+      this.#boundRequests.set(key, counter);
+    }
+    counter.inc();
+    let histogram = this.#boundDuration.get(site);
+    if (!histogram) {
+      histogram = this.#duration.labels(site);
+      this.#boundDuration.set(site, histogram);
+    }
+    histogram.observe(seconds);
+  }
+
+  tryEnded(site: string, outcome: string): void {
+    const key = `${site}|${outcome}`;
+    let counter = this.#boundTries.get(key);
+    if (!counter) {
+      counter = this.#tries.labels(site, outcome);
+      this.#boundTries.set(key, counter);
+    }
+    counter.inc();
+  }
+
+  breakerChanged(scope: "site" | "backend", id: string, state: BreakerState): void {
+    this.breaker.labels(scope, id).set(BREAKER_VALUE[state]);
+  }
+}

@@ -1,0 +1,46 @@
+/** What `/sites` shows: the snapshot, each site's state and share from this ingress, breakers. */
+import { planFor } from "../../routing-tables/decide.ts";
+import type { Upstreams } from "../forward/upstreams.ts";
+import type { RoutingState } from "../runtime/routing-state.ts";
+
+export function sitesReport(ingress: string, state: RoutingState, upstreams: Upstreams) {
+  const snapshot = state.snapshot;
+  const shares = new Map<string, Record<string, number>>();
+  for (const service of snapshot.services) {
+    const host = service.hosts.find((h) => !h.includes("*")) ?? "";
+    const plan = planFor(snapshot, { ingress, host, path: service.pathPrefix, client: {} });
+    for (const candidate of plan.candidates) {
+      const entry = shares.get(candidate.site.id) ?? {};
+      entry[service.name] = Number(candidate.weight.toFixed(4));
+      shares.set(candidate.site.id, entry);
+    }
+  }
+  return {
+    ingress,
+    snapshotVersion: snapshot.version,
+    snapshotAgeMs: state.ageMs(),
+    rejectedConfig: state.rejected ?? null,
+    overrides: state.inputs.overrides,
+    sites: snapshot.sites.map((site) => {
+      const upstream = upstreams.site(site.id);
+      return {
+        id: site.id,
+        name: site.config.name,
+        tier: site.tier,
+        state: site.state,
+        health: site.health,
+        dial: site.dial,
+        rttMs: Number(
+          (snapshot.rttMs[snapshot.siteIndex.get(ingress) ?? 0]?.[site.index] ?? 0).toFixed(2),
+        ),
+        shareFromHere: shares.get(site.id) ?? {},
+        breaker: upstream?.breaker.state ?? null,
+        backends: (upstream?.backends ?? []).map((b) => ({
+          address: b.address,
+          breaker: b.breaker.state,
+          outstanding: b.outstanding,
+        })),
+      };
+    }),
+  };
+}

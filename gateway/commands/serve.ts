@@ -1,0 +1,116 @@
+/**
+ * `gateway serve --config FILE [--workers N]`: run one site's gateway. SIGHUP (or a change of
+ * the catalogue or policy file) reloads the routing config; SIGTERM and SIGINT drain and exit.
+ * With --workers N > 1, N processes share the port (SO_REUSEPORT) and each runs the whole
+ * gateway; ops overrides then need a shared store (Consul KV), so the admin port is
+ * per worker at admin.port + worker index.
+ */
+import cluster from "node:cluster";
+import { availableParallelism } from "node:os";
+import { parseArgs } from "node:util";
+import { formatConfigError } from "../../routing-tables/config-error.ts";
+import { openGeoipSource } from "../client-facts/geoip-source.ts";
+import { describeErrors, loadBoot } from "../config/load-boot.ts";
+import { loadWorld } from "../config-files.ts";
+import { configReloader } from "../runtime/config-reloader.ts";
+import { startGateway } from "../runtime/start-gateway.ts";
+import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.ts";
+
+export const SERVE_USAGE = `usage: gateway serve --config FILE [--workers N]
+  Runs the gateway of one site. The boot config (YAML) names the site, the catalogue and
+  policy files, the GeoIP database, the listen and admin addresses and the limits.`;
+
+export async function serveCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  let values: { config?: string; workers?: string };
+  try {
+    values = parseArgs({
+      args: [...args],
+      options: { config: { type: "string" }, workers: { type: "string" } },
+    }).values;
+  } catch (error) {
+    io.err(`gateway serve: ${(error as Error).message}\n${SERVE_USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (!values.config) {
+    io.err(SERVE_USAGE);
+    return EXIT_USAGE;
+  }
+  const loaded = loadBoot(values.config);
+  if (!loaded.ok) {
+    io.err(describeErrors(loaded.errors));
+    return EXIT_INVALID;
+  }
+  const workers = Number(values.workers ?? loaded.boot.workers ?? availableParallelism());
+  if (!Number.isInteger(workers) || workers < 1) {
+    io.err("gateway serve: --workers takes a whole number ≥ 1");
+    return EXIT_USAGE;
+  }
+  if (workers > 1 && cluster.isPrimary) return runPrimary(workers, io);
+  const index = cluster.isPrimary ? 0 : Number(process.env.GATEWAY_WORKER_INDEX ?? 0);
+  return runWorker(values.config, index, workers > 1, io);
+}
+
+function runPrimary(workers: number, io: CommandIo): Promise<number> {
+  for (let i = 0; i < workers; i++) cluster.fork({ GATEWAY_WORKER_INDEX: String(i) });
+  io.out(`gateway: ${workers} workers started`);
+  const forward = (signal: NodeJS.Signals) => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+  };
+  process.on("SIGHUP", () => forward("SIGHUP"));
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => forward(signal);
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+    cluster.on("exit", () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) resolve(EXIT_OK);
+    });
+  });
+}
+
+async function runWorker(
+  configFile: string,
+  index: number,
+  shared: boolean,
+  io: CommandIo,
+): Promise<number> {
+  const loaded = loadBoot(configFile);
+  if (!loaded.ok) {
+    io.err(describeErrors(loaded.errors));
+    return EXIT_INVALID;
+  }
+  const boot = loaded.boot;
+  const world = loadWorld(boot.catalogue, boot.policy);
+  if (!world.ok) {
+    io.err(world.errors.map(formatConfigError).join("\n"));
+    return EXIT_INVALID;
+  }
+  const geoip = boot.geoip ? openGeoipSource(boot.geoip, { watch: true }) : undefined;
+  const gateway = await startGateway({
+    boot: shared
+      ? {
+          ...boot,
+          admin: { ...boot.admin, port: boot.admin.port === 0 ? 0 : boot.admin.port + index },
+        }
+      : boot,
+    catalogue: world.catalogue,
+    policy: world.policy,
+    reusePort: shared,
+    ...(geoip && { locate: (address: string) => geoip.locate(address) }),
+    adminToken: process.env[boot.admin.tokenEnv],
+  });
+  const reloader = configReloader(boot, gateway.state, gateway.metrics, gateway.logger);
+  process.on("SIGHUP", () => {
+    reloader.reload();
+    geoip?.reload();
+  });
+  return new Promise((resolve) => {
+    const stop = async () => {
+      reloader.close();
+      geoip?.close();
+      await gateway.shutdown();
+      resolve(EXIT_OK);
+    };
+    process.once("SIGTERM", () => void stop());
+    process.once("SIGINT", () => void stop());
+  });
+}

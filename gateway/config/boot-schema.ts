@@ -1,0 +1,144 @@
+/**
+ * Boot configuration of one gateway (`gateway serve --config FILE`): where it listens, which
+ * site it is, where its routing config lives, and its limits. Separate from the routing
+ * config (catalogue, policy), which can change at run time; this one needs a restart.
+ * Relative paths are relative to the boot file's folder.
+ */
+import { z } from "zod";
+import { SITE_ID_PATTERN } from "../../routing-tables/catalogue-schema.ts";
+
+const port = z.number().int().min(0).max(65_535);
+const ms = (fallback: number, max: number, text: string) =>
+  z.number().int().min(1).max(max).default(fallback).describe(`${text}, ms`);
+
+const breakerSchema = (volume: number, resetMs: number) =>
+  z
+    .strictObject({
+      volumeThreshold: z
+        .number()
+        .int()
+        .min(1)
+        .max(100_000)
+        .default(volume)
+        .describe("requests in the window before it may open"),
+      errorThresholdPercentage: z
+        .number()
+        .min(1)
+        .max(100)
+        .default(50)
+        .describe("failure % in the window that opens it"),
+      resetTimeoutMs: ms(resetMs, 600_000, "time open before a trial request"),
+      rollingWindowMs: ms(10_000, 600_000, "rolling window for the failure %"),
+    })
+    .prefault({});
+
+export const bootSchema = z.strictObject({
+  site: z.string().regex(SITE_ID_PATTERN).describe("the site this gateway runs at (the ingress)"),
+  name: z.string().min(1).max(64).optional().describe("name in Via and logs; default gw-<site>"),
+  catalogue: z.string().min(1).describe("site catalogue file (YAML)"),
+  policy: z.string().min(1).describe("routing policy file (YAML)"),
+  geoip: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("GeoIP2/GeoLite2 City database; absent: every location unknown"),
+  listen: z
+    .strictObject({
+      host: z.string().default("0.0.0.0").describe("address to bind"),
+      port: port.default(8080).describe("port; 0 picks a free one"),
+    })
+    .prefault({}),
+  admin: z
+    .strictObject({
+      host: z.string().default("127.0.0.1").describe("admin API address"),
+      port: port.default(9090).describe("admin API port; 0 picks a free one"),
+      tokenEnv: z
+        .string()
+        .default("GATEWAY_ADMIN_TOKEN")
+        .describe("env var holding the bearer token required off loopback"),
+    })
+    .prefault({}),
+  workers: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe("processes sharing the port; default: the number of cores"),
+  trustedProxies: z
+    .array(z.string())
+    .default([])
+    .describe("CIDRs whose X-Forwarded-For / Forwarded are believed"),
+  clientAddressHeader: z
+    .enum(["x-forwarded-for", "forwarded"])
+    .default("x-forwarded-for")
+    .describe("header read from trusted proxies"),
+  unknownHostStatus: z
+    .union([z.literal(421), z.literal(404)])
+    .default(421)
+    .describe("status for a Host no service serves"),
+  siteHeaders: z
+    .boolean()
+    .default(false)
+    .describe("add x-gateway-ingress and x-gateway-site to responses"),
+  limits: z
+    .strictObject({
+      maxHeaderBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(1_048_576)
+        .default(16_384)
+        .describe("request head size; over it: 431, bytes"),
+      headersTimeoutMs: ms(10_000, 600_000, "the whole request head must arrive within this (408)"),
+      requestTimeoutMs: ms(
+        300_000,
+        3_600_000,
+        "the whole request, body included, must arrive within this (408)",
+      ),
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(0)
+        .max(1 << 30)
+        .default(10_485_760)
+        .describe("request body cap; over it: 413, bytes"),
+      keepAliveTimeoutMs: ms(5_000, 600_000, "idle keep-alive connection closed after"),
+      shutdownGraceMs: ms(30_000, 600_000, "on SIGTERM, in-flight requests may finish within"),
+    })
+    .prefault({}),
+  upstream: z
+    .strictObject({
+      connections: z
+        .number()
+        .int()
+        .min(1)
+        .max(10_000)
+        .default(128)
+        .describe("connections per backend"),
+      keepAliveTimeoutMs: ms(4_000, 600_000, "idle upstream connection closed after"),
+      connectTimeoutMs: ms(2_000, 60_000, "connect timeout"),
+    })
+    .prefault({}),
+  breakers: z
+    .strictObject({
+      site: breakerSchema(20, 5_000).describe("per site (capacity: the site's catalogue capacity)"),
+      backend: breakerSchema(10, 5_000).describe("per backend"),
+      backendCapacity: z
+        .number()
+        .int()
+        .min(1)
+        .max(1_000_000)
+        .default(10_000)
+        .describe("concurrent requests per backend"),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      requests: z.boolean().default(true).describe("one access-log line per request"),
+    })
+    .prefault({}),
+});
+
+export type BootConfig = z.output<typeof bootSchema>;

@@ -1,0 +1,127 @@
+/**
+ * Forward a request to the decision's candidates in order, within the retry policy and the
+ * retry budget: an open site breaker passes the site over without spending a try; a
+ * retryable failure moves on to the next candidate site, and when the sites run out, tries
+ * go on over their backends not yet tried (as nginx's proxy_next_upstream); the first
+ * response that is not a retryable failure is the answer. When every try fails, the last upstream 502/503/504 is
+ * passed through as it came; with none, the last error becomes a GatewayError.
+ */
+import type { Candidate } from "../../routing-tables/plan.ts";
+import type { RetryPolicy } from "../../routing-tables/policy-schema.ts";
+import { GatewayError, toGatewayError } from "../errors/error-catalogue.ts";
+import {
+  forwardTry,
+  type UpstreamRequest,
+  type UpstreamResponse,
+  UpstreamStatusError,
+} from "./forward-try.ts";
+import { type RetryBudget, retryDelay, type TryOutcome } from "./retry-policy.ts";
+import { type Backend, pickBackend, type Upstreams } from "./upstreams.ts";
+
+export interface ProxyContext {
+  readonly upstreams: Upstreams;
+  readonly budget: RetryBudget;
+  readonly random: () => number;
+  readonly retry: RetryPolicy;
+  /** Told of every try's end: the site, the backend, and the outcome (undefined: success). */
+  readonly onTry?: (site: string, backend: Backend, outcome: TryOutcome | undefined) => void;
+  /** Told when a retry was wanted but the budget said no. */
+  readonly onBudgetExhausted?: () => void;
+}
+
+export interface Proxied {
+  readonly response: UpstreamResponse;
+  readonly site: string;
+  readonly backend: Backend;
+  readonly sitesTried: readonly string[];
+}
+
+export async function proxy(
+  candidates: readonly Candidate[],
+  request: UpstreamRequest,
+  replayable: boolean,
+  context: ProxyContext,
+  signal: AbortSignal,
+): Promise<Proxied> {
+  const { upstreams, retry } = context;
+  const sitesTried: string[] = [];
+  let lastResponse: Proxied | undefined;
+  let lastError: unknown;
+  let attempt = 0;
+  const triedBackends = new Set<Backend>();
+  for (const candidate of [...candidates, ...candidates]) {
+    if (attempt >= retry.maxAttempts) break;
+    const site = upstreams.site(candidate.site.id);
+    const backend =
+      site && !site.breaker.isOpen
+        ? pickBackend(site.backends, context.random, triedBackends)
+        : undefined;
+    if (!site || !backend) continue;
+    triedBackends.add(backend);
+    const isRetry = attempt > 0;
+    if (isRetry && !context.budget.tryAcquire()) {
+      context.onBudgetExhausted?.();
+      break;
+    }
+    attempt += 1;
+    sitesTried.push(site.siteId);
+    try {
+      const timeout = retry.perTryTimeoutMs;
+      const response = (await site.breaker.run(() =>
+        backend.breaker.run(() => forwardTry(backend, request, timeout, signal)),
+      )) as UpstreamResponse;
+      context.onTry?.(site.siteId, backend, undefined);
+      lastResponse?.response.body.dump();
+      return { response, site: site.siteId, backend, sitesTried };
+    } catch (error) {
+      const outcome = outcomeOf(error);
+      context.onTry?.(site.siteId, backend, outcome ?? { kind: "reset-before-response" });
+      if (error instanceof UpstreamStatusError) {
+        lastResponse?.response.body.dump();
+        lastResponse = { response: error.response, site: site.siteId, backend, sitesTried };
+      } else {
+        lastError = error;
+      }
+      const options = { maxAttempts: retry.maxAttempts, bodyReplayable: replayable };
+      if (
+        !outcome ||
+        signal.aborted ||
+        retryDelay(request.method, attempt, outcome, options) === null
+      )
+        break;
+    } finally {
+      if (isRetry) context.budget.release();
+    }
+  }
+  if (lastResponse) return lastResponse;
+  if (lastError === undefined)
+    throw new GatewayError(
+      "no_usable_site",
+      "every candidate site's breaker is open or it has no backend",
+      { sitesTried, cause: new Error("no candidate tried") },
+    );
+  throw toGatewayError(lastError, sitesTried);
+}
+
+const CONNECT_FAILED = new Set([
+  "ECONNREFUSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+]);
+const RESET = new Set(["ECONNRESET", "UND_ERR_SOCKET", "EPIPE", "UND_ERR_CLOSED"]);
+const BREAKER = new Set(["EOPENBREAKER", "ESEMLOCKED"]);
+
+/** How a try failed, in the terms of the retry policy; undefined when it must not be retried. */
+export function outcomeOf(error: unknown): TryOutcome | undefined {
+  if (error instanceof UpstreamStatusError)
+    return { kind: "status", status: error.response.statusCode };
+  const code = (error as { code?: string } | null)?.code ?? "";
+  if (BREAKER.has(code)) return { kind: "circuit-open" };
+  if (CONNECT_FAILED.has(code)) return { kind: "connect-failed" };
+  if (code === "UND_ERR_HEADERS_TIMEOUT") return { kind: "timeout-before-response" };
+  if (RESET.has(code)) return { kind: "reset-before-response" };
+  return undefined;
+}

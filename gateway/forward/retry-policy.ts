@@ -1,0 +1,157 @@
+/**
+ * When a failed try may be tried again (STYLE.md 11), and how many retries may be in flight
+ * at once (Envoy's retry budget). Pure: no timers, no clock, no I/O.
+ */
+
+/** How one try against one site ended. */
+export type TryOutcome =
+  | { readonly kind: "connect-failed" }
+  | { readonly kind: "reset-before-response" }
+  | { readonly kind: "timeout-before-response" }
+  | { readonly kind: "status"; readonly status: number }
+  | { readonly kind: "circuit-open" };
+
+export interface RetryRules {
+  /** Tries in all, the first included; 1 means never retry. An integer ≥ 1. */
+  readonly maxAttempts: number;
+  /** No body, or a small one buffered whole that can be sent again; the caller knows. */
+  readonly bodyReplayable: boolean;
+}
+
+/** RFC 9110 §9.2.2. Method names are case-sensitive (§9.1), so `get` is not GET. */
+const IDEMPOTENT: readonly string[] = Object.freeze([
+  "GET",
+  "HEAD",
+  "OPTIONS",
+  "TRACE",
+  "PUT",
+  "DELETE",
+]);
+
+/** Upstream answers that say "not this site, not now": bad gateway, unavailable, timeout. */
+const RETRYABLE_STATUS: readonly number[] = Object.freeze([502, 503, 504]);
+
+export function isIdempotent(method: string): boolean {
+  return IDEMPOTENT.includes(method);
+}
+
+/**
+ * The delay in ms before the next try, or null for no retry. `attempt` is the number of the
+ * try that just failed (1 = the first). Retries only idempotent requests whose body can be
+ * sent again, only after a failure that happened before any response byte reached us or an
+ * upstream 502/503/504, and never past `maxAttempts`. The delay is always 0: the next try
+ * goes to another site, so there is nothing to back off from; the budget bounds the load.
+ */
+export function retryDelay(
+  method: string,
+  attempt: number,
+  outcome: TryOutcome,
+  rules: RetryRules,
+): number | null {
+  if (!Number.isInteger(attempt) || attempt < 1) {
+    throw new RangeError(`attempt must be an integer ≥ 1, got ${attempt}`);
+  }
+  if (!Number.isInteger(rules.maxAttempts) || rules.maxAttempts < 1) {
+    throw new RangeError(`maxAttempts must be an integer ≥ 1, got ${rules.maxAttempts}`);
+  }
+  if (attempt >= rules.maxAttempts) return null;
+  if (!isIdempotent(method) || !rules.bodyReplayable) return null;
+  return isRetryable(outcome) ? 0 : null;
+}
+
+function isRetryable(outcome: TryOutcome): boolean {
+  switch (outcome.kind) {
+    case "connect-failed":
+    case "reset-before-response":
+    case "timeout-before-response":
+    case "circuit-open":
+      return true;
+    case "status":
+      return RETRYABLE_STATUS.includes(outcome.status);
+  }
+}
+
+export interface RetryBudgetSettings {
+  /** Retries in flight as a share of active requests, 0–100. Envoy's default: 20. */
+  readonly budgetPercent: number;
+  /** Retries always allowed in flight, whatever the share says. Envoy's default: 3. */
+  readonly minConcurrent: number;
+}
+
+export interface RetryBudgetStats {
+  readonly activeRequests: number;
+  readonly activeRetries: number;
+  /** Retries allowed in flight now: max(minConcurrent, ⌊activeRequests × budgetPercent / 100⌋). */
+  readonly limit: number;
+  /** Since construction: retry slots granted, and refused for lack of budget. */
+  readonly granted: number;
+  readonly refused: number;
+}
+
+/**
+ * Envoy's retry budget (`circuit_breakers.thresholds.retry_budget`): retries in flight stay
+ * within `budgetPercent`% of the requests in flight, but at least `minConcurrent` may run,
+ * so a failing site cannot turn every request into several. Active requests are the
+ * client requests being served; retries are counted apart, from `tryAcquire` to `release`.
+ */
+export class RetryBudget {
+  readonly #percent: number;
+  readonly #min: number;
+  #activeRequests = 0;
+  #activeRetries = 0;
+  #granted = 0;
+  #refused = 0;
+
+  constructor(settings: RetryBudgetSettings) {
+    const { budgetPercent, minConcurrent } = settings;
+    if (!(budgetPercent >= 0 && budgetPercent <= 100)) {
+      throw new RangeError(`budgetPercent must be within 0–100, got ${budgetPercent}`);
+    }
+    if (!Number.isInteger(minConcurrent) || minConcurrent < 0) {
+      throw new RangeError(`minConcurrent must be an integer ≥ 0, got ${minConcurrent}`);
+    }
+    this.#percent = budgetPercent;
+    this.#min = minConcurrent;
+  }
+
+  requestStarted(): void {
+    this.#activeRequests += 1;
+  }
+
+  /** Throws when no request is active: an unmatched call is a bug in the caller. */
+  requestFinished(): void {
+    if (this.#activeRequests === 0) throw new Error("requestFinished() without requestStarted()");
+    this.#activeRequests -= 1;
+  }
+
+  /** Takes a retry slot when the budget has one; pair each `true` with one `release()`. */
+  tryAcquire(): boolean {
+    if (this.#activeRetries >= this.#limit()) {
+      this.#refused += 1;
+      return false;
+    }
+    this.#activeRetries += 1;
+    this.#granted += 1;
+    return true;
+  }
+
+  /** Throws when no slot is held: an unmatched call is a bug in the caller. */
+  release(): void {
+    if (this.#activeRetries === 0) throw new Error("release() without a granted tryAcquire()");
+    this.#activeRetries -= 1;
+  }
+
+  stats(): RetryBudgetStats {
+    return {
+      activeRequests: this.#activeRequests,
+      activeRetries: this.#activeRetries,
+      limit: this.#limit(),
+      granted: this.#granted,
+      refused: this.#refused,
+    };
+  }
+
+  #limit(): number {
+    return Math.max(this.#min, Math.floor((this.#activeRequests * this.#percent) / 100));
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The backends of every site: an undici Pool per backend (keep-alive, bounded connections),
+ * a breaker per backend and per site, and the count of requests outstanding on each.
+ * `sync` follows catalogue changes: pools of backends that left are closed, new ones opened.
+ */
+import { Pool } from "undici";
+import type { SiteView } from "../../routing-tables/snapshot.ts";
+import { Breaker, type BreakerSettings, type BreakerState } from "./breaker.ts";
+
+export interface PoolSettings {
+  /** Connections per backend. */
+  readonly connections: number;
+  /** Idle keep-alive connections are closed after this long, ms. */
+  readonly keepAliveTimeoutMs: number;
+  /** Connect timeout, ms. */
+  readonly connectTimeoutMs: number;
+}
+
+export interface Backend {
+  /** `site/host:port`, the name in logs and metrics. */
+  readonly id: string;
+  readonly address: string;
+  readonly pool: Pool;
+  readonly breaker: Breaker<unknown>;
+  outstanding: number;
+}
+
+export interface SiteUpstream {
+  readonly siteId: string;
+  readonly breaker: Breaker<unknown>;
+  backends: readonly Backend[];
+}
+
+export type BreakerListener = (scope: "site" | "backend", id: string, state: BreakerState) => void;
+
+export interface UpstreamSettings {
+  readonly pool: PoolSettings;
+  readonly siteBreaker: BreakerSettings;
+  readonly backendBreaker: BreakerSettings;
+  readonly onBreaker: BreakerListener;
+  /** A site breaker's capacity: the site's catalogue capacity (concurrent requests). */
+  readonly siteCapacity: (siteId: string) => number;
+}
+
+export class Upstreams {
+  readonly #settings: UpstreamSettings;
+  readonly #sites = new Map<string, SiteUpstream>();
+
+  constructor(settings: UpstreamSettings) {
+    this.#settings = settings;
+  }
+
+  site(id: string): SiteUpstream | undefined {
+    return this.#sites.get(id);
+  }
+
+  all(): IterableIterator<SiteUpstream> {
+    return this.#sites.values();
+  }
+
+  /** Makes the pools match the sites' backend lists; returns the pools it closed. */
+  sync(sites: readonly SiteView[]): Promise<void> {
+    const closing: Promise<void>[] = [];
+    const wanted = new Set(sites.map((s) => s.id));
+    for (const [id, upstream] of this.#sites) {
+      if (wanted.has(id)) continue;
+      closing.push(...upstream.backends.map((b) => this.#close(b)));
+      upstream.breaker.shutdown();
+      this.#sites.delete(id);
+    }
+    for (const site of sites) {
+      const upstream = this.#sites.get(site.id) ?? this.#newSite(site);
+      const addresses = site.config.backends ?? [];
+      const kept = upstream.backends.filter((b) => addresses.includes(b.address));
+      closing.push(
+        ...upstream.backends.filter((b) => !kept.includes(b)).map((b) => this.#close(b)),
+      );
+      const have = new Set(kept.map((b) => b.address));
+      upstream.backends = [
+        ...kept,
+        ...addresses.filter((a) => !have.has(a)).map((a) => this.#newBackend(site.id, a)),
+      ];
+    }
+    return Promise.all(closing).then(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.sync([]);
+  }
+
+  #newSite(site: SiteView): SiteUpstream {
+    const { siteBreaker, onBreaker, siteCapacity } = this.#settings;
+    const settings = { ...siteBreaker, capacity: siteCapacity(site.id) };
+    const breaker = new Breaker<unknown>(`site:${site.id}`, settings, (s) =>
+      onBreaker("site", site.id, s),
+    );
+    const upstream: SiteUpstream = { siteId: site.id, breaker, backends: [] };
+    this.#sites.set(site.id, upstream);
+    return upstream;
+  }
+
+  #newBackend(siteId: string, address: string): Backend {
+    const { pool, backendBreaker, onBreaker } = this.#settings;
+    const id = `${siteId}/${address}`;
+    return {
+      id,
+      address,
+      pool: new Pool(`http://${address}`, {
+        connections: pool.connections,
+        keepAliveTimeout: pool.keepAliveTimeoutMs,
+        connectTimeout: pool.connectTimeoutMs,
+        pipelining: 1,
+      }),
+      breaker: new Breaker<unknown>(`backend:${id}`, backendBreaker, (s) =>
+        onBreaker("backend", id, s),
+      ),
+      outstanding: 0,
+    };
+  }
+
+  async #close(backend: Backend): Promise<void> {
+    backend.breaker.shutdown();
+    await backend.pool.close().catch(() => backend.pool.destroy());
+  }
+}
+
+/**
+ * Least outstanding requests by the power of two choices: two distinct backends drawn at
+ * random among those whose breaker is not open, the one with fewer requests in flight wins.
+ */
+export function pickBackend(
+  backends: readonly Backend[],
+  random: () => number,
+  exclude?: ReadonlySet<Backend>,
+): Backend | undefined {
+  let first: Backend | undefined;
+  let second: Backend | undefined;
+  let seen = 0;
+  // Reservoir-sample two of the closed-breaker backends without allocating a filtered list.
+  for (const backend of backends) {
+    if (backend.breaker.isOpen || exclude?.has(backend)) continue;
+    seen += 1;
+    if (seen === 1) first = backend;
+    else if (seen === 2) second = backend;
+    else {
+      const slot = Math.floor(random() * seen);
+      if (slot === 0) first = backend;
+      else if (slot === 1) second = backend;
+    }
+  }
+  if (!first || !second) return first;
+  if (first.outstanding === second.outstanding) return random() < 0.5 ? first : second;
+  return second.outstanding < first.outstanding ? second : first;
+}

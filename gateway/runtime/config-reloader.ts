@@ -1,0 +1,64 @@
+/**
+ * Reload the catalogue and policy on demand (SIGHUP) or when either file changes: validate
+ * both as a whole, swap atomically when good, keep the last good and report when not.
+ */
+import { type FSWatcher, watch } from "node:fs";
+import { basename, dirname } from "node:path";
+import type { Logger } from "pino";
+import { formatConfigError } from "../../routing-tables/config-error.ts";
+import type { GatewayMetrics } from "../admin/metrics.ts";
+import { loadWorld } from "../config-files.ts";
+import type { RoutingState } from "./routing-state.ts";
+
+export interface Reloader {
+  reload(): boolean;
+  close(): void;
+}
+
+export function configReloader(
+  files: { readonly catalogue: string; readonly policy: string },
+  state: RoutingState,
+  metrics: GatewayMetrics,
+  logger: Logger,
+  watchFiles = true,
+): Reloader {
+  const reload = (): boolean => {
+    const world = loadWorld(files.catalogue, files.policy);
+    if (!world.ok) {
+      state.reject(world.errors);
+      metrics.configRejected.inc();
+      metrics.configRejectedActive.set(1);
+      logger.error(
+        { errors: world.errors.map(formatConfigError) },
+        "config refused; the last good config keeps serving",
+      );
+      return false;
+    }
+    state.update({ catalogue: world.catalogue, policy: world.policy });
+    metrics.configRejectedActive.set(0);
+    logger.info({ version: state.snapshot.version }, "config reloaded");
+    return true;
+  };
+  const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  if (watchFiles) {
+    // Editors and deploy tools replace files by rename, so watch the folders, debounced.
+    const names = new Set([basename(files.catalogue), basename(files.policy)]);
+    for (const folder of new Set([dirname(files.catalogue), dirname(files.policy)])) {
+      const watcher = watch(folder, (_event, name) => {
+        if (!name || !names.has(String(name))) return;
+        clearTimeout(timer);
+        timer = setTimeout(reload, 200);
+      });
+      watcher.unref();
+      watchers.push(watcher);
+    }
+  }
+  return {
+    reload,
+    close: () => {
+      clearTimeout(timer);
+      for (const watcher of watchers) watcher.close();
+    },
+  };
+}

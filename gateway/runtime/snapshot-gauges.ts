@@ -1,0 +1,23 @@
+/** Per-snapshot gauges: version, and per service the panic flag and spill ratio from here. */
+import { planFor } from "../../routing-tables/decide.ts";
+import type { Snapshot } from "../../routing-tables/snapshot.ts";
+import type { GatewayMetrics } from "../admin/metrics.ts";
+
+export function publishSnapshotGauges(
+  metrics: GatewayMetrics,
+  snapshot: Snapshot,
+  ingress: string,
+): void {
+  metrics.snapshotVersion.set(snapshot.version);
+  metrics.snapshotAge.set(0);
+  for (const service of snapshot.services) {
+    const host = service.hosts.find((h) => !h.includes("*")) ?? "probe.invalid";
+    const plan = planFor(snapshot, { ingress, host, path: service.pathPrefix, client: {} });
+    metrics.panic.labels(service.name).set(plan.panic ? 1 : 0);
+    const spilled = plan.candidates.reduce(
+      (sum, c) => sum + c.reasons.reduce((s, r) => s + (r.code === "spill" ? r.share : 0), 0),
+      0,
+    );
+    metrics.spillRatio.labels(service.name).set(spilled);
+  }
+}

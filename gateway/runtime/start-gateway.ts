@@ -1,0 +1,189 @@
+/**
+ * One gateway process: the routing state, upstream pools and breakers, the data-plane server
+ * and the admin server, wired together. `shutdown` is SIGTERM's path: readiness turns 503,
+ * no new connections, in-flight requests finish within the grace period, then everything
+ * closes.
+ */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import pino, { type Logger } from "pino";
+import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
+import type { ClientLocation } from "../../routing-tables/client.ts";
+import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
+import type { OpsOverride } from "../../routing-tables/snapshot.ts";
+import { createAdminServer } from "../admin/admin-api.ts";
+import { GatewayMetrics } from "../admin/metrics.ts";
+import { createTrustedProxies } from "../client-facts/trusted-proxies.ts";
+import type { BootConfig } from "../config/boot-schema.ts";
+import { RetryBudget } from "../forward/retry-policy.ts";
+import { Upstreams } from "../forward/upstreams.ts";
+import { createGatewayServer } from "../server/create-server.ts";
+import { type HandlerContext, handleRequest } from "../server/handle-request.ts";
+import { RoutingState } from "./routing-state.ts";
+import { publishSnapshotGauges } from "./snapshot-gauges.ts";
+import { upgradeHandler } from "./upgrade-handler.ts";
+
+export interface GatewayOptions {
+  readonly boot: BootConfig;
+  readonly catalogue: CatalogueConfig;
+  readonly policy: PolicyConfig;
+  /** Client location by address; default: every location unknown. */
+  readonly locate?: (address: string) => ClientLocation;
+  readonly logger?: Logger;
+  readonly random?: () => number;
+  readonly now?: () => number;
+  readonly adminToken?: string;
+  /** Where ops overrides go; default: this gateway's own state. */
+  readonly applyOverride?: (siteId: string, override: OpsOverride | undefined) => void;
+  /** Share the listening port with sibling processes (SO_REUSEPORT, Linux). */
+  readonly reusePort?: boolean;
+}
+
+export interface RunningGateway {
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly state: RoutingState;
+  readonly upstreams: Upstreams;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  ready(): { ready: boolean; reason: string };
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+const unknownLocation = (): ClientLocation => ({});
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const { boot } = options;
+  const logger = options.logger ?? pino({ level: boot.log.level, base: { site: boot.site } });
+  const random = options.random ?? Math.random;
+  const metrics = new GatewayMetrics();
+  const state = new RoutingState(
+    { catalogue: options.catalogue, policy: options.policy },
+    options.now,
+  );
+  const upstreams = new Upstreams({
+    pool: boot.upstream,
+    siteBreaker: { ...boot.breakers.site, capacity: 1 },
+    backendBreaker: { ...boot.breakers.backend, capacity: boot.breakers.backendCapacity },
+    onBreaker: (scope, id, breakerState) => {
+      metrics.breakerChanged(scope, id, breakerState);
+      logger.warn({ scope, id, breaker: breakerState }, "breaker");
+    },
+    siteCapacity: (siteId) =>
+      state.snapshot.sites[state.snapshot.siteIndex.get(siteId) ?? -1]?.config.capacity ?? 1,
+  });
+  const onSnapshot = () => {
+    void upstreams.sync(state.snapshot.sites);
+    publishSnapshotGauges(metrics, state.snapshot, boot.site);
+  };
+  state.subscribe(onSnapshot);
+  onSnapshot();
+
+  const via = `1.1 ${boot.name ?? `gw-${boot.site}`}`;
+  // One budget for the whole gateway, sized by the policy defaults (as Envoy: 20%, at least 3).
+  const { budgetPercent, minConcurrent } = options.policy.defaults.retry;
+  const budget = new RetryBudget({ budgetPercent, minConcurrent });
+  const locate = options.locate ?? unknownLocation;
+  const context: HandlerContext = {
+    ingress: boot.site,
+    via,
+    state,
+    proxy: {
+      upstreams,
+      budget,
+      random,
+      onTry: (site, _backend, outcome) => metrics.tryEnded(site, outcome ? outcome.kind : "ok"),
+      onBudgetExhausted: () => metrics.budgetExhausted.inc(),
+    },
+    budget,
+    locate,
+    trusted: createTrustedProxies(boot.trustedProxies),
+    clientAddressHeader: boot.clientAddressHeader,
+    unknownHostStatus: boot.unknownHostStatus,
+    siteHeaders: boot.siteHeaders,
+    maxBodyBytes: boot.limits.maxBodyBytes,
+    metrics,
+    logger,
+    logRequests: boot.log.requests,
+    random,
+  };
+  let shuttingDown = false;
+  let inFlight = 0;
+  const server = createGatewayServer(boot.limits, {
+    request: (req, res) => {
+      inFlight += 1;
+      if (shuttingDown) res.shouldKeepAlive = false;
+      res.once("close", () => {
+        inFlight -= 1;
+      });
+      void handleRequest(req, res, context);
+    },
+    upgrade: upgradeHandler(context, upstreams, (error) =>
+      logger.warn({ err: error }, "upgrade failed"),
+    ),
+  });
+  const ready = () => {
+    if (shuttingDown) return { ready: false, reason: "shutting down" };
+    const local = state.snapshot.sites[state.snapshot.siteIndex.get(boot.site) ?? -1];
+    if (!local) return { ready: false, reason: `site ${boot.site} is not in the catalogue` };
+    if (local.state !== "healthy" && local.state !== "degraded")
+      return { ready: false, reason: `local site is ${local.state}` };
+    return { ready: true, reason: "snapshot loaded, local site usable" };
+  };
+  const admin = createAdminServer({
+    ingress: boot.site,
+    state,
+    upstreams,
+    metrics,
+    logger,
+    token: options.adminToken,
+    locate,
+    isReady: ready,
+    applyOverride: options.applyOverride ?? ((site, override) => state.setOverride(site, override)),
+  });
+  await listen(server, boot.listen.port, boot.listen.host, options.reusePort === true);
+  await listen(admin, boot.admin.port, boot.admin.host, false);
+  logger.info({ url: urlOf(server), admin: urlOf(admin) }, "gateway listening");
+
+  const shutdown = async (graceMs = boot.limits.shutdownGraceMs) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const deadline = Date.now() + graceMs;
+    while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    server.closeAllConnections();
+    await closed;
+    await new Promise<void>((resolve) => admin.close(() => resolve()));
+    admin.closeAllConnections();
+    await upstreams.close();
+    logger.info({ inFlightLeft: inFlight }, "gateway stopped");
+  };
+  return {
+    url: urlOf(server),
+    adminUrl: urlOf(admin),
+    state,
+    upstreams,
+    metrics,
+    logger,
+    ready,
+    shutdown,
+  };
+}
+
+function listen(server: Server, port: number, host: string, reusePort: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    // exclusive: a cluster worker binds its own socket; with reusePort the kernel balances them.
+    server.listen({ port, host, reusePort, exclusive: reusePort }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function urlOf(server: Server): string {
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}

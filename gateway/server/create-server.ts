@@ -1,0 +1,80 @@
+/**
+ * The gateway's node:http server with its limits. Node checks the header and request
+ * deadlines only every `connectionsCheckingInterval` (30 s by default), so a slowloris that
+ * trickles its head byte by byte could outlive a 10 s deadline by 30 s: the interval here is
+ * a fraction of the deadline, so the deadline holds to within that fraction. The strict
+ * parser is kept (no insecureHTTPParser): CL+TE, obs-fold, bare CR and the like are refused.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { ERROR_CODES, type ErrorCode, PROBLEM_CONTENT_TYPE } from "../errors/error-catalogue.ts";
+
+export interface ServerLimits {
+  readonly maxHeaderBytes: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+}
+
+export interface ServerHandlers {
+  readonly request: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+}
+
+export function createGatewayServer(limits: ServerLimits, handlers: ServerHandlers): Server {
+  const server = createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1_000, Math.floor(limits.headersTimeoutMs / 10)),
+      ),
+      insecureHTTPParser: false,
+      requireHostHeader: true,
+    },
+    handlers.request,
+  );
+  if (handlers.upgrade) server.on("upgrade", handlers.upgrade);
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) =>
+    answerClientError(error, socket),
+  );
+  return server;
+}
+
+/** Parser and deadline errors, answered on the raw socket (there is no response object). */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const code: ErrorCode =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? "headers_too_large"
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT" || error.code === "HPE_HEADERS_TIMEOUT"
+        ? "request_timeout"
+        : "bad_request";
+  socket.end(rawProblem(code, error.code ?? "parse error"));
+}
+
+export function rawProblem(code: ErrorCode, detail: string): string {
+  const { status, title } = ERROR_CODES[code];
+  const body = JSON.stringify({
+    type: `urn:gateway:problem:${code}`,
+    title,
+    status,
+    detail,
+    code,
+    sitesTried: [],
+  });
+  return [
+    `HTTP/1.1 ${status} ${title}`,
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    "Connection: close",
+    "",
+    body,
+  ].join("\r\n");
+}

@@ -1,0 +1,188 @@
+/**
+ * The request path (DESIGN.md "Data flow"): authority → client facts → decide → forward with
+ * retries → stream the response → metrics and access log. Everything it needs comes in the
+ * context; it owns no state of its own.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { pipeline } from "node:stream/promises";
+import type { Logger } from "pino";
+import type { Dispatcher } from "undici";
+import type { ClientLocation } from "../../routing-tables/client.ts";
+import { decide, tryOrder } from "../../routing-tables/decide.ts";
+import type { GatewayMetrics } from "../admin/metrics.ts";
+import {
+  type ClientAddressHeader,
+  clientAddress,
+  type TrustedProxies,
+} from "../client-facts/trusted-proxies.ts";
+import { GatewayError, toGatewayError } from "../errors/error-catalogue.ts";
+import { downstreamResponseHeaders, upstreamRequestHeaders } from "../forward/headers.ts";
+import { type Proxied, type ProxyContext, proxy } from "../forward/proxy.ts";
+import { isIdempotent, type RetryBudget } from "../forward/retry-policy.ts";
+import type { RoutingState } from "../runtime/routing-state.ts";
+import { requestAuthority } from "./authority.ts";
+import { capBody, planBody, readBody } from "./request-body.ts";
+import { sendProblem } from "./respond.ts";
+
+export interface HandlerContext {
+  readonly ingress: string;
+  /** This gateway's Via entry, e.g. "1.1 gw-bue". */
+  readonly via: string;
+  readonly state: RoutingState;
+  readonly proxy: Omit<ProxyContext, "retry">;
+  readonly budget: RetryBudget;
+  readonly locate: (address: string) => ClientLocation;
+  readonly trusted: TrustedProxies;
+  readonly clientAddressHeader: ClientAddressHeader;
+  readonly unknownHostStatus: 421 | 404;
+  readonly siteHeaders: boolean;
+  readonly maxBodyBytes: number;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  readonly logRequests: boolean;
+  readonly random: () => number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function handleRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: HandlerContext,
+): Promise<void> {
+  const started = process.hrtime.bigint();
+  const peer = req.socket.remoteAddress ?? "";
+  const peerTrusted = context.trusted.has(peer);
+  const offered = req.headers["x-request-id"];
+  const requestId =
+    peerTrusted && typeof offered === "string" && REQUEST_ID.test(offered) ? offered : randomUUID();
+  const problem = { requestId, unknownHostStatus: context.unknownHostStatus, via: context.via };
+  let site = "none";
+  let code = "ok";
+  let status = 0;
+  let sitesTried: readonly string[] = [];
+  context.budget.requestStarted();
+  try {
+    const proxied = await route(req, res, context, peer, peerTrusted, requestId);
+    site = proxied.site;
+    sitesTried = proxied.sitesTried;
+    status = proxied.response.statusCode;
+    await respond(res, proxied, context);
+  } catch (error) {
+    const failure = error instanceof GatewayError ? error : toGatewayError(error, sitesTried);
+    code = failure.code;
+    sitesTried = failure.sitesTried;
+    status = sendProblem(res, failure, problem);
+  } finally {
+    context.budget.requestFinished();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    context.metrics.request(site, status, code, seconds);
+    if (context.logRequests) {
+      context.logger.info(
+        {
+          reqId: requestId,
+          method: req.method,
+          host: req.headers.host,
+          path: req.url,
+          status,
+          code,
+          site,
+          tried: sitesTried,
+          ms: Math.round(seconds * 1e4) / 10,
+        },
+        "request",
+      );
+    }
+  }
+}
+
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: HandlerContext,
+  peer: string,
+  peerTrusted: boolean,
+  requestId: string,
+): Promise<Proxied> {
+  const authority = requestAuthority(req);
+  if (!authority.ok)
+    throw new GatewayError(authority.code, authority.detail, {
+      cause: new Error(authority.detail),
+    });
+  const client = clientAddress(peer, req.headers, context.trusted, context.clientAddressHeader);
+  const location = context.locate(client.address);
+  const facts = {
+    ingress: context.ingress,
+    host: authority.host,
+    path: authority.path,
+    client: location,
+  };
+  const decision = decide(context.state.snapshot, facts, context.random);
+  if (decision.blocked) {
+    throw new GatewayError(decision.blocked, blockedDetail(decision.blocked), {
+      cause: new Error(decision.blocked),
+    });
+  }
+  const retry = decision.plan.retry;
+  if (!retry)
+    throw new GatewayError("internal", "decision without a retry policy", {
+      cause: new Error("no retry"),
+    });
+  const method = (req.method ?? "GET") as Dispatcher.HttpMethod;
+  const idempotent = isIdempotent(method);
+  const body = planBody(req, context.maxBodyBytes, retry.maxReplayableBodyBytes, idempotent);
+  if (body.kind === "too-large") {
+    throw new GatewayError("body_too_large", `request body over ${context.maxBodyBytes} bytes`, {
+      cause: new RangeError("body cap"),
+    });
+  }
+  const headers = upstreamRequestHeaders(req.headers, {
+    peerAddress: peer,
+    peerTrusted,
+    clientAddress: client.address,
+    proto: "http",
+    host: authority.host,
+    via: context.via,
+  });
+  headers["x-request-id"] = requestId;
+  const upstreamBody =
+    body.kind === "none"
+      ? null
+      : body.kind === "buffer"
+        ? await readBody(req, body.length, context.maxBodyBytes)
+        : capBody(req, context.maxBodyBytes);
+  const aborted = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) aborted.abort(new Error("client went away"));
+  });
+  const request = { method, path: authority.path, headers, body: upstreamBody };
+  const replayable = body.kind !== "stream";
+  return proxy(
+    tryOrder(decision),
+    request,
+    replayable,
+    { ...context.proxy, retry },
+    aborted.signal,
+  );
+}
+
+async function respond(
+  res: ServerResponse,
+  proxied: Proxied,
+  context: HandlerContext,
+): Promise<void> {
+  const extra = context.siteHeaders
+    ? { "x-gateway-ingress": context.ingress, "x-gateway-site": proxied.site }
+    : undefined;
+  const headers = downstreamResponseHeaders(proxied.response.headers, { via: context.via, extra });
+  res.writeHead(proxied.response.statusCode, headers);
+  await pipeline(proxied.response.body, res);
+}
+
+function blockedDetail(code: string): string {
+  if (code === "unknown_host") return "no service of this gateway serves this host and path";
+  if (code === "residency_blocked")
+    return "no site the residency rule allows for this client can serve now";
+  return "no site can serve this request now";
+}

@@ -1,0 +1,183 @@
+/**
+ * Test fixtures for the data plane: real node:http backends on 127.0.0.1 port 0 that say who
+ * they are, and gateways over a small world built from them. Test-only; everything started
+ * here is closed by `close()`, which tests call from `t.after`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import pino from "pino";
+import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
+import type { ClientLocation } from "../../routing-tables/client.ts";
+import { policySchema } from "../../routing-tables/policy-schema.ts";
+import { bootSchema } from "../config/boot-schema.ts";
+import { type RunningGateway, startGateway } from "../runtime/start-gateway.ts";
+
+export type BackendBehaviour = (req: IncomingMessage, res: ServerResponse, name: string) => void;
+
+/** Answers 200 with JSON: which backend, the method, path and the headers it got. */
+export const echo: BackendBehaviour = (req, res, name) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    const body = JSON.stringify({
+      backend: name,
+      method: req.method,
+      path: req.url,
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString(),
+    });
+    res.writeHead(200, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+    });
+    res.end(body);
+  });
+};
+
+export interface TestBackend {
+  readonly name: string;
+  readonly address: string;
+  readonly server: Server;
+  /** Requests this backend has answered. */
+  readonly hits: () => number;
+  /** Stops listening and cuts every connection (a dead machine, as far as clients can tell). */
+  kill(): Promise<void>;
+  /** Changes what the backend does from now on. */
+  behave(next: BackendBehaviour): void;
+}
+
+export async function startBackend(
+  name: string,
+  behaviour: BackendBehaviour = echo,
+): Promise<TestBackend> {
+  let current = behaviour;
+  let hits = 0;
+  const server = createServer((req, res) => {
+    hits += 1;
+    current(req, res, name);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    name,
+    address: `127.0.0.1:${port}`,
+    server,
+    hits: () => hits,
+    kill: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+    behave: (next) => {
+      current = next;
+    },
+  };
+}
+
+export interface SiteSpec {
+  readonly id: string;
+  readonly tier?: "edge" | "hub";
+  readonly jurisdiction?: string;
+  readonly longitude?: number;
+  readonly latitude?: number;
+  readonly capacity?: number;
+  readonly backends?: number;
+}
+
+export interface TestWorld {
+  readonly backends: ReadonlyMap<string, readonly TestBackend[]>;
+  readonly gateways: ReadonlyMap<string, RunningGateway>;
+  gateway(site: string): RunningGateway;
+  close(): Promise<void>;
+}
+
+export interface TestWorldOptions {
+  readonly sites: readonly SiteSpec[];
+  /** Policy document (defaults, services); default: one service `web` for every host. */
+  readonly policy?: Record<string, unknown>;
+  /** Gateways to start, by site id; default: the first site's. */
+  readonly ingresses?: readonly string[];
+  /** Boot config fields (deep merge not done: give whole sub-objects). */
+  readonly boot?: Record<string, unknown>;
+  readonly locate?: (address: string) => ClientLocation;
+  readonly behaviour?: BackendBehaviour;
+}
+
+/** Backends for every site, and a gateway at each ingress, all on 127.0.0.1 port 0. */
+export async function startTestWorld(options: TestWorldOptions): Promise<TestWorld> {
+  const backends = new Map<string, TestBackend[]>();
+  for (const site of options.sites) {
+    const list: TestBackend[] = [];
+    for (let i = 0; i < (site.backends ?? 2); i++)
+      list.push(await startBackend(`${site.id}-${i + 1}`, options.behaviour));
+    backends.set(site.id, list);
+  }
+  const catalogue = catalogueSchema.parse({
+    sites: options.sites.map((s) => ({
+      id: s.id,
+      name: s.id.toUpperCase(),
+      country: "EC",
+      jurisdiction: s.jurisdiction ?? "EC",
+      latitude: s.latitude ?? 0,
+      longitude: s.longitude ?? 0,
+      tier: s.tier ?? "edge",
+      capacity: s.capacity ?? 1000,
+      backends: (backends.get(s.id) ?? []).map((b) => b.address),
+    })),
+  });
+  const policy = policySchema.parse(
+    options.policy ?? { services: [{ name: "web", hosts: ["*"] }] },
+  );
+  const gateways = new Map<string, RunningGateway>();
+  for (const site of options.ingresses ?? [options.sites[0]?.id ?? ""]) {
+    const boot = bootSchema.parse({
+      site,
+      catalogue: "(in memory)",
+      policy: "(in memory)",
+      listen: { host: "127.0.0.1", port: 0 },
+      admin: { host: "127.0.0.1", port: 0 },
+      siteHeaders: true,
+      trustedProxies: ["127.0.0.0/8", "::1/128"],
+      log: { level: "silent", requests: false },
+      ...options.boot,
+    });
+    const logger = pino({ level: "silent" });
+    gateways.set(
+      site,
+      await startGateway({
+        boot,
+        catalogue,
+        policy,
+        logger,
+        ...(options.locate && { locate: options.locate }),
+      }),
+    );
+  }
+  return {
+    backends,
+    gateways,
+    gateway(site) {
+      const gateway = gateways.get(site);
+      if (!gateway) throw new Error(`no gateway at ${site}`);
+      return gateway;
+    },
+    async close() {
+      await Promise.all([...gateways.values()].map((g) => g.shutdown(1_000)));
+      await Promise.all([...backends.values()].flat().map((b) => b.kill()));
+    },
+  };
+}
+
+/** Polls `check` until it returns true, or fails after `timeoutMs` (a generous bound, not a measurement). */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = "condition",
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
