@@ -117,8 +117,13 @@ function table(schema: z.ZodType): string {
 }
 
 /** README sections by marker name; callers may add schemas of their own (the boot config). */
-export function configReference(extra: Readonly<Record<string, z.ZodType>> = {}): Record<string, string> {
-  const tables: Record<string, string> = { catalogue: table(catalogueSchema), policy: table(policySchema) };
+export function configReference(
+  extra: Readonly<Record<string, z.ZodType>> = {},
+): Record<string, string> {
+  const tables: Record<string, string> = {
+    catalogue: table(catalogueSchema),
+    policy: table(policySchema),
+  };
   for (const [name, schema] of Object.entries(extra)) tables[name] = table(schema);
   return tables;
 }
@@ -126,7 +131,10 @@ export function configReference(extra: Readonly<Record<string, z.ZodType>> = {})
 const marker = (name: string, edge: "start" | "end") => `<!-- config-reference:${name}:${edge} -->`;
 
 /** The README with each marked section replaced by the generated table. */
-export function withConfigReference(readme: string, extra: Readonly<Record<string, z.ZodType>> = {}): string {
+export function withConfigReference(
+  readme: string,
+  extra: Readonly<Record<string, z.ZodType>> = {},
+): string {
   let text = readme;
   for (const [name, body] of Object.entries(configReference(extra))) {
     const start = text.indexOf(marker(name, "start"));

@@ -12,6 +12,7 @@ import { type Candidate, computePlan, type Plan } from "./plan.ts";
 import type { BlockCode } from "./reason.ts";
 import { matchService } from "./service-router.ts";
 import type { ServiceTables } from "./service-tables.ts";
+import type { ServiceView } from "./service-view.ts";
 import type { Snapshot } from "./snapshot.ts";
 
 export interface RequestFacts {
@@ -67,6 +68,15 @@ const matchClient = (tables: ServiceTables, client: ClientLocation): Match => ({
 export function planFor(snapshot: Snapshot, facts: RequestFacts): Plan {
   const service = matchService(snapshot.router, facts.host, facts.path);
   if (!service) return { ...UNKNOWN_HOST, ingress: facts.ingress };
+  return planForService(snapshot, service, facts);
+}
+
+/** The plan of a known service (reports and gauges ask by service, not by Host). */
+export function planForService(
+  snapshot: Snapshot,
+  service: ServiceView,
+  facts: Pick<RequestFacts, "ingress" | "client" | "direct">,
+): Plan {
   const ingress = snapshot.siteIndex.get(facts.ingress);
   if (ingress === undefined) throw new RangeError(`unknown ingress site "${facts.ingress}"`);
   const { client } = facts;

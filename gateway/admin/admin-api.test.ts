@@ -79,6 +79,56 @@ test("/metrics exposes the request, breaker, snapshot, panic and spill metrics",
   assert.match(res.text, /^gateway_spill_ratio\{service="web"\} 0$/m);
 });
 
+test("gateway_spill_ratio and gateway_panic follow the snapshot", async (t) => {
+  const w = await world(t);
+  const gateway = w.gateway("west");
+  const gauges = async () => {
+    const text = (await call(`${gateway.adminUrl}/metrics`)).text;
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}\\{service="web"\\} (\\S+)$`, "m").exec(text)?.[1]);
+    return { spill: value("gateway_spill_ratio"), panic: value("gateway_panic") };
+  };
+  gateway.state.update({ health: { west: { state: "degraded", fraction: 0.5 } } });
+  const degraded = await gauges();
+  assert.ok(Math.abs(degraded.spill - 0.3) < 1e-9, `spill ${degraded.spill}`);
+  assert.equal(degraded.panic, 0);
+  gateway.state.update({
+    health: {
+      west: { state: "degraded", fraction: 0.5 },
+      hub: { state: "down", fraction: 0 },
+      east: { state: "down", fraction: 0 },
+    },
+  });
+  assert.equal((await gauges()).panic, 1);
+});
+
+test("the spill gauge and /sites shares cover a service served only on *.domain hosts", async (t) => {
+  const w = await startTestWorld({
+    sites: [
+      { id: "west", tier: "edge", longitude: 0 },
+      { id: "hub", tier: "hub", longitude: 10 },
+    ],
+    ingresses: ["west"],
+    policy: { services: [{ name: "web", hosts: ["*.example"] }] },
+  });
+  t.after(() => w.close());
+  const gateway = w.gateway("west");
+  gateway.state.update({ health: { west: { state: "degraded", fraction: 0.5 } } });
+  const metrics = (await call(`${gateway.adminUrl}/metrics`)).text;
+  const spill = Number(/^gateway_spill_ratio\{service="web"\} (\S+)$/m.exec(metrics)?.[1]);
+  assert.ok(Math.abs(spill - 0.3) < 1e-9, `spill ${spill}`);
+  const sites = JSON.parse((await call(`${gateway.adminUrl}/sites`)).text) as {
+    sites: { id: string; shareFromHere: Record<string, number> }[];
+  };
+  assert.deepEqual(
+    sites.sites.map((s) => [s.id, s.shareFromHere.web]),
+    [
+      ["west", 0.7],
+      ["hub", 0.3],
+    ],
+  );
+});
+
 test("/sites lists every site with its state, share and breakers", async (t) => {
   const w = await world(t);
   const res = await call(`${w.gateway("west").adminUrl}/sites`);
@@ -162,66 +212,62 @@ const offLoopback = Object.values(networkInterfaces())
   .flat()
   .find((i) => i && i.family === "IPv4" && !i.internal)?.address;
 
-test(
-  "off loopback the admin API wants the bearer token",
-  { skip: offLoopback ? false : "no non-loopback IPv4 interface" },
-  async (t) => {
-    const host = offLoopback ?? "";
-    const backend = await startBackend("solo-1");
-    t.after(() => backend.kill());
-    const catalogue = catalogueSchema.parse({
-      sites: [
-        {
-          id: "solo",
-          name: "SOLO",
-          country: "EC",
-          jurisdiction: "EC",
-          latitude: 0,
-          longitude: 0,
-          tier: "hub",
-          capacity: 100,
-          backends: [backend.address],
-        },
-      ],
-    });
-    const policy = policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] });
-    const boot = bootSchema.parse({
-      site: "solo",
-      catalogue: "(in memory)",
-      policy: "(in memory)",
-      listen: { host: "127.0.0.1", port: 0 },
-      admin: { host, port: 0 },
-      log: { level: "silent", requests: false },
-    });
-    const logger = pino({ level: "silent" });
-    const gateway = await startGateway({ boot, catalogue, policy, logger, adminToken: "s3cret" });
-    t.after(() => gateway.shutdown(1_000));
-    const healthz = `${gateway.adminUrl}/healthz`;
-    const without = await call(healthz);
-    assert.equal(without.status, 401);
-    assert.equal((JSON.parse(without.text) as { code: string }).code, "unauthorized");
-    assert.equal((await call(healthz, { headers: { authorization: "Bearer wrong!" } })).status, 401);
-    assert.equal((await call(healthz, { headers: { authorization: "s3cret" } })).status, 401);
-    assert.equal((await call(healthz, { headers: { authorization: "Bearer s3cret" } })).status, 200);
-    const post = await call(`${gateway.adminUrl}/sites/solo/drain`, { method: "POST" });
-    assert.equal(post.status, 401);
-    assert.equal(gateway.state.snapshot.sites[0]?.state, "healthy");
-  },
-);
+test("off loopback the admin API wants the bearer token", {
+  skip: offLoopback ? false : "no non-loopback IPv4 interface",
+}, async (t) => {
+  const host = offLoopback ?? "";
+  const backend = await startBackend("solo-1");
+  t.after(() => backend.kill());
+  const catalogue = catalogueSchema.parse({
+    sites: [
+      {
+        id: "solo",
+        name: "SOLO",
+        country: "EC",
+        jurisdiction: "EC",
+        latitude: 0,
+        longitude: 0,
+        tier: "hub",
+        capacity: 100,
+        backends: [backend.address],
+      },
+    ],
+  });
+  const policy = policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] });
+  const boot = bootSchema.parse({
+    site: "solo",
+    catalogue: "(in memory)",
+    policy: "(in memory)",
+    listen: { host: "127.0.0.1", port: 0 },
+    admin: { host, port: 0 },
+    log: { level: "silent", requests: false },
+  });
+  const logger = pino({ level: "silent" });
+  const gateway = await startGateway({ boot, catalogue, policy, logger, adminToken: "s3cret" });
+  t.after(() => gateway.shutdown(1_000));
+  const healthz = `${gateway.adminUrl}/healthz`;
+  const without = await call(healthz);
+  assert.equal(without.status, 401);
+  assert.equal((JSON.parse(without.text) as { code: string }).code, "unauthorized");
+  assert.equal((await call(healthz, { headers: { authorization: "Bearer wrong!" } })).status, 401);
+  assert.equal((await call(healthz, { headers: { authorization: "s3cret" } })).status, 401);
+  assert.equal((await call(healthz, { headers: { authorization: "Bearer s3cret" } })).status, 200);
+  const post = await call(`${gateway.adminUrl}/sites/solo/drain`, { method: "POST" });
+  assert.equal(post.status, 401);
+  assert.equal(gateway.state.snapshot.sites[0]?.state, "healthy");
+});
 
-test(
-  "off loopback a gateway with no token configured refuses everyone",
-  { skip: offLoopback ? false : "no non-loopback IPv4 interface" },
-  async (t) => {
-    const w = await startTestWorld({
-      sites: [{ id: "solo", tier: "hub" }],
-      ingresses: ["solo"],
-      boot: { admin: { host: offLoopback, port: 0 } },
-    });
-    t.after(() => w.close());
-    const res = await call(`${w.gateway("solo").adminUrl}/healthz`, {
-      headers: { authorization: "Bearer anything" },
-    });
-    assert.equal(res.status, 401);
-  },
-);
+test("off loopback a gateway with no token configured refuses everyone", {
+  skip: offLoopback ? false : "no non-loopback IPv4 interface",
+}, async (t) => {
+  const w = await startTestWorld({
+    sites: [{ id: "solo", tier: "hub" }],
+    ingresses: ["solo"],
+    boot: { admin: { host: offLoopback, port: 0 } },
+  });
+  t.after(() => w.close());
+  const res = await call(`${w.gateway("solo").adminUrl}/healthz`, {
+    headers: { authorization: "Bearer anything" },
+  });
+  assert.equal(res.status, 401);
+});

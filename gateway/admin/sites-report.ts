@@ -1,5 +1,5 @@
 /** What `/sites` shows: the snapshot, each site's state and share from this ingress, breakers. */
-import { planFor } from "../../routing-tables/decide.ts";
+import { planForService } from "../../routing-tables/decide.ts";
 import type { Upstreams } from "../forward/upstreams.ts";
 import type { RoutingState } from "../runtime/routing-state.ts";
 
@@ -7,8 +7,7 @@ export function sitesReport(ingress: string, state: RoutingState, upstreams: Ups
   const snapshot = state.snapshot;
   const shares = new Map<string, Record<string, number>>();
   for (const service of snapshot.services) {
-    const host = service.hosts.find((h) => !h.includes("*")) ?? "";
-    const plan = planFor(snapshot, { ingress, host, path: service.pathPrefix, client: {} });
+    const plan = planForService(snapshot, service, { ingress, client: {} });
     for (const candidate of plan.candidates) {
       const entry = shares.get(candidate.site.id) ?? {};
       entry[service.name] = Number(candidate.weight.toFixed(4));

@@ -27,6 +27,8 @@ export interface ProxyContext {
   readonly onTry?: (site: string, backend: Backend, outcome: TryOutcome | undefined) => void;
   /** Told when a retry was wanted but the budget said no. */
   readonly onBudgetExhausted?: () => void;
+  /** Told of each retry the budget granted. */
+  readonly onRetry?: () => void;
 }
 
 export interface Proxied {
@@ -63,6 +65,7 @@ export async function proxy(
       context.onBudgetExhausted?.();
       break;
     }
+    if (isRetry) context.onRetry?.();
     attempt += 1;
     sitesTried.push(site.siteId);
     try {

@@ -95,14 +95,21 @@ export interface RetryBudgetStats {
  * client requests being served; retries are counted apart, from `tryAcquire` to `release`.
  */
 export class RetryBudget {
-  readonly #percent: number;
-  readonly #min: number;
+  #percent: number;
+  #min: number;
   #activeRequests = 0;
   #activeRetries = 0;
   #granted = 0;
   #refused = 0;
 
   constructor(settings: RetryBudgetSettings) {
+    this.#percent = 0;
+    this.#min = 0;
+    this.resize(settings);
+  }
+
+  /** New limits (a policy reload); requests and retries in flight keep their counts. */
+  resize(settings: RetryBudgetSettings): void {
     const { budgetPercent, minConcurrent } = settings;
     if (!(budgetPercent >= 0 && budgetPercent <= 100)) {
       throw new RangeError(`budgetPercent must be within 0–100, got ${budgetPercent}`);

@@ -27,7 +27,9 @@ export interface Backend {
 
 export interface SiteUpstream {
   readonly siteId: string;
-  readonly breaker: Breaker<unknown>;
+  breaker: Breaker<unknown>;
+  /** The capacity the site breaker was made with. */
+  capacity: number;
   backends: readonly Backend[];
 }
 
@@ -69,7 +71,15 @@ export class Upstreams {
       this.#sites.delete(id);
     }
     for (const site of sites) {
-      const upstream = this.#sites.get(site.id) ?? this.#newSite(site);
+      const known = this.#sites.get(site.id);
+      // A breaker's capacity is fixed at birth: a changed site capacity gets a new breaker.
+      const capacity = this.#settings.siteCapacity(site.id);
+      if (known && known.capacity !== capacity) {
+        known.breaker.shutdown();
+        known.breaker = this.#siteBreaker(site.id);
+        known.capacity = capacity;
+      }
+      const upstream = known ?? this.#newSite(site);
       const addresses = site.config.backends ?? [];
       const kept = upstream.backends.filter((b) => addresses.includes(b.address));
       closing.push(
@@ -88,13 +98,16 @@ export class Upstreams {
     await this.sync([]);
   }
 
-  #newSite(site: SiteView): SiteUpstream {
+  #siteBreaker(siteId: string): Breaker<unknown> {
     const { siteBreaker, onBreaker, siteCapacity } = this.#settings;
-    const settings = { ...siteBreaker, capacity: siteCapacity(site.id) };
-    const breaker = new Breaker<unknown>(`site:${site.id}`, settings, (s) =>
-      onBreaker("site", site.id, s),
-    );
-    const upstream: SiteUpstream = { siteId: site.id, breaker, backends: [] };
+    const settings = { ...siteBreaker, capacity: siteCapacity(siteId) };
+    return new Breaker<unknown>(`site:${siteId}`, settings, (s) => onBreaker("site", siteId, s));
+  }
+
+  #newSite(site: SiteView): SiteUpstream {
+    const capacity = this.#settings.siteCapacity(site.id);
+    const breaker = this.#siteBreaker(site.id);
+    const upstream: SiteUpstream = { siteId: site.id, breaker, capacity, backends: [] };
     this.#sites.set(site.id, upstream);
     return upstream;
   }

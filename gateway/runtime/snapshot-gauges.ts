@@ -1,5 +1,5 @@
 /** Per-snapshot gauges: version, and per service the panic flag and spill ratio from here. */
-import { planFor } from "../../routing-tables/decide.ts";
+import { planForService } from "../../routing-tables/decide.ts";
 import type { Snapshot } from "../../routing-tables/snapshot.ts";
 import type { GatewayMetrics } from "../admin/metrics.ts";
 
@@ -11,8 +11,7 @@ export function publishSnapshotGauges(
   metrics.snapshotVersion.set(snapshot.version);
   metrics.snapshotAge.set(0);
   for (const service of snapshot.services) {
-    const host = service.hosts.find((h) => !h.includes("*")) ?? "probe.invalid";
-    const plan = planFor(snapshot, { ingress, host, path: service.pathPrefix, client: {} });
+    const plan = planForService(snapshot, service, { ingress, client: {} });
     metrics.panic.labels(service.name).set(plan.panic ? 1 : 0);
     const spilled = plan.candidates.reduce(
       (sum, c) => sum + c.reasons.reduce((s, r) => s + (r.code === "spill" ? r.share : 0), 0),

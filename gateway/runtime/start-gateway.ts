@@ -72,17 +72,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     siteCapacity: (siteId) =>
       state.snapshot.sites[state.snapshot.siteIndex.get(siteId) ?? -1]?.config.capacity ?? 1,
   });
+  // One retry budget for the whole gateway, sized by the policy defaults (as Envoy: 20%, at
+  // least 3) and resized, counters kept, when a reload changes them.
+  const budget = new RetryBudget(options.policy.defaults.retry);
   const onSnapshot = () => {
     void upstreams.sync(state.snapshot.sites);
+    budget.resize(state.inputs.policy.defaults.retry);
     publishSnapshotGauges(metrics, state.snapshot, boot.site);
   };
   state.subscribe(onSnapshot);
   onSnapshot();
 
   const via = `1.1 ${boot.name ?? `gw-${boot.site}`}`;
-  // One budget for the whole gateway, sized by the policy defaults (as Envoy: 20%, at least 3).
-  const { budgetPercent, minConcurrent } = options.policy.defaults.retry;
-  const budget = new RetryBudget({ budgetPercent, minConcurrent });
   const locate = options.locate ?? unknownLocation;
   const context: HandlerContext = {
     ingress: boot.site,
@@ -94,6 +95,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       random,
       onTry: (site, _backend, outcome) => metrics.tryEnded(site, outcome ? outcome.kind : "ok"),
       onBudgetExhausted: () => metrics.budgetExhausted.inc(),
+      onRetry: () => metrics.retries.inc(),
     },
     budget,
     locate,
@@ -145,9 +147,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await listen(admin, boot.admin.port, boot.admin.host, false);
   logger.info({ url: urlOf(server), admin: urlOf(admin) }, "gateway listening");
 
-  const shutdown = async (graceMs = boot.limits.shutdownGraceMs) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
+  let stopped: Promise<void> | undefined;
+  const drain = async (graceMs: number) => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
@@ -158,6 +159,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     admin.closeAllConnections();
     await upstreams.close();
     logger.info({ inFlightLeft: inFlight }, "gateway stopped");
+  };
+  // A second call waits for the first drain rather than returning early.
+  const shutdown = (graceMs = boot.limits.shutdownGraceMs): Promise<void> => {
+    shuttingDown = true;
+    stopped ??= drain(graceMs);
+    return stopped;
   };
   return {
     url: urlOf(server),

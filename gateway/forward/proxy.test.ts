@@ -1,0 +1,265 @@
+// outcomeOf is pure: one table, sentence names. proxy() does I/O: real undici pools against
+// real backends on 127.0.0.1 port 0 (one per site), closed with t.after.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
+import type { Candidate } from "../../routing-tables/plan.ts";
+import { policySchema, type RetryPolicy } from "../../routing-tables/policy-schema.ts";
+import { buildSnapshot } from "../../routing-tables/snapshot.ts";
+import { GatewayError } from "../errors/error-catalogue.ts";
+import {
+  type BackendBehaviour,
+  echo,
+  eventually,
+  startBackend,
+  type TestBackend,
+} from "../testing/fixtures.ts";
+import { type UpstreamResponse, UpstreamStatusError } from "./forward-try.ts";
+import { outcomeOf, proxy } from "./proxy.ts";
+import { RetryBudget, type TryOutcome } from "./retry-policy.ts";
+import { Upstreams } from "./upstreams.ts";
+
+const coded = (code: string) => Object.assign(new Error(code), { code });
+const status = (statusCode: number) =>
+  new UpstreamStatusError({ statusCode } as unknown as UpstreamResponse);
+
+const outcomes: readonly [string, unknown, TryOutcome | undefined][] = [
+  ["an upstream 503", status(503), { kind: "status", status: 503 }],
+  ["an upstream 502", status(502), { kind: "status", status: 502 }],
+  ["ECONNREFUSED", coded("ECONNREFUSED"), { kind: "connect-failed" }],
+  ["UND_ERR_CONNECT_TIMEOUT", coded("UND_ERR_CONNECT_TIMEOUT"), { kind: "connect-failed" }],
+  ["ENOTFOUND", coded("ENOTFOUND"), { kind: "connect-failed" }],
+  ["EAI_AGAIN", coded("EAI_AGAIN"), { kind: "connect-failed" }],
+  ["EHOSTUNREACH", coded("EHOSTUNREACH"), { kind: "connect-failed" }],
+  ["ENETUNREACH", coded("ENETUNREACH"), { kind: "connect-failed" }],
+  [
+    "UND_ERR_HEADERS_TIMEOUT",
+    coded("UND_ERR_HEADERS_TIMEOUT"),
+    { kind: "timeout-before-response" },
+  ],
+  ["ECONNRESET", coded("ECONNRESET"), { kind: "reset-before-response" }],
+  ["UND_ERR_SOCKET", coded("UND_ERR_SOCKET"), { kind: "reset-before-response" }],
+  ["EPIPE", coded("EPIPE"), { kind: "reset-before-response" }],
+  ["UND_ERR_CLOSED", coded("UND_ERR_CLOSED"), { kind: "reset-before-response" }],
+  ["an open breaker (EOPENBREAKER)", coded("EOPENBREAKER"), { kind: "circuit-open" }],
+  ["a full breaker (ESEMLOCKED)", coded("ESEMLOCKED"), { kind: "circuit-open" }],
+  ["a body timeout (after the head)", coded("UND_ERR_BODY_TIMEOUT"), undefined],
+  ["an abort", coded("UND_ERR_ABORTED"), undefined],
+  ["an error without a code", new Error("boom"), undefined],
+  ["null", null, undefined],
+  ["a string", "ECONNREFUSED", undefined],
+];
+
+for (const [what, error, expected] of outcomes) {
+  test(`outcomeOf reads ${what} as ${expected ? expected.kind : "not retryable"}`, () => {
+    assert.deepEqual(outcomeOf(error), expected);
+  });
+}
+
+const RETRY: RetryPolicy = {
+  maxAttempts: 3,
+  budgetPercent: 20,
+  minConcurrent: 3,
+  perTryTimeoutMs: 5_000,
+  maxReplayableBodyBytes: 65_536,
+};
+
+const answer =
+  (code: number): BackendBehaviour =>
+  (req, res, name) => {
+    req.resume();
+    res.writeHead(code, { "content-type": "text/plain" });
+    res.end(`${code} from ${name}`);
+  };
+
+interface Rig {
+  readonly upstreams: Upstreams;
+  readonly candidates: readonly Candidate[];
+  readonly backends: ReadonlyMap<string, TestBackend>;
+}
+
+type After = { after: (fn: () => unknown) => void };
+
+/** One backend per site, in candidate order; the first site is the hub. */
+async function rig(
+  t: After,
+  behaviours: Record<string, BackendBehaviour>,
+  volumeThreshold = 100,
+): Promise<Rig> {
+  const backends = new Map<string, TestBackend>();
+  for (const [site, behaviour] of Object.entries(behaviours))
+    backends.set(site, await startBackend(`${site}-1`, behaviour));
+  t.after(() => Promise.all([...backends.values()].map((b) => b.kill())));
+  const catalogue = catalogueSchema.parse({
+    sites: [...backends].map(([id, backend], i) => ({
+      id,
+      name: id.toUpperCase(),
+      country: "EC",
+      jurisdiction: "EC",
+      latitude: 0,
+      longitude: i,
+      tier: i === 0 ? "hub" : "edge",
+      capacity: 100,
+      backends: [backend.address],
+    })),
+  });
+  const policy = policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] });
+  const { sites } = buildSnapshot({ version: 1, catalogue, policy });
+  const breaker = { volumeThreshold, errorThresholdPercentage: 50, resetTimeoutMs: 60_000 };
+  const settings = { ...breaker, rollingWindowMs: 10_000, capacity: 100 };
+  const upstreams = new Upstreams({
+    pool: { connections: 4, keepAliveTimeoutMs: 1_000, connectTimeoutMs: 1_000 },
+    siteBreaker: settings,
+    backendBreaker: settings,
+    onBreaker: () => {},
+    siteCapacity: () => 100,
+  });
+  await upstreams.sync(sites);
+  t.after(() => upstreams.close());
+  const candidates = sites.map((site) => ({
+    site,
+    weight: 1 / sites.length,
+    costMs: 0,
+    reasons: [],
+  }));
+  return { upstreams, candidates, backends };
+}
+
+const GET = { method: "GET" as const, path: "/", headers: {}, body: null };
+
+function run(
+  r: Rig,
+  options: {
+    retry?: Partial<RetryPolicy>;
+    budget?: RetryBudget;
+    replayable?: boolean;
+    method?: "GET" | "POST";
+  } = {},
+) {
+  const budget = options.budget ?? new RetryBudget({ budgetPercent: 20, minConcurrent: 3 });
+  let exhausted = 0;
+  const context = {
+    upstreams: r.upstreams,
+    budget,
+    random: () => 0,
+    retry: { ...RETRY, ...options.retry },
+    onBudgetExhausted: () => {
+      exhausted += 1;
+    },
+  };
+  const request = { ...GET, method: options.method ?? "GET" };
+  const done = proxy(
+    r.candidates,
+    request,
+    options.replayable ?? true,
+    context,
+    new AbortController().signal,
+  );
+  return { done, exhausted: () => exhausted, budget };
+}
+
+const hits = (r: Rig, site: string) => r.backends.get(site)?.hits() ?? 0;
+
+test("proxy answers from the first candidate when it serves", async (t) => {
+  const r = await rig(t, { a: echo, b: echo });
+  const proxied = await run(r).done;
+  assert.equal(proxied.site, "a");
+  assert.deepEqual(proxied.sitesTried, ["a"]);
+  assert.equal(proxied.response.statusCode, 200);
+  await proxied.response.body.dump();
+});
+
+test("proxy moves on to the next site after an upstream 503 and frees the retry slot", async (t) => {
+  const r = await rig(t, { a: answer(503), b: echo });
+  const { done, budget } = run(r);
+  const proxied = await done;
+  assert.equal(proxied.site, "b");
+  assert.deepEqual(proxied.sitesTried, ["a", "b"]);
+  await proxied.response.body.dump();
+  assert.equal(budget.stats().activeRetries, 0);
+  // The 503 from `a` was drained, so `a` no longer counts it as outstanding.
+  const failed = r.upstreams.site("a")?.backends[0];
+  await eventually(() => failed?.outstanding === 0, 2_000, "a's outstanding count back to 0");
+});
+
+test("proxy passes the last upstream 503 through when every site fails", async (t) => {
+  const r = await rig(t, { a: answer(503), b: answer(503) });
+  const proxied = await run(r).done;
+  assert.equal(proxied.response.statusCode, 503);
+  assert.deepEqual(proxied.sitesTried, ["a", "b"]);
+  assert.equal(await proxied.response.body.text(), "503 from b-1");
+});
+
+test("proxy makes no more than maxAttempts tries", async (t) => {
+  const r = await rig(t, { a: answer(503), b: answer(503), c: echo });
+  const proxied = await run(r, { retry: { maxAttempts: 2 } }).done;
+  assert.deepEqual(proxied.sitesTried, ["a", "b"]);
+  assert.equal(proxied.response.statusCode, 503);
+  await proxied.response.body.dump();
+  assert.equal(hits(r, "c"), 0);
+});
+
+test("proxy passes over a site whose breaker is open without spending a try", async (t) => {
+  const r = await rig(t, { a: echo, b: echo }, 1);
+  const breaker = r.upstreams.site("a")?.breaker;
+  await breaker?.run(() => Promise.reject(new Error("trip"))).catch(() => {});
+  assert.equal(breaker?.isOpen, true);
+  const proxied = await run(r, { retry: { maxAttempts: 1 } }).done;
+  assert.equal(proxied.site, "b");
+  assert.deepEqual(proxied.sitesTried, ["b"]);
+  await proxied.response.body.dump();
+  assert.equal(hits(r, "a"), 0);
+});
+
+test("proxy answers no_usable_site when every site's breaker is open", async (t) => {
+  const r = await rig(t, { a: echo, b: echo }, 1);
+  for (const site of r.upstreams.all())
+    await site.breaker.run(() => Promise.reject(new Error("trip"))).catch(() => {});
+  await assert.rejects(run(r).done, (error: unknown) => {
+    assert.ok(error instanceof GatewayError);
+    assert.equal(error.code, "no_usable_site");
+    return true;
+  });
+});
+
+test("proxy does not retry a request whose body cannot be replayed", async (t) => {
+  const r = await rig(t, { a: answer(503), b: echo });
+  const proxied = await run(r, { replayable: false }).done;
+  assert.equal(proxied.response.statusCode, 503);
+  assert.deepEqual(proxied.sitesTried, ["a"]);
+  await proxied.response.body.dump();
+  assert.equal(hits(r, "b"), 0);
+});
+
+test("proxy does not retry a POST", async (t) => {
+  const r = await rig(t, { a: answer(503), b: echo });
+  const proxied = await run(r, { method: "POST" }).done;
+  assert.equal(proxied.response.statusCode, 503);
+  await proxied.response.body.dump();
+  assert.equal(hits(r, "b"), 0);
+});
+
+test("proxy makes no retry the budget refuses, and says so", async (t) => {
+  const r = await rig(t, { a: answer(503), b: echo });
+  const budget = new RetryBudget({ budgetPercent: 0, minConcurrent: 0 });
+  const { done, exhausted } = run(r, { budget });
+  const proxied = await done;
+  assert.equal(proxied.response.statusCode, 503);
+  assert.deepEqual(proxied.sitesTried, ["a"]);
+  await proxied.response.body.dump();
+  assert.equal(exhausted(), 1);
+  assert.equal(hits(r, "b"), 0);
+  const stats = budget.stats();
+  assert.deepEqual([stats.granted, stats.refused, stats.activeRetries], [0, 1, 0]);
+});
+
+test("proxy turns refused connections at every site into upstream_refused", async (t) => {
+  const r = await rig(t, { a: echo, b: echo });
+  for (const backend of r.backends.values()) await backend.kill();
+  await assert.rejects(run(r).done, (error: unknown) => {
+    assert.ok(error instanceof GatewayError);
+    assert.equal(error.code, "upstream_refused");
+    assert.deepEqual(error.sitesTried, ["a", "b"]);
+    return true;
+  });
+});

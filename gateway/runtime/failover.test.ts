@@ -1,0 +1,234 @@
+// I/O code: real backends and gateways on 127.0.0.1 port 0 (fixtures.ts), each world closed
+// with t.after. Site `near` (0°) is the nearest from its own ingress, `next` (5°) the next
+// one, `hub` (20°) the farthest. Breakers wait a minute before a trial, so none half-opens
+// while a test runs.
+import assert from "node:assert/strict";
+import type { ServerResponse } from "node:http";
+import { test } from "node:test";
+import { policySchema } from "../../routing-tables/policy-schema.ts";
+import {
+  type BackendBehaviour,
+  eventually,
+  type SiteSpec,
+  startTestWorld,
+  type TestWorld,
+  type TestWorldOptions,
+} from "../testing/fixtures.ts";
+
+const SITES: readonly SiteSpec[] = [
+  { id: "near", tier: "edge", longitude: 0 },
+  { id: "next", tier: "edge", longitude: 5 },
+  { id: "hub", tier: "hub", longitude: 20 },
+];
+
+const BOOT = {
+  breakers: { site: { resetTimeoutMs: 60_000 }, backend: { resetTimeoutMs: 60_000 } },
+};
+
+async function world(
+  t: { after: (fn: () => Promise<void>) => void },
+  options: Partial<TestWorldOptions> = {},
+): Promise<TestWorld> {
+  const w = await startTestWorld({ sites: SITES, ingresses: ["near"], boot: BOOT, ...options });
+  t.after(() => w.close());
+  return w;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly site: string | null;
+  readonly type: string | null;
+  readonly body: string;
+}
+
+async function send(url: string, init: RequestInit = {}): Promise<Answer> {
+  const res = await fetch(url, init);
+  return {
+    status: res.status,
+    site: res.headers.get("x-gateway-site"),
+    type: res.headers.get("content-type"),
+    body: await res.text(),
+  };
+}
+
+/** Sum of every sample of `name` whose labels include `labels`, from the gateway's /metrics. */
+async function metric(adminUrl: string, name: string, labels = ""): Promise<number> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (labels && !line.includes(labels)) continue;
+    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return sum;
+}
+
+const hits = (w: TestWorld, site: string) =>
+  (w.backends.get(site) ?? []).reduce((sum, b) => sum + b.hits(), 0);
+
+const answer =
+  (status: number, text: string): BackendBehaviour =>
+  (req, res, name) => {
+    req.resume();
+    req.on("end", () => end(res, status, `${text} from ${name}`));
+  };
+
+function end(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, {
+    "content-type": "text/plain",
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** A behaviour that holds every request until `release()`, then answers `status`. */
+function gate(status: number) {
+  const waiting: (() => void)[] = [];
+  let open = false;
+  const behaviour: BackendBehaviour = (req, res, name) => {
+    req.resume();
+    const reply = () => end(res, status, `${status} from ${name}`);
+    if (open) reply();
+    else waiting.push(reply);
+  };
+  return {
+    behaviour,
+    held: () => waiting.length,
+    release: () => {
+      open = true;
+      for (const reply of waiting.splice(0)) reply();
+    },
+  };
+}
+
+test("a site killed mid-run fails no GET and leaves rotation", async (t) => {
+  const w = await world(t);
+  const gateway = w.gateway("near");
+  const statuses = new Map<number, number>();
+  for (let i = 0; i < 300; i++) {
+    if (i === 50) for (const backend of w.backends.get("near") ?? []) await backend.kill();
+    const { status, site } = await send(gateway.url);
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    if (i < 50) assert.equal(site, "near");
+    else assert.equal(site, "next", `request ${i} served by ${site}`);
+  }
+  assert.deepEqual([...statuses], [[200, 300]]);
+
+  // Out of rotation: its site breaker or both of its backend breakers are open.
+  const sites = (await (await fetch(`${gateway.adminUrl}/sites`)).json()) as {
+    sites: { id: string; breaker: string; backends: { breaker: string }[] }[];
+  };
+  const near = sites.sites.find((s) => s.id === "near");
+  assert.ok(
+    near?.breaker === "open" || near?.backends.every((b) => b.breaker === "open"),
+    JSON.stringify(near),
+  );
+  assert.ok((await metric(gateway.adminUrl, "gateway_breaker_state", 'id="near')) > 0);
+
+  // Later requests go straight to the next site: no more tries against the dead one.
+  const triesBefore = await metric(gateway.adminUrl, "gateway_upstream_tries_total", 'site="near"');
+  for (let i = 0; i < 20; i++) assert.equal((await send(gateway.url)).site, "next");
+  assert.equal(
+    await metric(gateway.adminUrl, "gateway_upstream_tries_total", 'site="near"'),
+    triesBefore,
+  );
+});
+
+test("with one of a site's two backends dead every GET succeeds on the other", async (t) => {
+  const w = await world(t, { sites: [{ id: "solo", tier: "hub" }], ingresses: ["solo"] });
+  const [dead, alive] = w.backends.get("solo") ?? [];
+  assert.ok(dead && alive);
+  await dead.kill();
+  const url = w.gateway("solo").url;
+  for (let i = 0; i < 40; i++) {
+    const { status, body } = await send(url);
+    assert.equal(status, 200, body);
+    assert.equal((JSON.parse(body) as { backend: string }).backend, alive.name);
+  }
+});
+
+test("a POST to a dead site is answered 502 upstream_refused and not retried", async (t) => {
+  const w = await world(t);
+  for (const backend of w.backends.get("near") ?? []) await backend.kill();
+  const before = hits(w, "next") + hits(w, "hub");
+  const res = await send(w.gateway("near").url, { method: "POST", body: "order=1" });
+  assert.equal(res.status, 502, res.body);
+  assert.equal(res.type, "application/problem+json");
+  const problem = JSON.parse(res.body) as { code: string; sitesTried: string[] };
+  assert.equal(problem.code, "upstream_refused");
+  assert.deepEqual(problem.sitesTried, ["near"]);
+  assert.equal(hits(w, "next") + hits(w, "hub"), before);
+});
+
+test("a backend answering 503 is retried on the next site for a GET", async (t) => {
+  const w = await world(t);
+  for (const backend of w.backends.get("near") ?? []) backend.behave(answer(503, "busy"));
+  const res = await send(w.gateway("near").url);
+  assert.equal(res.status, 200, res.body);
+  assert.equal(res.site, "next");
+  assert.equal(hits(w, "near"), 1);
+});
+
+test("every retry is counted in gateway_retries_total", async (t) => {
+  const w = await world(t);
+  for (const backend of w.backends.get("near") ?? []) backend.behave(answer(503, "busy"));
+  const gateway = w.gateway("near");
+  for (let i = 0; i < 3; i++) assert.equal((await send(gateway.url)).site, "next");
+  assert.equal(await metric(gateway.adminUrl, "gateway_retries_total"), 3);
+});
+
+test("a backend's 503 is passed through as it came when no other site can take it", async (t) => {
+  const w = await world(t, { sites: [{ id: "solo", tier: "hub" }], ingresses: ["solo"] });
+  for (const backend of w.backends.get("solo") ?? []) backend.behave(answer(503, "busy"));
+  const res = await send(w.gateway("solo").url);
+  assert.equal(res.status, 503);
+  assert.match(res.body, /^busy from solo-\d$/);
+  assert.notEqual(res.type, "application/problem+json");
+});
+
+const ONE_RETRY_AT_A_TIME = {
+  defaults: { retry: { minConcurrent: 1, budgetPercent: 0 } },
+  services: [{ name: "web", hosts: ["*"] }],
+};
+
+/**
+ * Six GETs held at `near` fail together with 503; the retries go to `next`, which holds
+ * them, so every granted retry keeps its slot while the others ask. Resolves to how many
+ * retries the budget granted once all six have been granted or refused.
+ */
+async function retriesGranted(w: TestWorld): Promise<number> {
+  const failing = gate(503);
+  const spare = gate(200);
+  for (const backend of w.backends.get("near") ?? []) backend.behave(failing.behaviour);
+  for (const backend of w.backends.get("next") ?? []) backend.behave(spare.behaviour);
+  const gateway = w.gateway("near");
+  const n = 6;
+  const answers = Promise.all(Array.from({ length: n }, () => send(gateway.url)));
+  await eventually(() => failing.held() === n, 5_000, "every request held at the failing site");
+
+  failing.release();
+  const refused = () => metric(gateway.adminUrl, "gateway_retry_budget_exhausted_total");
+  await eventually(
+    async () => (await refused()) + spare.held() === n,
+    5_000,
+    "every failed request's retry granted or refused",
+  );
+  const granted = spare.held();
+  spare.release();
+  const statuses = (await answers).map((a) => a.status).sort();
+  assert.deepEqual(statuses, [...Array(granted).fill(200), ...Array(n - granted).fill(503)]);
+  assert.equal(hits(w, "next"), granted);
+  return granted;
+}
+
+test("when the retry budget is spent, failed requests are answered without a retry", async (t) => {
+  // minConcurrent 1 and 0%: one retry in flight at a time.
+  const w = await world(t, { policy: ONE_RETRY_AT_A_TIME });
+  assert.equal(await retriesGranted(w), 1);
+});
+
+test("a policy reload resizes the retry budget", async (t) => {
+  const w = await world(t); // defaults: minConcurrent 3
+  w.gateway("near").state.update({ policy: policySchema.parse(ONE_RETRY_AT_A_TIME) });
+  assert.equal(await retriesGranted(w), 1);
+});

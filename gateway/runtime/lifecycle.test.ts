@@ -1,0 +1,238 @@
+// I/O code: real backends and gateways on 127.0.0.1 port 0, config files in a temporary
+// folder, all cleaned up with t.after. Shutdown is SIGTERM's path; reloads are SIGHUP's and
+// the file watcher's.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import pino from "pino";
+import { bootSchema } from "../config/boot-schema.ts";
+import { loadWorld } from "../config-files.ts";
+import {
+  type BackendBehaviour,
+  eventually,
+  startBackend,
+  startTestWorld,
+} from "../testing/fixtures.ts";
+import { configReloader } from "./config-reloader.ts";
+import { type RunningGateway, startGateway } from "./start-gateway.ts";
+
+type After = { after: (fn: () => unknown) => void };
+
+/** A behaviour that holds every request until `release()`, then answers 200. */
+function gate() {
+  const waiting: (() => void)[] = [];
+  let open = false;
+  const behaviour: BackendBehaviour = (req, res, name) => {
+    req.resume();
+    const reply = () => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(`released by ${name}`);
+    };
+    if (open) reply();
+    else waiting.push(reply);
+  };
+  return {
+    behaviour,
+    held: () => waiting.length,
+    release: () => {
+      open = true;
+      for (const reply of waiting.splice(0)) reply();
+    },
+  };
+}
+
+/** True once a new TCP connection to `url` is refused. */
+function refuses(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ECONNREFUSED"));
+  });
+}
+
+async function metric(adminUrl: string, name: string): Promise<number | undefined> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
+test("shutdown turns readiness off at once, refuses new connections and lets in-flight requests finish", async (t) => {
+  const held = gate();
+  const w = await startTestWorld({
+    sites: [{ id: "solo", tier: "hub" }],
+    ingresses: ["solo"],
+    behaviour: held.behaviour,
+  });
+  t.after(() => w.close());
+  const gateway = w.gateway("solo");
+  const inFlight = Promise.all(
+    [1, 2, 3].map(async () => {
+      const res = await fetch(gateway.url);
+      return { status: res.status, body: await res.text() };
+    }),
+  );
+  await eventually(() => held.held() === 3, 5_000, "three requests held at the backend");
+
+  let stopped = false;
+  const stopping = gateway.shutdown(10_000).then(() => {
+    stopped = true;
+  });
+  assert.equal(gateway.ready().ready, false);
+  const readyz = await fetch(`${gateway.adminUrl}/readyz`);
+  assert.equal(readyz.status, 503);
+  assert.equal(((await readyz.json()) as { reason: string }).reason, "shutting down");
+  await eventually(() => refuses(gateway.url), 2_000, "new connections refused");
+  assert.equal(stopped, false, "shutdown must wait for the requests in flight");
+
+  held.release();
+  const answers = await inFlight;
+  assert.deepEqual(
+    answers.map((a) => a.status),
+    [200, 200, 200],
+  );
+  await stopping;
+  assert.equal(stopped, true);
+});
+
+const goodPolicy = { services: [{ name: "web", hosts: ["*"] }] };
+const renamedPolicy = { services: [{ name: "www", hosts: ["*"] }] };
+const badPolicy = { services: [{ name: "web", hosts: ["*"], steering: "sideways" }] };
+
+interface FileWorld {
+  readonly gateway: RunningGateway;
+  readonly files: { readonly catalogue: string; readonly policy: string };
+  writePolicy(policy: unknown): void;
+  /** Rewrites the catalogue with these backends at the edge site. */
+  writeCatalogue(edgeBackends: readonly string[]): void;
+}
+
+/** A gateway started from catalogue and policy files on disk, as `gateway serve` does. */
+async function gatewayFromFiles(t: After): Promise<FileWorld> {
+  const dir = mkdtempSync(join(tmpdir(), "gateway-lifecycle-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const edge = await startBackend("edge-1");
+  const hub = await startBackend("hub-1");
+  t.after(() => Promise.all([edge.kill(), hub.kill()]));
+  const files = { catalogue: join(dir, "catalogue.yaml"), policy: join(dir, "policy.yaml") };
+  const site = (id: string, tier: string, longitude: number, backends: readonly string[]) => ({
+    id,
+    name: id.toUpperCase(),
+    country: "EC",
+    jurisdiction: "EC",
+    latitude: 0,
+    longitude,
+    tier,
+    capacity: 100,
+    backends,
+  });
+  // JSON is YAML: the loader reads both.
+  const writeCatalogue = (edgeBackends: readonly string[]) => {
+    const sites = [site("edge", "edge", 0, edgeBackends), site("hub", "hub", 10, [hub.address])];
+    writeFileSync(files.catalogue, JSON.stringify({ sites }, null, 2));
+  };
+  writeCatalogue([edge.address]);
+  const writePolicy = (policy: unknown) =>
+    writeFileSync(files.policy, JSON.stringify(policy, null, 2));
+  writePolicy(goodPolicy);
+  const loaded = loadWorld(files.catalogue, files.policy);
+  assert.ok(loaded.ok, JSON.stringify(loaded));
+  const boot = bootSchema.parse({
+    site: "edge",
+    catalogue: files.catalogue,
+    policy: files.policy,
+    listen: { host: "127.0.0.1", port: 0 },
+    admin: { host: "127.0.0.1", port: 0 },
+    siteHeaders: true,
+    log: { level: "silent", requests: false },
+  });
+  const logger = pino({ level: "silent" });
+  const gateway = await startGateway({
+    boot,
+    catalogue: loaded.catalogue,
+    policy: loaded.policy,
+    logger,
+  });
+  t.after(() => gateway.shutdown(1_000));
+  return { gateway, files, writePolicy, writeCatalogue };
+}
+
+interface SitesBody {
+  snapshotVersion: number;
+  rejectedConfig: { errors: { file: string; path: string; message: string }[] } | null;
+}
+
+const sitesOf = async (gateway: RunningGateway) =>
+  (await (await fetch(`${gateway.adminUrl}/sites`)).json()) as SitesBody;
+
+test("a bad policy reload keeps the last good snapshot serving and says why; a good one clears it", async (t) => {
+  const { gateway, files, writePolicy } = await gatewayFromFiles(t);
+  const reloader = configReloader(files, gateway.state, gateway.metrics, gateway.logger, false);
+  t.after(() => reloader.close());
+  const before = gateway.state.snapshot;
+
+  writePolicy(badPolicy);
+  assert.equal(reloader.reload(), false);
+  assert.equal(gateway.state.snapshot, before);
+  const served = await fetch(gateway.url);
+  assert.equal(served.status, 200);
+  assert.equal(served.headers.get("x-gateway-site"), "edge");
+  await served.text();
+  const refused = await sitesOf(gateway);
+  assert.equal(refused.snapshotVersion, before.version);
+  assert.ok(refused.rejectedConfig && refused.rejectedConfig.errors.length > 0);
+  assert.ok(
+    refused.rejectedConfig.errors.some((e) => e.file === files.policy && /steering/.test(e.path)),
+    JSON.stringify(refused.rejectedConfig.errors),
+  );
+  assert.equal(await metric(gateway.adminUrl, "gateway_config_rejected"), 1);
+  assert.equal(await metric(gateway.adminUrl, "gateway_config_rejected_total"), 1);
+
+  writePolicy(renamedPolicy);
+  assert.equal(reloader.reload(), true);
+  assert.equal(gateway.state.snapshot.version, before.version + 1);
+  assert.equal(gateway.state.snapshot.services[0]?.name, "www");
+  const cleared = await sitesOf(gateway);
+  assert.equal(cleared.rejectedConfig, null);
+  assert.equal(cleared.snapshotVersion, before.version + 1);
+  assert.equal(await metric(gateway.adminUrl, "gateway_config_rejected"), 0);
+  assert.equal(await metric(gateway.adminUrl, "gateway_snapshot_version"), before.version + 1);
+});
+
+test("in watch mode a changed policy file is picked up without a signal", async (t) => {
+  const { gateway, files, writePolicy } = await gatewayFromFiles(t);
+  const reloader = configReloader(files, gateway.state, gateway.metrics, gateway.logger, true);
+  t.after(() => reloader.close());
+  const version = gateway.state.snapshot.version;
+  writePolicy(renamedPolicy);
+  await eventually(
+    () => gateway.state.snapshot.version > version,
+    5_000,
+    "the watcher to load the new policy",
+  );
+  assert.equal(gateway.state.snapshot.services[0]?.name, "www");
+  assert.equal(gateway.state.rejected, undefined);
+});
+
+test("a catalogue reload sends traffic to the new backends and closes the old pools", async (t) => {
+  const { gateway, files, writeCatalogue } = await gatewayFromFiles(t);
+  const reloader = configReloader(files, gateway.state, gateway.metrics, gateway.logger, false);
+  t.after(() => reloader.close());
+  const fresh = await startBackend("edge-2");
+  t.after(() => fresh.kill());
+  const old = gateway.upstreams.site("edge")?.backends[0];
+  assert.ok(old);
+  writeCatalogue([fresh.address]);
+  assert.equal(reloader.reload(), true);
+  for (let i = 0; i < 5; i++) {
+    const res = await fetch(gateway.url);
+    assert.equal(((await res.json()) as { backend: string }).backend, "edge-2");
+  }
+  await eventually(() => old.pool.closed, 2_000, "the old backend's pool to close");
+});
