@@ -24,6 +24,7 @@ export function createUpgradeProxy(
   upstreams: Upstreams,
   random: () => number,
   onError: (error: Error) => void,
+  unknownHostStatus: 421 | 404 = 421,
 ) {
   const proxy = createProxyServer({ xfwd: false, ws: true });
   proxy.on("error", (error, _req, target) => {
@@ -46,6 +47,8 @@ export function createUpgradeProxy(
       proxy.ws(req, socket, head, { target: `http://${backend.address}` });
       return;
     }
-    socket.end(rawProblem(route.code ?? "no_usable_site", "no site can take this upgrade now"));
+    const code = route.code ?? "no_usable_site";
+    const status = code === "unknown_host" ? unknownHostStatus : undefined;
+    socket.end(rawProblem(code, "no site can take this upgrade now", undefined, status));
   };
 }

@@ -1,19 +1,22 @@
 /** Upgrade (WebSocket) requests: decided like any request, then handed to http-proxy-3. */
+
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { decide, tryOrder } from "../../routing-tables/decide.ts";
 import { clientAddress } from "../client-facts/trusted-proxies.ts";
+import { upstreamRequestHeaders } from "../forward/headers.ts";
 import type { Upstreams } from "../forward/upstreams.ts";
 import { createUpgradeProxy } from "../forward/websocket.ts";
 import { requestAuthority } from "../server/authority.ts";
-import type { HandlerContext } from "../server/handle-request.ts";
+import { type HandlerContext, REQUEST_ID } from "../server/handle-request.ts";
 
 export function upgradeHandler(
   context: HandlerContext,
   upstreams: Upstreams,
   onError: (error: Error) => void,
 ) {
-  const upgrade = createUpgradeProxy(upstreams, context.random, onError);
+  const upgrade = createUpgradeProxy(upstreams, context.random, onError, context.unknownHostStatus);
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const authority = requestAuthority(req);
     if (!authority.ok) {
@@ -37,6 +40,22 @@ export function upgradeHandler(
       upgrade(req, socket, head, { code: decision.blocked });
       return;
     }
+    const peer = req.socket.remoteAddress ?? "";
+    const peerTrusted = context.trusted.has(peer);
+    const headers = upstreamRequestHeaders(req.headers, {
+      peerAddress: peer,
+      peerTrusted,
+      clientAddress: client.address,
+      proto: "http",
+      host: authority.host,
+      via: context.via,
+    });
+    const offered = req.headers["x-request-id"];
+    const trustedId = peerTrusted && typeof offered === "string" && REQUEST_ID.test(offered);
+    headers["x-request-id"] = trustedId ? offered : randomUUID();
+    headers.connection = "upgrade";
+    if (req.headers.upgrade) headers.upgrade = req.headers.upgrade;
+    req.headers = headers as typeof req.headers;
     upgrade(req, socket, head, { sites: tryOrder(decision).map((c) => c.site.id) });
   };
 }

@@ -16,7 +16,7 @@ export type Authority =
 
 /** reg-name or IPv4 (letters, digits, dot, hyphen) or a bracketed IPv6 literal, optional port. */
 const HOST_HEADER =
-  /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$/;
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$/;
 
 export function requestAuthority(req: IncomingMessage): Authority {
   const host = req.headers.host ?? "";

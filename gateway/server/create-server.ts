@@ -5,6 +5,7 @@
  * a fraction of the deadline, so the deadline holds to within that fraction. The strict
  * parser is kept (no insecureHTTPParser): CL+TE, obs-fold, bare CR and the like are refused.
  */
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { ERROR_CODES, type ErrorCode, PROBLEM_CONTENT_TYPE } from "../errors/error-catalogue.ts";
@@ -33,11 +34,16 @@ export function createGatewayServer(limits: ServerLimits, handlers: ServerHandle
         Math.min(1_000, Math.floor(limits.headersTimeoutMs / 10)),
       ),
       insecureHTTPParser: false,
-      requireHostHeader: true,
+      requireHostHeader: false, // authority.ts answers a missing Host with a problem
     },
     handlers.request,
   );
   if (handlers.upgrade) server.on("upgrade", handlers.upgrade);
+  // Without a listener Node destroys a CONNECT's socket silently; refuse it in words.
+  server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
+    socket.on("error", () => socket.destroy());
+    socket.end(rawProblem("open_proxy_refused", "CONNECT: this gateway is not a forward proxy"));
+  });
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) =>
     answerClientError(error, socket),
   );
@@ -59,8 +65,13 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
   socket.end(rawProblem(code, error.code ?? "parse error"));
 }
 
-export function rawProblem(code: ErrorCode, detail: string): string {
-  const { status, title } = ERROR_CODES[code];
+export function rawProblem(
+  code: ErrorCode,
+  detail: string,
+  requestId = randomUUID(),
+  status: number = ERROR_CODES[code].status,
+): string {
+  const { title } = ERROR_CODES[code];
   const body = JSON.stringify({
     type: `urn:gateway:problem:${code}`,
     title,
@@ -68,11 +79,13 @@ export function rawProblem(code: ErrorCode, detail: string): string {
     detail,
     code,
     sitesTried: [],
+    requestId,
   });
   return [
     `HTTP/1.1 ${status} ${title}`,
     `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
     `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Request-Id: ${requestId}`,
     "Connection: close",
     "",
     body,

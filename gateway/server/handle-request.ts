@@ -44,7 +44,8 @@ export interface HandlerContext {
   readonly random: () => number;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A request id a trusted proxy may hand us; anything else is replaced with our own. */
+export const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function handleRequest(
   req: IncomingMessage,
@@ -68,7 +69,7 @@ export async function handleRequest(
     site = proxied.site;
     sitesTried = proxied.sitesTried;
     status = proxied.response.statusCode;
-    await respond(res, proxied, context);
+    await respond(res, proxied, context, requestId);
   } catch (error) {
     const failure = error instanceof GatewayError ? error : toGatewayError(error, sitesTried);
     code = failure.code;
@@ -171,10 +172,13 @@ async function respond(
   res: ServerResponse,
   proxied: Proxied,
   context: HandlerContext,
+  requestId: string,
 ): Promise<void> {
-  const extra = context.siteHeaders
-    ? { "x-gateway-ingress": context.ingress, "x-gateway-site": proxied.site }
-    : undefined;
+  const extra: Record<string, string> = { "x-request-id": requestId };
+  if (context.siteHeaders) {
+    extra["x-gateway-ingress"] = context.ingress;
+    extra["x-gateway-site"] = proxied.site;
+  }
   const headers = downstreamResponseHeaders(proxied.response.headers, { via: context.via, extra });
   res.writeHead(proxied.response.statusCode, headers);
   await pipeline(proxied.response.body, res);

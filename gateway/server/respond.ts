@@ -26,6 +26,7 @@ export function sendProblem(
     return status;
   }
   const body = problemBody(error, options);
+  if (!res.req.complete) res.shouldKeepAlive = false;
   res.writeHead(status, {
     "content-type": PROBLEM_CONTENT_TYPE,
     "content-length": Buffer.byteLength(body),

@@ -1,0 +1,149 @@
+// I/O: which authority a request may name, against a real gateway over raw sockets (fetch
+// drops Host and cannot send absolute-form or CONNECT). The gateway serves one host,
+// known.example; it must never act as an open proxy, and every refusal it writes itself is
+// an RFC 9457 problem carrying the request id.
+import assert from "node:assert/strict";
+import { connect } from "node:net";
+import { type TestContext, test } from "node:test";
+import { startTestWorld, type TestWorld } from "../testing/fixtures.ts";
+
+const KNOWN = "known.example";
+
+async function world(t: TestContext, boot: Record<string, unknown> = {}): Promise<TestWorld> {
+  const w = await startTestWorld({
+    sites: [{ id: "bue", backends: 2 }],
+    policy: { services: [{ name: "web", hosts: [KNOWN] }] },
+    boot,
+  });
+  t.after(() => w.close());
+  return w;
+}
+
+const hits = (w: TestWorld) => (w.backends.get("bue") ?? []).reduce((n, b) => n + b.hits(), 0);
+
+interface Answer {
+  readonly status: number;
+  readonly headers: ReadonlyMap<string, string>;
+  readonly body: string;
+}
+
+/** Sends `head` (lines without the final blank line) on a fresh connection; parses the answer. */
+function exchange(w: TestWorld, ...head: string[]): Promise<Answer> {
+  const { hostname, port } = new URL(w.gateway("bue").url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let text = "";
+    const bound = setTimeout(() => socket.destroy(), 5_000);
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk.toString("latin1");
+    });
+    socket.on("error", () => {}); // a reset after the answer is one way of closing
+    socket.on("close", () => {
+      clearTimeout(bound);
+      const end = text.indexOf("\r\n\r\n");
+      if (end < 0) {
+        reject(new Error(`no response head before close; got ${JSON.stringify(text)}`));
+        return;
+      }
+      const [statusLine = "", ...lines] = text.slice(0, end).split("\r\n");
+      const headers = new Map<string, string>();
+      for (const line of lines) {
+        const colon = line.indexOf(":");
+        headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+      }
+      resolve({ status: Number(statusLine.split(" ")[1]), headers, body: text.slice(end + 4) });
+    });
+    socket.write(`${[...head, "Connection: close"].join("\r\n")}\r\n\r\n`);
+  });
+}
+
+/** A problem the gateway wrote: status, content type, code, and the request id both ways. */
+function assertProblem(answer: Answer, status: number, code: string): void {
+  assert.equal(answer.status, status);
+  assert.equal(answer.headers.get("content-type"), "application/problem+json");
+  const problem = JSON.parse(answer.body);
+  assert.equal(problem.code, code);
+  assert.equal(problem.status, status);
+  const id = answer.headers.get("x-request-id");
+  assert.ok(id, "x-request-id header");
+  assert.equal(problem.requestId, id);
+}
+
+test("a request for an unknown Host is answered 421 unknown_host", async (t) => {
+  const w = await world(t);
+  assertProblem(await exchange(w, "GET / HTTP/1.1", "Host: other.example"), 421, "unknown_host");
+  assert.equal(hits(w), 0);
+});
+
+test("with unknownHostStatus 404 an unknown Host is answered 404 unknown_host", async (t) => {
+  const w = await world(t, { unknownHostStatus: 404 });
+  assertProblem(await exchange(w, "GET / HTTP/1.1", "Host: other.example"), 404, "unknown_host");
+  assert.equal(hits(w), 0);
+});
+
+test("a known Host is served, with any port or case", async (t) => {
+  const w = await world(t);
+  for (const host of [KNOWN, `${KNOWN}:8080`, "KNOWN.Example"]) {
+    const answer = await exchange(w, "GET /p HTTP/1.1", `Host: ${host}`);
+    assert.equal(answer.status, 200, host);
+  }
+});
+
+// The router matches `known.example.` as `known.example` (service-router normalizeHost).
+test("a fully qualified Host with a trailing dot is served as the same host", async (t) => {
+  const w = await world(t);
+  for (const host of [`${KNOWN}.`, `${KNOWN}.:8080`]) {
+    const answer = await exchange(w, "GET /p HTTP/1.1", `Host: ${host}`);
+    assert.equal(answer.status, 200, host);
+  }
+});
+
+test("an absolute-form target naming another host is refused as open_proxy_refused", async (t) => {
+  const w = await world(t);
+  for (const target of [
+    "http://evil.example/",
+    "https://evil.example/x",
+    `http://${KNOWN}:8080/`,
+    `http://user:pw@${KNOWN}/`,
+  ]) {
+    const answer = await exchange(w, `GET ${target} HTTP/1.1`, `Host: ${KNOWN}`);
+    assertProblem(answer, 400, "open_proxy_refused");
+  }
+  assert.equal(hits(w), 0);
+});
+
+test("an absolute-form target naming the Host itself is served with its path and query", async (t) => {
+  const w = await world(t);
+  const answer = await exchange(w, `GET http://${KNOWN}/p?q=1 HTTP/1.1`, `Host: ${KNOWN}`);
+  assert.equal(answer.status, 200);
+  const seen = JSON.parse(answer.body);
+  assert.equal(seen.path, "/p?q=1");
+  assert.equal(seen.headers.host, KNOWN);
+});
+
+test("CONNECT is refused with a problem and never tunnels", async (t) => {
+  const w = await world(t);
+  const answer = await exchange(w, `CONNECT ${KNOWN}:443 HTTP/1.1`, `Host: ${KNOWN}:443`);
+  assertProblem(answer, 400, "open_proxy_refused");
+  assert.equal(hits(w), 0);
+});
+
+test("an asterisk-form target is refused with 400 bad_request", async (t) => {
+  const w = await world(t);
+  assertProblem(await exchange(w, "OPTIONS * HTTP/1.1", `Host: ${KNOWN}`), 400, "bad_request");
+  assert.equal(hits(w), 0);
+});
+
+test("a request without Host is refused with 400 bad_request", async (t) => {
+  const w = await world(t);
+  assertProblem(await exchange(w, "GET / HTTP/1.1"), 400, "bad_request");
+  assert.equal(hits(w), 0);
+});
+
+for (const host of ["a b", "x/y", "known.example@evil.example", ""]) {
+  test(`a malformed Host ${JSON.stringify(host)} is refused with 400 bad_request`, async (t) => {
+    const w = await world(t);
+    assertProblem(await exchange(w, "GET / HTTP/1.1", `Host: ${host}`), 400, "bad_request");
+    assert.equal(hits(w), 0);
+  });
+}
