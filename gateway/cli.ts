@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { demoCommand } from "./commands/demo.ts";
 /**
- * The `gateway` command. Subcommands: validate, explain (serve and demo come with the data plane).
+ * The `gateway` command: validate, explain, serve, demo.
  */
+import { DEMO_USAGE, demoCommand } from "./commands/demo.ts";
 import { EXPLAIN_USAGE, explainCommand } from "./commands/explain.ts";
 import { type CommandIo, EXIT_USAGE, processIo } from "./commands/io.ts";
 import { SERVE_USAGE, serveCommand } from "./commands/serve.ts";
@@ -14,10 +14,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   validate: { run: validateCommand, usage: VALIDATE_USAGE },
   explain: { run: explainCommand, usage: EXPLAIN_USAGE },
   serve: { run: serveCommand, usage: SERVE_USAGE },
-  demo: {
-    run: demoCommand,
-    usage: "usage: gateway demo   (prints decisions of the reference world)",
-  },
+  demo: { run: demoCommand, usage: DEMO_USAGE },
 };
 
 const USAGE = `usage: gateway <command> [options]

@@ -37,12 +37,19 @@ const ACTIONS: Record<string, OpsOverride | undefined> = {
   restore: undefined,
 };
 
-export function createAdminServer(context: AdminContext): Server {
-  return createServer((req, res) => {
+/** The admin API as a request listener, to mount on a server of the caller's. */
+export function adminRequestListener(
+  context: AdminContext,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
     handleAdmin(req, res, context).catch((error: Error) => {
       fail(res, "internal", error.message);
     });
-  });
+  };
+}
+
+export function createAdminServer(context: AdminContext): Server {
+  return createServer(adminRequestListener(context));
 }
 
 const isLoopback = (address: string) =>
@@ -90,7 +97,7 @@ async function handleAdmin(
     const who = `${req.headers["x-ops-user"] ?? "anonymous"}@${req.socket.remoteAddress}`;
     context.applyOverride(siteId, ACTIONS[verb]);
     context.logger.warn(
-      { site: siteId, action: verb, who, at: new Date().toISOString() },
+      { target: siteId, action: verb, who, at: new Date().toISOString() },
       "ops override",
     );
     return json(res, 200, {

@@ -1,80 +1,87 @@
 /**
- * `gateway demo` (what `npm start` runs). Until the data plane exists, it prints the routing
- * decisions of the reference world for clients from every region of the demo GeoIP database,
- * first with every site healthy, then with a few sites degraded, down and compromised.
+ * `gateway demo` (what `npm start` runs): the reference world on 127.0.0.1 — every site's
+ * backends and gateway, the anycast stand-in on --port (8080) and the demo admin API on
+ * --admin-port (9090) — until SIGINT or SIGTERM, which close everything and exit 0.
+ * `--decisions` prints the reference world's routing decisions instead, and exits.
  */
-import { readFileSync } from "node:fs";
-import { formatConfigError } from "../../routing-tables/config-error.ts";
-import { decide } from "../../routing-tables/decide.ts";
-import { buildSnapshot, type SnapshotInput } from "../../routing-tables/snapshot.ts";
-import { DEMO_GEOIP, loadWorld, REFERENCE_CATALOGUE, REFERENCE_POLICY } from "../config-files.ts";
-import { openClientLocator } from "../geoip/client-locator.ts";
-import { nearestAnnouncingSite } from "./explain.ts";
-import { type CommandIo, EXIT_INVALID, EXIT_OK } from "./io.ts";
+import { parseArgs } from "node:util";
+import { demoBanner } from "../demo-world/banner.ts";
+import { startDemoWorld } from "../demo-world/demo-world.ts";
+import { PortInUseError } from "../demo-world/fixed-ports.ts";
+import { printDecisions } from "../demo-world/print-decisions.ts";
+import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.ts";
 
-interface Place {
-  readonly id: string;
-  readonly sample: string;
-  readonly city: string;
-}
+export const DEMO_USAGE = `usage: gateway demo [--port N] [--admin-port N] [--decisions]
+  Runs the demo world on 127.0.0.1: every site of the reference world with its backends and
+  gateway, a front address standing in for anycast, and the demo admin API. Ctrl-C stops it.
+  --port N         the front (anycast stand-in) port (default 8080)
+  --admin-port N   the demo admin API port (default 9090)
+  --decisions      print the reference world's routing decisions and exit`;
 
-const PLACES_FILE = new URL("../demo-world/geoip/clients.json", import.meta.url);
+const OPTIONS = {
+  port: { type: "string", default: "8080" },
+  "admin-port": { type: "string", default: "9090" },
+  decisions: { type: "boolean", default: false },
+} as const;
 
-export function demoCommand(_args: readonly string[], io: CommandIo): number {
-  const world = loadWorld(REFERENCE_CATALOGUE, REFERENCE_POLICY);
-  if (!world.ok) {
-    for (const error of world.errors) io.err(formatConfigError(error));
+const FLAG_OF = { front: "--port", admin: "--admin-port" } as const;
+
+export async function demoCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>["values"];
+  try {
+    values = parseArgs({ args: [...args], options: OPTIONS }).values;
+  } catch (error) {
+    io.err(`gateway demo: ${(error as Error).message}\n${DEMO_USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (values.decisions) return printDecisions(io);
+  const frontPort = portOf(values.port);
+  const adminPort = portOf(values["admin-port"]);
+  if (frontPort === undefined || adminPort === undefined) {
+    io.err(`gateway demo: a port is a whole number from 0 to 65535\n${DEMO_USAGE}`);
+    return EXIT_USAGE;
+  }
+  let world: Awaited<ReturnType<typeof startDemoWorld>>;
+  try {
+    world = await startDemoWorld({ frontPort, adminPort });
+  } catch (error) {
+    if (error instanceof PortInUseError) {
+      io.err(`gateway demo: ${error.message}; pick another port with ${FLAG_OF[error.role]} N`);
+      return EXIT_INVALID;
+    }
+    io.err(`gateway demo: ${(error as Error).message}`);
     return EXIT_INVALID;
   }
-  const locator = openClientLocator(DEMO_GEOIP);
-  const places = JSON.parse(readFileSync(PLACES_FILE, "utf8")) as Place[];
-  const scenes: [string, Partial<SnapshotInput>][] = [
-    ["every site healthy", {}],
-    [
-      "cdg degraded to 40%, dar down, gru compromised",
-      {
-        health: { cdg: { state: "degraded", fraction: 0.4 }, dar: { state: "down", fraction: 0 } },
-        overrides: { gru: { compromised: true } },
-      },
-    ],
-  ];
-  for (const [title, changes] of scenes) {
-    const snapshot = buildSnapshot({
-      version: 1,
-      catalogue: world.catalogue,
-      policy: world.policy,
-      ...changes,
-    });
-    io.out(`\n== ${title} ==`);
-    io.out(
-      `${"client".padEnd(16)} ${"address".padEnd(15)} ${"ingress".padEnd(8)} decision (share per site)`,
-    );
-    for (const place of places) {
-      const client = locator.locate(place.sample);
-      const ingress = nearestAnnouncingSite(snapshot, client);
-      if (!ingress) continue;
-      const decision = decide(
-        snapshot,
-        { ingress, host: "app.example.net", path: "/", client },
-        () => 0,
+  const sites = world.catalogue.sites;
+  io.out(
+    demoBanner({
+      frontUrl: world.frontUrl,
+      adminUrl: world.adminUrl,
+      sites: sites.length,
+      hubs: sites.filter((s) => s.tier === "hub").length,
+      backends: [...world.backends.values()].flat().length,
+    }),
+  );
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      io.out(`\n${signal}: stopping the demo world (again to force)…`);
+      world.close().then(
+        () => resolve(EXIT_OK),
+        (error: Error) => {
+          io.err(`gateway demo: while stopping: ${error.message}`);
+          resolve(EXIT_INVALID);
+        },
       );
-      const shares = decision.blocked
-        ? `blocked: ${decision.blocked}`
-        : decision.plan.candidates
-            .filter((c) => c.weight > 0)
-            .map((c) => `${c.site.id} ${(c.weight * 100).toFixed(0)}%`)
-            .join(", ");
-      const flags = [
-        decision.plan.panic && "PANIC",
-        decision.plan.residency && `residency ${decision.plan.residency.rule}`,
-      ]
-        .filter(Boolean)
-        .join("; ");
-      io.out(
-        `${place.city.padEnd(16)} ${place.sample.padEnd(15)} ${ingress.padEnd(8)} ${shares}${flags ? `  [${flags}]` : ""}`,
-      );
-    }
-  }
-  io.out("\nExplain any client: npx gateway explain --ip 198.51.100.161   (see README)");
-  return EXIT_OK;
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+function portOf(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port <= 65_535 ? port : undefined;
 }

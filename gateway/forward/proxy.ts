@@ -50,6 +50,7 @@ export async function proxy(
   let lastResponse: Proxied | undefined;
   let lastError: unknown;
   let attempt = 0;
+  let previousOutcome: TryOutcome | undefined;
   const triedBackends = new Set<Backend>();
   for (const candidate of [...candidates, ...candidates]) {
     if (attempt >= retry.maxAttempts) break;
@@ -61,7 +62,10 @@ export async function proxy(
     if (!site || !backend) continue;
     triedBackends.add(backend);
     const isRetry = attempt > 0;
-    if (isRetry && !context.budget.tryAcquire()) {
+    // A retry after a refused connect or an open breaker costs the upstreams nothing (the
+    // request never reached one), so only the others spend the retry budget.
+    const charged = isRetry && !FREE_RETRY.has(previousOutcome?.kind ?? "");
+    if (charged && !context.budget.tryAcquire()) {
       context.onBudgetExhausted?.();
       break;
     }
@@ -78,6 +82,7 @@ export async function proxy(
       return { response, site: site.siteId, backend, sitesTried };
     } catch (error) {
       const outcome = outcomeOf(error);
+      previousOutcome = outcome;
       context.onTry?.(site.siteId, backend, outcome ?? { kind: "reset-before-response" });
       if (error instanceof UpstreamStatusError) {
         lastResponse?.response.body.dump();
@@ -93,7 +98,7 @@ export async function proxy(
       )
         break;
     } finally {
-      if (isRetry) context.budget.release();
+      if (charged) context.budget.release();
     }
   }
   if (lastResponse) return lastResponse;
@@ -106,6 +111,7 @@ export async function proxy(
   throw toGatewayError(lastError, sitesTried);
 }
 
+const FREE_RETRY: ReadonlySet<string> = new Set(["connect-failed", "circuit-open"]);
 const CONNECT_FAILED = new Set([
   "ECONNREFUSED",
   "UND_ERR_CONNECT_TIMEOUT",

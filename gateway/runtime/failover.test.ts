@@ -232,3 +232,35 @@ test("a policy reload resizes the retry budget", async (t) => {
   w.gateway("near").state.update({ policy: policySchema.parse(ONE_RETRY_AT_A_TIME) });
   assert.equal(await retriesGranted(w), 1);
 });
+
+test("retries after a refused connect are not charged to the retry budget", async (t) => {
+  // Regression: 4 concurrent loops lost 10 of 160 GETs to budget exhaustion after a site died;
+  // a retry after a refused connect costs the upstreams nothing. (A reset of a request in
+  // flight is charged: that one the upstream did see.)
+  const policy = {
+    defaults: { retry: { budgetPercent: 0, minConcurrent: 1 } },
+    services: [{ name: "web", hosts: ["*"] }],
+  };
+  const w = await world(t, { policy });
+  const gateway = w.gateway("near");
+  for (let i = 0; i < 8; i++) assert.equal((await send(`${gateway.url}/warm`)).status, 200);
+  for (const backend of w.backends.get("near") ?? []) await backend.kill();
+  const pools = gateway.upstreams.site("near")?.backends ?? [];
+  await eventually(
+    () => pools.every((b) => b.pool.stats.connected === 0),
+    10_000,
+    "pools to see the dead site",
+  );
+  let sent = 0;
+  const failures: number[] = [];
+  const loop = async () => {
+    while (sent < 160) {
+      sent += 1;
+      const answer = await send(`${gateway.url}/loop`);
+      if (answer.status !== 200) failures.push(answer.status);
+    }
+  };
+  await Promise.all([loop(), loop(), loop(), loop()]);
+  assert.deepEqual(failures, []);
+  assert.equal(await metric(gateway.adminUrl, "gateway_retry_budget_exhausted_total"), 0);
+});

@@ -6,6 +6,7 @@
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import pino, { type Logger } from "pino";
 import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
@@ -109,6 +110,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logRequests: boot.log.requests,
     random,
   };
+  const upgrade = upgradeHandler(context, upstreams, (error) =>
+    logger.warn({ err: error }, "upgrade failed"),
+  );
+  const upgraded = new Set<Duplex>();
   let shuttingDown = false;
   let inFlight = 0;
   const server = createGatewayServer(boot.limits, {
@@ -120,9 +125,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       });
       void handleRequest(req, res, context);
     },
-    upgrade: upgradeHandler(context, upstreams, (error) =>
-      logger.warn({ err: error }, "upgrade failed"),
-    ),
+    upgrade: (req, socket, head) => {
+      // Upgraded sockets leave the server's books; keep them so a drain can end them.
+      upgraded.add(socket);
+      socket.once("close", () => upgraded.delete(socket));
+      upgrade(req, socket, head);
+    },
   });
   const ready = () => {
     if (shuttingDown) return { ready: false, reason: "shutting down" };
@@ -154,6 +162,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const deadline = Date.now() + graceMs;
     while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     server.closeAllConnections();
+    for (const socket of upgraded) socket.destroy();
     await closed;
     await new Promise<void>((resolve) => admin.close(() => resolve()));
     admin.closeAllConnections();
