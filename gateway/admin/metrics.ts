@@ -12,13 +12,13 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   readonly #requests = new Counter({
     name: "gateway_requests_total",
-    help: "Requests answered, by serving site (or none), status and error code (or ok)",
+    help: "Requests answered, by serving site (or none), status (499: client left) and error code (or ok)",
     labelNames: ["site", "status", "code"] as const,
     registers: [this.registry],
   });
   readonly #duration = new Histogram({
     name: "gateway_request_duration_seconds",
-    help: "Time from request head to response head sent, by serving site",
+    help: "Time from request head to the last response byte sent, by serving site",
     labelNames: ["site"] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],

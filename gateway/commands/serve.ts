@@ -108,6 +108,8 @@ async function runWorker(
       reloader.close();
       geoip?.close();
       await gateway.shutdown();
+      // A cluster worker's IPC channel keeps it alive: let go of it so the process can end.
+      cluster.worker?.disconnect();
       resolve(EXIT_OK);
     };
     process.once("SIGTERM", () => void stop());

@@ -264,3 +264,26 @@ test("retries after a refused connect are not charged to the retry budget", asyn
   assert.deepEqual(failures, []);
   assert.equal(await metric(gateway.adminUrl, "gateway_retry_budget_exhausted_total"), 0);
 });
+
+test("a client that leaves before the answer is counted as 499 client_closed, not as a gateway error", async (t) => {
+  const w = await world(t);
+  let held = 0;
+  for (const backend of w.backends.get("near") ?? []) {
+    backend.behave(() => {
+      held += 1; // never answers: the client gives up first
+    });
+  }
+  const gateway = w.gateway("near");
+  const quitter = new AbortController();
+  const request = fetch(`${gateway.url}/slow`, { signal: quitter.signal }).catch(() => "aborted");
+  await eventually(() => held === 1, 10_000, "the backend to hold the request");
+  quitter.abort();
+  assert.equal(await request, "aborted");
+  await eventually(
+    async () =>
+      (await metric(gateway.adminUrl, "gateway_requests_total", 'code="client_closed"')) === 1,
+    10_000,
+    "the request to be counted as client_closed",
+  );
+  assert.equal(await metric(gateway.adminUrl, "gateway_requests_total", 'code="internal"'), 0);
+});

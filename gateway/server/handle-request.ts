@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
 import type { ClientLocation } from "../../routing-tables/client.ts";
@@ -63,18 +63,29 @@ export async function handleRequest(
   let code = "ok";
   let status = 0;
   let sitesTried: readonly string[] = [];
+  // The response closing before it finished means the client left: abort the upstream work.
+  const left = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) left.abort(new Error("client went away"));
+  });
   context.budget.requestStarted();
   try {
-    const proxied = await route(req, res, context, peer, peerTrusted, requestId);
+    const proxied = await route(req, context, peer, peerTrusted, requestId, left.signal);
     site = proxied.site;
     sitesTried = proxied.sitesTried;
     status = proxied.response.statusCode;
-    await respond(res, proxied, context, requestId);
+    if (!(await respond(res, proxied, context, requestId))) code = "client_closed";
   } catch (error) {
-    const failure = error instanceof GatewayError ? error : toGatewayError(error, sitesTried);
-    code = failure.code;
-    sitesTried = failure.sitesTried;
-    status = sendProblem(res, failure, problem);
+    if (left.signal.aborted) {
+      // Not a gateway failure: the client left (nginx logs these as 499).
+      status = 499;
+      code = "client_closed";
+    } else {
+      const failure = error instanceof GatewayError ? error : toGatewayError(error, sitesTried);
+      code = failure.code;
+      sitesTried = failure.sitesTried;
+      status = sendProblem(res, failure, problem);
+    }
   } finally {
     context.budget.requestFinished();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -88,7 +99,7 @@ export async function handleRequest(
           path: req.url,
           status,
           code,
-          site,
+          served: site,
           tried: sitesTried,
           ms: Math.round(seconds * 1e4) / 10,
         },
@@ -100,11 +111,11 @@ export async function handleRequest(
 
 async function route(
   req: IncomingMessage,
-  res: ServerResponse,
   context: HandlerContext,
   peer: string,
   peerTrusted: boolean,
   requestId: string,
+  signal: AbortSignal,
 ): Promise<Proxied> {
   const authority = requestAuthority(req);
   if (!authority.ok)
@@ -153,27 +164,17 @@ async function route(
       : body.kind === "buffer"
         ? await readBody(req, body.length, context.maxBodyBytes)
         : capBody(req, context.maxBodyBytes);
-  const aborted = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) aborted.abort(new Error("client went away"));
-  });
   const request = { method, path: authority.path, headers, body: upstreamBody };
   const replayable = body.kind !== "stream";
-  return proxy(
-    tryOrder(decision),
-    request,
-    replayable,
-    { ...context.proxy, retry },
-    aborted.signal,
-  );
+  return proxy(tryOrder(decision), request, replayable, { ...context.proxy, retry }, signal);
 }
 
-async function respond(
+function respond(
   res: ServerResponse,
   proxied: Proxied,
   context: HandlerContext,
   requestId: string,
-): Promise<void> {
+): Promise<boolean> {
   const extra: Record<string, string> = { "x-request-id": requestId };
   if (context.siteHeaders) {
     extra["x-gateway-ingress"] = context.ingress;
@@ -181,7 +182,24 @@ async function respond(
   }
   const headers = downstreamResponseHeaders(proxied.response.headers, { via: context.via, extra });
   res.writeHead(proxied.response.statusCode, headers);
-  await pipeline(proxied.response.body, res);
+  return streamBody(proxied.response.body, res);
+}
+
+/**
+ * Streams the upstream body to the client; resolves true when it all went out, false when
+ * the client left first (the upstream body is then destroyed, which aborts its request).
+ * Plain pipe() and two listeners: stream.pipeline() costs an AbortController and a
+ * DOMException per call, measured at about a third of the gateway's CPU per request.
+ */
+function streamBody(body: Readable, res: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    body.once("error", (error) => res.destroy(error));
+    res.once("close", () => {
+      if (!body.readableEnded) body.destroy();
+      resolve(res.writableFinished);
+    });
+    body.pipe(res);
+  });
 }
 
 function blockedDetail(code: string): string {
