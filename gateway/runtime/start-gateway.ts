@@ -56,7 +56,7 @@ const unknownLocation = (): ClientLocation => ({});
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { boot } = options;
   // Logs go to stdout through a buffer (4 KiB, async): a write per line costs ~15 µs a request.
-  // shutdown() flushes it.
+  // It is flushed after start-up, every second, and by shutdown().
   const logger =
     options.logger ??
     pino(
@@ -161,6 +161,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await listen(server, boot.listen.port, boot.listen.host, options.reusePort === true);
   await listen(admin, boot.admin.port, boot.admin.host, false, true);
   logger.info({ url: urlOf(server), admin: urlOf(admin) }, "gateway listening");
+  // The log buffer is flushed now and every second, so no line waits long in a quiet hour.
+  logger.flush();
+  const flusher = setInterval(() => logger.flush(), 1_000);
+  flusher.unref();
 
   let stopped: Promise<void> | undefined;
   const drain = async (graceMs: number) => {
@@ -175,6 +179,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     admin.closeAllConnections();
     await upstreams.close();
     logger.info({ inFlightLeft: inFlight }, "gateway stopped");
+    clearInterval(flusher);
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
   };
   // A second call waits for the first drain rather than returning early.
