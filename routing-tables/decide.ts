@@ -136,9 +136,10 @@ function draw(cumulative: readonly number[], r: number): number {
 }
 
 /** Candidates in the order to try them: the drawn one, then the rest as ranked. */
-export function tryOrder(decision: Decision): Candidate[] {
+export function tryOrder(decision: Decision): readonly Candidate[] {
   const { candidates } = decision.plan;
-  const first = candidates[decision.first];
-  if (!first) return [...candidates];
+  // The common case, the top candidate drawn, needs no new list.
+  if (decision.first <= 0) return candidates;
+  const first = candidates[decision.first] as Candidate;
   return [first, ...candidates.filter((_, i) => i !== decision.first)];
 }

@@ -41,6 +41,8 @@ function withoutPort(text: string): string | undefined {
   return PORT.test(text.slice(colon)) ? text.slice(0, colon) : undefined;
 }
 
+const TRUST_MEMO_LIMIT = 10_000;
+
 export interface TrustedProxies {
   /** The CIDRs as given. */
   readonly cidrs: readonly string[];
@@ -60,10 +62,18 @@ export function createTrustedProxies(cidrs: readonly string[]): TrustedProxies {
     if (problem) bad.push(`"${cidr}" (${problem})`);
   }
   if (bad.length > 0) throw new Error(`invalid trusted proxy CIDRs: ${bad.join(", ")}`);
+  // BlockList.check parses the address each time (~1 µs) and a gateway asks about the same
+  // few peers on every request: remember the answers (a bounded memo of a pure function).
+  const memo = new Map<string, boolean>();
   const has = (address: string) => {
+    const known = memo.get(address);
+    if (known !== undefined) return known;
     const normalized = normalizeAddress(address);
-    if (normalized === undefined) return false;
-    return list.check(normalized, isIP(normalized) === 4 ? "ipv4" : "ipv6");
+    const answer =
+      normalized !== undefined && list.check(normalized, isIP(normalized) === 4 ? "ipv4" : "ipv6");
+    if (memo.size >= TRUST_MEMO_LIMIT) memo.clear();
+    memo.set(address, answer);
+    return answer;
   };
   return Object.freeze({ cidrs: Object.freeze([...cidrs]), has });
 }

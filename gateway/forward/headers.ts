@@ -52,6 +52,8 @@ export interface ForwardContext {
   readonly host: string;
   /** Our Via entry, e.g. `1.1 gw-bue`. */
   readonly via: string;
+  /** The caller's memo of Forwarded elements by peer, host and proto (they repeat). */
+  readonly forwardedMemo?: Map<string, string>;
 }
 
 export type OutgoingHeaders = Record<string, string | string[]>;
@@ -65,20 +67,20 @@ export function upstreamRequestHeaders(
   ctx: ForwardContext,
 ): OutgoingHeaders {
   const out = endToEnd(incoming);
-  out.delete("expect");
-  if (!ctx.peerTrusted) for (const name of FORGEABLE) out.delete(name);
+  delete out.expect;
+  if (!ctx.peerTrusted) for (const name of FORGEABLE) delete out[name];
   const peer = normaliseAddress(ctx.peerAddress);
-  const kept = (name: string) => (ctx.peerTrusted ? nonEmpty(joined(out.get(name))) : undefined);
+  const kept = (name: string) => (ctx.peerTrusted ? nonEmpty(joined(out[name])) : undefined);
   const chain = (name: string, ours: string) => {
     const theirs = kept(name);
-    out.set(name, theirs === undefined ? ours : `${theirs}, ${ours}`);
+    out[name] = theirs === undefined ? ours : `${theirs}, ${ours}`;
   };
   chain("x-forwarded-for", peer);
-  out.set("x-forwarded-proto", kept("x-forwarded-proto") ?? ctx.proto);
-  out.set("x-forwarded-host", kept("x-forwarded-host") ?? ctx.host);
-  chain("forwarded", forwardedElement(peer, ctx.host, ctx.proto));
-  out.set("via", appendVia(out.get("via"), ctx.via));
-  return Object.fromEntries(out);
+  out["x-forwarded-proto"] = kept("x-forwarded-proto") ?? ctx.proto;
+  out["x-forwarded-host"] = kept("x-forwarded-host") ?? ctx.host;
+  chain("forwarded", forwardedElement(peer, ctx.host, ctx.proto, ctx.forwardedMemo));
+  out.via = appendVia(out.via, ctx.via);
+  return out;
 }
 
 export interface DownstreamOptions {
@@ -94,35 +96,46 @@ export function downstreamResponseHeaders(
   options: DownstreamOptions,
 ): OutgoingHeaders {
   const out = endToEnd(upstream);
-  out.set("via", appendVia(out.get("via"), options.via));
-  for (const [name, value] of Object.entries(options.extra ?? {}))
-    out.set(name.toLowerCase(), value);
-  return Object.fromEntries(out);
+  out.via = appendVia(out.via, options.via);
+  if (options.extra)
+    for (const name of Object.keys(options.extra))
+      out[name.toLowerCase()] = options.extra[name] as string;
+  return out;
 }
 
+const HOP_BY_HOP_SET: ReadonlySet<string> = new Set(HOP_BY_HOP);
+
 /**
- * The end-to-end headers as a Map (names lower-cased, values copied, and no `__proto__`
- * trap when turned back into an object with `Object.fromEntries`). HTTP/2 pseudo-headers
- * are dropped. `Host` is kept even when `Connection` names it: the upstream needs it.
+ * The end-to-end headers, in one pass, as an object without a prototype (so a header named
+ * `__proto__` is just a header): names lower-cased, arrays copied, HTTP/2 pseudo-headers
+ * dropped. `Host` is kept even when `Connection` names it: the upstream needs it. This runs
+ * twice per request, so it allocates nothing but the result.
  */
 function endToEnd(
   headers: Readonly<Record<string, string | string[] | undefined>>,
-): Map<string, string | string[]> {
-  const listed = connectionTokens(headers.connection);
-  const out = new Map<string, string | string[]>();
-  for (const [rawName, value] of Object.entries(headers)) {
+): OutgoingHeaders {
+  const connection = headers.connection;
+  const listed = connection === undefined ? undefined : connectionTokens(connection);
+  const out: OutgoingHeaders = Object.create(null);
+  for (const rawName of Object.keys(headers)) {
+    const value = headers[rawName];
+    if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    if (value === undefined || name.startsWith(":") || HOP_BY_HOP.includes(name)) continue;
-    if (listed.has(name) && name !== "host") continue;
+    if (name.charCodeAt(0) === 58 || HOP_BY_HOP_SET.has(name)) continue; // 58 is ":"
+    if (listed?.has(name) && name !== "host") continue;
     const copy = typeof value === "string" ? value : [...value];
-    const earlier = out.get(name);
-    out.set(name, earlier === undefined ? copy : [earlier, copy].flat());
+    const earlier = out[name];
+    out[name] = earlier === undefined ? copy : [earlier, copy].flat();
   }
   return out;
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** The header names listed in `Connection` (a comma list, possibly repeated), lower-cased. */
-function connectionTokens(value: string | string[] | undefined): Set<string> {
+function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> {
+  // Nearly every message says just keep-alive or close, which name no other header.
+  if (value === "keep-alive" || value === "close" || value === "Keep-Alive") return NONE;
   const tokens = new Set<string>();
   for (const token of (joined(value) ?? "").split(",")) {
     const name = token.trim().toLowerCase();
@@ -153,9 +166,21 @@ function normaliseAddress(address: string): string {
 }
 
 /** One RFC 7239 element; an IPv6 node is bracketed and quoted (§6). */
-function forwardedElement(peer: string, host: string, proto: string): string {
-  const node = isIPv6(peer) ? `"[${peer}]"` : tokenOrQuoted(peer);
-  return `for=${node};host=${tokenOrQuoted(host)};proto=${tokenOrQuoted(proto)}`;
+function forwardedElement(
+  peer: string,
+  host: string,
+  proto: string,
+  memo?: Map<string, string>,
+): string {
+  const key = `${peer} ${host} ${proto}`;
+  let element = memo?.get(key);
+  if (element === undefined) {
+    const node = isIPv6(peer) ? `"[${peer}]"` : tokenOrQuoted(peer);
+    element = `for=${node};host=${tokenOrQuoted(host)};proto=${tokenOrQuoted(proto)}`;
+    if (memo && memo.size >= 10_000) memo.clear();
+    memo?.set(key, element);
+  }
+  return element;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

@@ -52,7 +52,9 @@ export async function proxy(
   let attempt = 0;
   let previousOutcome: TryOutcome | undefined;
   const triedBackends = new Set<Backend>();
-  for (const candidate of [...candidates, ...candidates]) {
+  // Twice round the list: sites first, then backends not yet tried (no array is built).
+  for (let k = 0; k < candidates.length * 2; k++) {
+    const candidate = candidates[k % candidates.length] as Candidate;
     if (attempt >= retry.maxAttempts) break;
     const site = upstreams.site(candidate.site.id);
     const backend =

@@ -116,6 +116,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
     logRequests: boot.log.requests,
     random,
+    forwardedMemo: new Map(),
   };
   const upgrade = upgradeHandler(context, upstreams, (error) =>
     logger.warn({ err: error }, "upgrade failed"),

@@ -42,6 +42,8 @@ export interface HandlerContext {
   readonly logger: Logger;
   readonly logRequests: boolean;
   readonly random: () => number;
+  /** Forwarded header elements by peer, host and proto (a bounded memo: peers repeat). */
+  readonly forwardedMemo: Map<string, string>;
 }
 
 /** A request id a trusted proxy may hand us; anything else is replaced with our own. */
@@ -156,6 +158,7 @@ async function route(
     proto: "http",
     host: authority.host,
     via: context.via,
+    forwardedMemo: context.forwardedMemo,
   });
   headers["x-request-id"] = requestId;
   const upstreamBody =
