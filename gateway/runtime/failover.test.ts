@@ -14,6 +14,7 @@ import {
   type TestWorld,
   type TestWorldOptions,
 } from "../testing/fixtures.ts";
+import type { Observation } from "./start-gateway.ts";
 
 const SITES: readonly SiteSpec[] = [
   { id: "near", tier: "edge", longitude: 0 },
@@ -286,4 +287,24 @@ test("a client that leaves before the answer is counted as 499 client_closed, no
     "the request to be counted as client_closed",
   );
   assert.equal(await metric(gateway.adminUrl, "gateway_requests_total", 'code="internal"'), 0);
+});
+
+test("tries and breaker changes are reported as health observations", async (t) => {
+  const seen: Observation[] = [];
+  const w = await world(t, { onObservation: (o) => seen.push(o) });
+  for (const backend of w.backends.get("near") ?? []) await backend.kill();
+  const gateway = w.gateway("near");
+  for (let i = 0; i < 40; i++) assert.equal((await send(`${gateway.url}/x`)).status, 200);
+  const failed = seen.filter(
+    (o) => o.kind === "try" && o.site === "near" && o.outcome?.kind === "connect-failed",
+  );
+  const served = seen.filter(
+    (o) => o.kind === "try" && o.site === "next" && o.outcome === undefined,
+  );
+  assert.ok(failed.length > 0, "failed tries at the dead site are observed");
+  assert.equal(served.length, 40, "every successful try at the next site is observed");
+  assert.ok(
+    seen.some((o) => o.kind === "breaker" && o.state === "open"),
+    "a breaker opening is observed",
+  );
 });

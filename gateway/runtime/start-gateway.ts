@@ -16,7 +16,8 @@ import { createAdminServer } from "../admin/admin-api.ts";
 import { GatewayMetrics } from "../admin/metrics.ts";
 import { createTrustedProxies } from "../client-facts/trusted-proxies.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
-import { RetryBudget } from "../forward/retry-policy.ts";
+import type { BreakerState } from "../forward/breaker.ts";
+import { RetryBudget, type TryOutcome } from "../forward/retry-policy.ts";
 import { Upstreams } from "../forward/upstreams.ts";
 import { createGatewayServer } from "../server/create-server.ts";
 import { type HandlerContext, handleRequest } from "../server/handle-request.ts";
@@ -38,7 +39,26 @@ export interface GatewayOptions {
   readonly applyOverride?: (siteId: string, override: OpsOverride | undefined) => void;
   /** Share the listening port with sibling processes (SO_REUSEPORT, Linux). */
   readonly reusePort?: boolean;
+  /**
+   * Told of every passive health observation: breaker state changes and each try's outcome.
+   * The health layer turns these into site states (the seam the health issue plugs into).
+   */
+  readonly onObservation?: (observation: Observation) => void;
 }
+
+export type Observation =
+  | {
+      readonly kind: "breaker";
+      readonly scope: "site" | "backend";
+      readonly id: string;
+      readonly state: BreakerState;
+    }
+  | {
+      readonly kind: "try";
+      readonly site: string;
+      readonly backend: string;
+      readonly outcome: TryOutcome | undefined;
+    };
 
 export interface RunningGateway {
   readonly url: string;
@@ -75,6 +95,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     backendBreaker: { ...boot.breakers.backend, capacity: boot.breakers.backendCapacity },
     onBreaker: (scope, id, breakerState) => {
       metrics.breakerChanged(scope, id, breakerState);
+      options.onObservation?.({ kind: "breaker", scope, id, state: breakerState });
       logger.warn({ scope, id, breaker: breakerState }, "breaker");
     },
     siteCapacity: (siteId) =>
@@ -101,7 +122,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       upstreams,
       budget,
       random,
-      onTry: (site, _backend, outcome) => metrics.tryEnded(site, outcome ? outcome.kind : "ok"),
+      onTry: (site, backend, outcome) => {
+        metrics.tryEnded(site, outcome ? outcome.kind : "ok");
+        options.onObservation?.({ kind: "try", site, backend: backend.id, outcome });
+      },
       onBudgetExhausted: () => metrics.budgetExhausted.inc(),
       onRetry: () => metrics.retries.inc(),
     },

@@ -10,7 +10,7 @@ import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
 import { bootSchema } from "../config/boot-schema.ts";
-import { type RunningGateway, startGateway } from "../runtime/start-gateway.ts";
+import { type Observation, type RunningGateway, startGateway } from "../runtime/start-gateway.ts";
 
 export type BackendBehaviour = (req: IncomingMessage, res: ServerResponse, name: string) => void;
 
@@ -101,6 +101,7 @@ export interface TestWorldOptions {
   readonly boot?: Record<string, unknown>;
   readonly locate?: (address: string) => ClientLocation;
   readonly behaviour?: BackendBehaviour;
+  readonly onObservation?: (observation: Observation) => void;
 }
 
 /** Backends for every site, and a gateway at each ingress, all on 127.0.0.1 port 0. */
@@ -150,6 +151,7 @@ export async function startTestWorld(options: TestWorldOptions): Promise<TestWor
         policy,
         logger,
         ...(options.locate && { locate: options.locate }),
+        ...(options.onObservation && { onObservation: options.onObservation }),
       }),
     );
   }
