@@ -52,7 +52,7 @@ export function createAdminServer(context: AdminContext): Server {
   return createServer(adminRequestListener(context));
 }
 
-const isLoopback = (address: string) =>
+export const isLoopback = (address: string) =>
   address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
 
 function authorized(req: IncomingMessage, token: string | undefined): boolean {
@@ -138,7 +138,8 @@ function explain(res: ServerResponse, url: URL, context: AdminContext): void {
   });
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+/** A JSON answer, pretty-printed, never cached. */
+export function json(res: ServerResponse, status: number, body: unknown): void {
   const text = `${JSON.stringify(body, null, 2)}\n`;
   res.writeHead(status, {
     "content-type": "application/json",

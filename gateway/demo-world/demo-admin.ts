@@ -20,7 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { AggregatorRegistry } from "prom-client";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import type { OpsOverride } from "../../routing-tables/snapshot.ts";
-import { adminRequestListener } from "../admin/admin-api.ts";
+import { adminRequestListener, isLoopback, json } from "../admin/admin-api.ts";
 import type { RunningGateway } from "../runtime/start-gateway.ts";
 
 export interface DemoAdminOptions {
@@ -141,17 +141,4 @@ function safely<T>(read: () => T): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-const isLoopback = (address: string) =>
-  address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = `${JSON.stringify(body, null, 2)}\n`;
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-    "cache-control": "no-store",
-  });
-  res.end(text);
 }

@@ -1,15 +1,14 @@
 /** Upgrade (WebSocket) requests: decided like any request, then handed to http-proxy-3. */
 
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { decide, tryOrder } from "../../routing-tables/decide.ts";
 import { clientAddress } from "../client-facts/trusted-proxies.ts";
-import { upstreamRequestHeaders } from "../forward/headers.ts";
 import type { Upstreams } from "../forward/upstreams.ts";
 import { createUpgradeProxy } from "../forward/websocket.ts";
 import { requestAuthority } from "../server/authority.ts";
-import { type HandlerContext, REQUEST_ID } from "../server/handle-request.ts";
+import { forwardingHeaders, requestIdOf } from "../server/forwarding.ts";
+import type { HandlerContext } from "../server/handle-request.ts";
 
 export function upgradeHandler(
   context: HandlerContext,
@@ -42,17 +41,14 @@ export function upgradeHandler(
     }
     const peer = req.socket.remoteAddress ?? "";
     const peerTrusted = context.trusted.has(peer);
-    const headers = upstreamRequestHeaders(req.headers, {
-      peerAddress: peer,
+    const headers = forwardingHeaders(req, {
+      peer,
       peerTrusted,
       clientAddress: client.address,
-      proto: "http",
       host: authority.host,
+      requestId: requestIdOf(req, peerTrusted),
       via: context.via,
     });
-    const offered = req.headers["x-request-id"];
-    const trustedId = peerTrusted && typeof offered === "string" && REQUEST_ID.test(offered);
-    headers["x-request-id"] = trustedId ? offered : randomUUID();
     headers.connection = "upgrade";
     if (req.headers.upgrade) headers.upgrade = req.headers.upgrade;
     req.headers = headers as typeof req.headers;

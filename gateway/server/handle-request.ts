@@ -3,7 +3,6 @@
  * retries → stream the response → metrics and access log. Everything it needs comes in the
  * context; it owns no state of its own.
  */
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { Logger } from "pino";
@@ -17,11 +16,12 @@ import {
   type TrustedProxies,
 } from "../client-facts/trusted-proxies.ts";
 import { GatewayError, toGatewayError } from "../errors/error-catalogue.ts";
-import { downstreamResponseHeaders, upstreamRequestHeaders } from "../forward/headers.ts";
+import { downstreamResponseHeaders } from "../forward/headers.ts";
 import { type Proxied, type ProxyContext, proxy } from "../forward/proxy.ts";
 import { isIdempotent, type RetryBudget } from "../forward/retry-policy.ts";
 import type { RoutingState } from "../runtime/routing-state.ts";
 import { requestAuthority } from "./authority.ts";
+import { forwardingHeaders, requestIdOf } from "./forwarding.ts";
 import { capBody, planBody, readBody } from "./request-body.ts";
 import { sendProblem } from "./respond.ts";
 
@@ -46,9 +46,6 @@ export interface HandlerContext {
   readonly forwardedMemo: Map<string, string>;
 }
 
-/** A request id a trusted proxy may hand us; anything else is replaced with our own. */
-export const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 export async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
@@ -57,9 +54,7 @@ export async function handleRequest(
   const started = process.hrtime.bigint();
   const peer = req.socket.remoteAddress ?? "";
   const peerTrusted = context.trusted.has(peer);
-  const offered = req.headers["x-request-id"];
-  const requestId =
-    peerTrusted && typeof offered === "string" && REQUEST_ID.test(offered) ? offered : randomUUID();
+  const requestId = requestIdOf(req, peerTrusted);
   const problem = { requestId, unknownHostStatus: context.unknownHostStatus, via: context.via };
   let site = "none";
   let code = "ok";
@@ -151,16 +146,15 @@ async function route(
       cause: new RangeError("body cap"),
     });
   }
-  const headers = upstreamRequestHeaders(req.headers, {
-    peerAddress: peer,
+  const headers = forwardingHeaders(req, {
+    peer,
     peerTrusted,
     clientAddress: client.address,
-    proto: "http",
     host: authority.host,
+    requestId,
     via: context.via,
     forwardedMemo: context.forwardedMemo,
   });
-  headers["x-request-id"] = requestId;
   const upstreamBody =
     body.kind === "none"
       ? null
