@@ -133,6 +133,15 @@ export const bootSchema = z.strictObject({
         .describe("concurrent requests per backend"),
     })
     .prefault({}),
+  health: z
+    .strictObject({
+      passive: z
+        .boolean()
+        .default(true)
+        .describe("request outcomes and breakers change site health"),
+      evaluateIntervalMs: ms(250, 60_000, "how often site health is re-evaluated"),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -308,3 +308,19 @@ test("tries and breaker changes are reported as health observations", async (t) 
     "a breaker opening is observed",
   );
 });
+
+test("real traffic alone takes a dead site down in /sites, and the local gateway stops being ready", async (t) => {
+  const w = await world(t);
+  const gateway = w.gateway("near");
+  assert.equal((await fetch(`${gateway.adminUrl}/readyz`)).status, 200);
+  for (const backend of w.backends.get("near") ?? []) await backend.kill();
+  for (let i = 0; i < 30; i++) assert.equal((await send(`${gateway.url}/x`)).status, 200);
+  const stateOf = async () => {
+    const sites = (await (await fetch(`${gateway.adminUrl}/sites`)).json()) as {
+      sites: { id: string; state: string }[];
+    };
+    return sites.sites.find((s) => s.id === "near")?.state;
+  };
+  await eventually(async () => (await stateOf()) === "down", 10_000, "near to be down in /sites");
+  assert.equal((await fetch(`${gateway.adminUrl}/readyz`)).status, 503);
+});

@@ -21,6 +21,7 @@ import { RetryBudget, type TryOutcome } from "../forward/retry-policy.ts";
 import { Upstreams } from "../forward/upstreams.ts";
 import { createGatewayServer } from "../server/create-server.ts";
 import { type HandlerContext, handleRequest } from "../server/handle-request.ts";
+import { passiveHealth } from "./passive-health.ts";
 import { RoutingState } from "./routing-state.ts";
 import { publishSnapshotGauges } from "./snapshot-gauges.ts";
 import { upgradeHandler } from "./upgrade-handler.ts";
@@ -95,7 +96,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     backendBreaker: { ...boot.breakers.backend, capacity: boot.breakers.backendCapacity },
     onBreaker: (scope, id, breakerState) => {
       metrics.breakerChanged(scope, id, breakerState);
-      options.onObservation?.({ kind: "breaker", scope, id, state: breakerState });
+      const observation = { kind: "breaker", scope, id, state: breakerState } as const;
+      health?.observe(observation);
+      options.onObservation?.(observation);
       logger.warn({ scope, id, breaker: breakerState }, "breaker");
     },
     siteCapacity: (siteId) =>
@@ -111,6 +114,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
   state.subscribe(onSnapshot);
   onSnapshot();
+  const health = boot.health.passive
+    ? passiveHealth(state, upstreams, boot.health.evaluateIntervalMs, options.now ?? Date.now)
+    : undefined;
 
   const via = `1.1 ${boot.name ?? `gw-${boot.site}`}`;
   const locate = options.locate ?? unknownLocation;
@@ -124,7 +130,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       random,
       onTry: (site, backend, outcome) => {
         metrics.tryEnded(site, outcome ? outcome.kind : "ok");
-        options.onObservation?.({ kind: "try", site, backend: backend.id, outcome });
+        const observation = { kind: "try", site, backend: backend.id, outcome } as const;
+        health?.observe(observation);
+        options.onObservation?.(observation);
       },
       onBudgetExhausted: () => metrics.budgetExhausted.inc(),
       onRetry: () => metrics.retries.inc(),
@@ -205,6 +213,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await upstreams.close();
     logger.info({ inFlightLeft: inFlight }, "gateway stopped");
     clearInterval(flusher);
+    health?.stop();
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
   };
   // A second call waits for the first drain rather than returning early.

@@ -1,0 +1,105 @@
+/**
+ * The one owner of site health (STYLE.md 6): observations in, site states out, and
+ * subscribers told only of the sites whose state changed (a fraction moving by less than
+ * a percent is not a change). Pure of I/O: the caller feeds observations and the clock.
+ */
+import type { SpillThresholds } from "../routing-tables/policy-schema.ts";
+import type { SiteHealth } from "../routing-tables/snapshot.ts";
+import { HAPROXY_RISE_FALL } from "./backend-state.ts";
+import { SiteTracker, type TrackerSettings } from "./site-tracker.ts";
+
+export type HealthObservation =
+  | {
+      readonly kind: "check";
+      readonly site: string;
+      readonly backend: string;
+      readonly ok: boolean;
+    }
+  | {
+      readonly kind: "outcome";
+      readonly site: string;
+      readonly ok: boolean;
+      readonly latencyMs?: number;
+    }
+  | {
+      readonly kind: "breaker";
+      readonly site: string;
+      readonly backend?: string;
+      readonly open: boolean;
+    }
+  | { readonly kind: "load"; readonly site: string; readonly inFlight: number };
+
+export interface MonitoredSite {
+  readonly id: string;
+  readonly backends: readonly string[];
+  readonly capacity: number;
+}
+
+export const DEFAULT_TRACKER_SETTINGS: TrackerSettings = Object.freeze({
+  riseFall: HAPROXY_RISE_FALL,
+  windowMs: 10_000,
+  minRequests: 20,
+});
+
+const SAME_FRACTION = 0.01;
+
+export class HealthMonitor {
+  readonly #trackers = new Map<string, SiteTracker>();
+  readonly #published = new Map<string, SiteHealth>();
+  readonly #settings: TrackerSettings;
+  readonly #now: () => number;
+  #spill: SpillThresholds;
+
+  constructor(
+    sites: readonly MonitoredSite[],
+    spill: SpillThresholds,
+    options: { settings?: TrackerSettings; now?: () => number } = {},
+  ) {
+    this.#settings = options.settings ?? DEFAULT_TRACKER_SETTINGS;
+    this.#now = options.now ?? Date.now;
+    this.#spill = spill;
+    this.sync(sites, spill);
+  }
+
+  /** Follows a catalogue or policy change; trackers of kept sites keep their history. */
+  sync(sites: readonly MonitoredSite[], spill: SpillThresholds): void {
+    this.#spill = spill;
+    const wanted = new Set(sites.map((s) => s.id));
+    for (const id of this.#trackers.keys()) {
+      if (wanted.has(id)) continue;
+      this.#trackers.delete(id);
+      this.#published.delete(id);
+    }
+    for (const site of sites) {
+      const tracker = this.#trackers.get(site.id);
+      if (tracker) tracker.setBackends(site.backends);
+      else
+        this.#trackers.set(site.id, new SiteTracker(site.backends, site.capacity, this.#settings));
+    }
+  }
+
+  observe(observation: HealthObservation): void {
+    const tracker = this.#trackers.get(observation.site);
+    if (!tracker) return;
+    if (observation.kind === "check") tracker.check(observation.backend, observation.ok);
+    else if (observation.kind === "outcome")
+      tracker.outcome(observation.ok, observation.latencyMs, this.#now());
+    else if (observation.kind === "breaker") tracker.breaker(observation.backend, observation.open);
+    else tracker.load(observation.inFlight);
+  }
+
+  /** Evaluates every site; returns the sites whose state changed since the last call. */
+  evaluate(): ReadonlyMap<string, SiteHealth> {
+    const now = this.#now();
+    const changed = new Map<string, SiteHealth>();
+    for (const [id, tracker] of this.#trackers) {
+      const next = tracker.evaluate(this.#spill, now);
+      const last = this.#published.get(id) ?? { state: "healthy", fraction: 1 };
+      if (next.state === last.state && Math.abs(next.fraction - last.fraction) < SAME_FRACTION)
+        continue;
+      this.#published.set(id, next);
+      changed.set(id, next);
+    }
+    return changed;
+  }
+}
