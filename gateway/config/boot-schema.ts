@@ -133,6 +133,30 @@ export const bootSchema = z.strictObject({
         .describe("concurrent requests per backend"),
     })
     .prefault({}),
+  probes: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe("probe every backend (the embedded default's health source)"),
+      intervalMs: ms(2_000, 600_000, "time between probes of one backend (±jitter)"),
+      jitterRatio: z
+        .number()
+        .min(0)
+        .max(0.5)
+        .default(0.1)
+        .describe("± share of the interval, spreading probes"),
+      timeoutMs: ms(1_000, 60_000, "a probe without an answer by then failed"),
+      path: z.string().startsWith("/").default("/healthz").describe("path probed on each backend"),
+      expectedStatus: z
+        .strictObject({
+          min: z.number().int().min(100).max(599),
+          max: z.number().int().min(100).max(599),
+        })
+        .default({ min: 200, max: 399 })
+        .describe("statuses that mean healthy"),
+    })
+    .prefault({}),
   health: z
     .strictObject({
       passive: z

@@ -69,7 +69,8 @@ export async function startWanBackend(options: WanBackendOptions): Promise<WanBa
   let alive = false;
 
   const answer = (req: IncomingMessage, res: ServerResponse) => {
-    hits += 1;
+    // Hits count client requests; the gateways' health probes are answered but not counted.
+    if (req.headers["user-agent"] !== "multisite-gateway-probe") hits += 1;
     const ingress = ingressFromVia(req.headers.via);
     const delay = wanDelayMs(ingress, here, coordinatesOf);
     const body = JSON.stringify({

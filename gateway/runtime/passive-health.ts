@@ -13,6 +13,8 @@ import type { Observation } from "./start-gateway.ts";
 
 export interface PassiveHealth {
   observe(observation: Observation): void;
+  /** An active probe's or Consul's verdict on one backend. */
+  check(site: string, backend: string, ok: boolean): void;
   /** Evaluates now (the timer does it every intervalMs); returns how many sites changed. */
   tick(): number;
   stop(): void;
@@ -55,6 +57,7 @@ export function passiveHealth(
       const translated = translate(observation);
       if (translated) monitor.observe(translated);
     },
+    check: (site, backend, ok) => monitor.observe({ kind: "check", site, backend, ok }),
     tick,
     stop: () => {
       clearInterval(timer);

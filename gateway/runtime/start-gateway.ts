@@ -21,6 +21,7 @@ import { RetryBudget, type TryOutcome } from "../forward/retry-policy.ts";
 import { Upstreams } from "../forward/upstreams.ts";
 import { createGatewayServer } from "../server/create-server.ts";
 import { type HandlerContext, handleRequest } from "../server/handle-request.ts";
+import { activeProbes } from "./active-probes.ts";
 import { passiveHealth } from "./passive-health.ts";
 import { RoutingState } from "./routing-state.ts";
 import { publishSnapshotGauges } from "./snapshot-gauges.ts";
@@ -117,8 +118,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const health = boot.health.passive
     ? passiveHealth(state, upstreams, boot.health.evaluateIntervalMs, options.now ?? Date.now)
     : undefined;
-
   const via = `1.1 ${boot.name ?? `gw-${boot.site}`}`;
+  const { enabled: probing, ...probeSettings } = boot.probes;
+  const probes =
+    health && probing ? activeProbes(boot.site, via, state, health, probeSettings) : undefined;
+
   const locate = options.locate ?? unknownLocation;
   const context: HandlerContext = {
     ingress: boot.site,
@@ -214,6 +218,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger.info({ inFlightLeft: inFlight }, "gateway stopped");
     clearInterval(flusher);
     health?.stop();
+    await probes?.stop();
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
   };
   // A second call waits for the first drain rather than returning early.

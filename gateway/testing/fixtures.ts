@@ -140,6 +140,8 @@ export async function startTestWorld(options: TestWorldOptions): Promise<TestWor
       siteHeaders: true,
       trustedProxies: ["127.0.0.0/8", "::1/128"],
       log: { level: "silent", requests: false },
+      // Probes would add to the backends' hit counts tests assert on; tests that want them say so.
+      probes: { enabled: false },
       ...options.boot,
     });
     const logger = pino({ level: "silent" });

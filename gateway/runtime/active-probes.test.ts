@@ -1,0 +1,68 @@
+/**
+ * Active probes wired into a gateway: a backend failing its health checks leaves its site's
+ * share (rise/fall), and successful probes replace the great-circle estimate with a
+ * measured RTT from this ingress.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { eventually, startTestWorld } from "../testing/fixtures.ts";
+
+const PROBES = { enabled: true, intervalMs: 20, jitterRatio: 0, timeoutMs: 500, path: "/healthz" };
+
+test("a backend failing its probes takes half of its two-backend site; recovering brings it back", async (t) => {
+  const w = await startTestWorld({
+    sites: [
+      { id: "here", backends: 2 },
+      { id: "hub", tier: "hub", longitude: 10, backends: 1 },
+    ],
+    policy: { defaults: { spill: { rampUpMs: 200 } }, services: [{ name: "web", hosts: ["*"] }] },
+    boot: { probes: PROBES, health: { passive: true, evaluateIntervalMs: 20 } },
+  });
+  t.after(() => w.close());
+  const gateway = w.gateway("here");
+  const [sick] = w.backends.get("here") ?? [];
+  assert.ok(sick);
+  sick.behave((_req, res) => {
+    res.writeHead(503);
+    res.end();
+  });
+  const stateOfHere = () => gateway.state.snapshot.sites.find((s) => s.id === "here");
+  await eventually(() => stateOfHere()?.state === "degraded", 10_000, "here to be degraded");
+  assert.equal(stateOfHere()?.health, 0.5);
+  sick.behave((_req, res) => res.end("ok"));
+  await eventually(
+    () => stateOfHere()?.state === "healthy",
+    15_000,
+    "here to recover (rise 2, then the ramp)",
+  );
+});
+
+test("successful probes put a measured RTT from this ingress in the snapshot", async (t) => {
+  const w = await startTestWorld({
+    sites: [
+      { id: "here", backends: 1 },
+      { id: "far", tier: "hub", longitude: 100, backends: 1 },
+    ],
+    boot: { probes: PROBES },
+  });
+  t.after(() => w.close());
+  const gateway = w.gateway("here");
+  const far = () => gateway.state.snapshot.siteIndex.get("far") ?? -1;
+  const here = () => gateway.state.snapshot.siteIndex.get("here") ?? -1;
+  assert.equal(
+    gateway.state.snapshot.rttMeasured[here()]?.[far()],
+    false,
+    "before any probe: the estimate",
+  );
+  const estimate = gateway.state.snapshot.rttMs[here()]?.[far()] ?? 0;
+  await eventually(
+    () => gateway.state.snapshot.rttMeasured[here()]?.[far()] === true,
+    10_000,
+    "a measured RTT",
+  );
+  const measured = gateway.state.snapshot.rttMs[here()]?.[far()] ?? 0;
+  assert.ok(
+    measured < estimate,
+    `loopback (${measured} ms) is nearer than 100° of longitude (${estimate} ms)`,
+  );
+});
