@@ -1,0 +1,98 @@
+/**
+ * A Consul blocking-query loop, with the rules Consul documents ("Blocking Queries",
+ * implementation details) as code: the index is reset to 0 when it goes backwards (a
+ * snapshot restore, a tombstone reap) and raised to 1 when an answer gives 0 or less (an
+ * index of 0 never blocks, which would spin); a wake-up is not a change (answers are
+ * deduplicated by content); errors back off exponentially with full jitter; at most one
+ * query per `minIntervalMs` (Consul asks clients to rate-limit); an AbortSignal stops it.
+ * Fetch → pure transform → publish (STYLE.md 2): the query and the listener are injected.
+ */
+export interface BlockingAnswer<T> {
+  readonly index: number;
+  readonly body: T;
+  readonly knownLeader?: boolean;
+  readonly lastContactMs?: number;
+}
+
+export interface BlockingLoopOptions<T> {
+  /** One query at `index` (0: answer at once). Rejects on any failure, 5xx included. */
+  readonly query: (index: number, signal: AbortSignal) => Promise<BlockingAnswer<T>>;
+  /** Told of each answer whose content differs from the last one told. */
+  readonly onChange: (body: T, answer: BlockingAnswer<T>) => void;
+  /** Told of every answer (for staleness: last contact, known leader, time of answer). */
+  readonly onAnswer?: (answer: BlockingAnswer<T>) => void;
+  readonly onError?: (error: unknown, failures: number, delayMs: number) => void;
+  readonly signal: AbortSignal;
+  readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  readonly minIntervalMs?: number;
+  readonly random?: () => number;
+  /** Waits, or rejects/resolves early when the signal aborts. Injected for tests. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Content key for deduplication; default JSON.stringify. Give the content routing acts on:
+   * raw answers also differ in Consul's own CreateIndex/ModifyIndex, which a restore rewrites.
+   */
+  readonly key?: (body: T) => string;
+}
+
+/** The next index to ask with, per Consul's rules. */
+export function nextIndex(previous: number, answered: number): number {
+  if (!Number.isFinite(answered) || answered <= 0) return 1;
+  if (answered < previous) return 0;
+  return answered;
+}
+
+/** Exponential back-off with full jitter: uniform in [0, min(max, base × 2^(failures−1))). */
+export function backoffDelay(
+  failures: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number,
+): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
+  return Math.floor(random() * ceiling);
+}
+
+const abortableSleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+
+export async function blockingLoop<T>(options: BlockingLoopOptions<T>): Promise<void> {
+  const { signal, backoff = { baseMs: 250, maxMs: 30_000 }, minIntervalMs = 0 } = options;
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? abortableSleep;
+  const key = options.key ?? ((body: T) => JSON.stringify(body));
+  let index = 0;
+  let lastKey: string | undefined;
+  let failures = 0;
+  while (!signal.aborted) {
+    let answer: BlockingAnswer<T>;
+    try {
+      answer = await options.query(index, signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      failures += 1;
+      const delay = backoffDelay(failures, backoff.baseMs, backoff.maxMs, random);
+      options.onError?.(error, failures, delay);
+      await sleep(delay, signal);
+      continue;
+    }
+    failures = 0;
+    options.onAnswer?.(answer);
+    const content = key(answer.body);
+    if (content !== lastKey) {
+      lastKey = content;
+      options.onChange(answer.body, answer);
+    }
+    index = nextIndex(index, answer.index);
+    if (minIntervalMs > 0) await sleep(minIntervalMs, signal);
+  }
+}

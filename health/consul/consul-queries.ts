@@ -1,0 +1,91 @@
+/**
+ * Blocking queries through the `consul` client (a thin adapter, STYLE.md 10): its `ctx`
+ * option makes it answer with the response (for X-Consul-Index and friends) and lets an
+ * AbortSignal cancel a query that is waiting. Stale reads by default: any server answers,
+ * which keeps routing informed while the cluster has no leader.
+ */
+import { EventEmitter } from "node:events";
+import Consul from "consul";
+import type { BlockingAnswer } from "./blocking-loop.ts";
+import type { ConsulHealthEntry } from "./service-health.ts";
+
+export interface ConsulConnection {
+  /** CONSUL_HTTP_ADDR: `host:port` or a URL (default http://127.0.0.1:8500). */
+  readonly address?: string;
+  /** CONSUL_HTTP_TOKEN. */
+  readonly token?: string;
+}
+
+export function connectionFromEnv(env: NodeJS.ProcessEnv = process.env): ConsulConnection {
+  return {
+    ...(env.CONSUL_HTTP_ADDR && { address: env.CONSUL_HTTP_ADDR }),
+    ...(env.CONSUL_HTTP_TOKEN && { token: env.CONSUL_HTTP_TOKEN }),
+  };
+}
+
+export function consulClient(connection: ConsulConnection): Consul {
+  const address = connection.address ?? "127.0.0.1:8500";
+  const url = new URL(/^https?:\/\//.test(address) ? address : `http://${address}`);
+  const secure = url.protocol === "https:";
+  return new Consul({
+    host: url.hostname,
+    port: Number(url.port || (secure ? 443 : 80)),
+    secure,
+    ...(connection.token && { defaults: { token: connection.token } }),
+  });
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function answerOf<T>(headers: Headers, body: T): BlockingAnswer<T> {
+  const header = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  return {
+    index: Number(header("x-consul-index") ?? Number.NaN),
+    body,
+    knownLeader: header("x-consul-knownleader") === "true",
+    lastContactMs: Number(header("x-consul-lastcontact") ?? 0),
+  };
+}
+
+/** `GET /v1/health/service/:service?dc=&stale&index=&wait=` as a query for blockingLoop. */
+export function healthServiceQuery(
+  consul: Consul,
+  service: string,
+  datacenter: string,
+  waitMs: number,
+) {
+  return async (
+    index: number,
+    signal: AbortSignal,
+  ): Promise<BlockingAnswer<ConsulHealthEntry[]>> => {
+    // The client answers [response, body] when its ctx asks for the response (as its Watch does).
+    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
+    const cancel = () => ctx.emit("cancel");
+    signal.addEventListener("abort", cancel, { once: true });
+    try {
+      const options = {
+        service,
+        dc: datacenter,
+        stale: true,
+        index: String(index),
+        wait: `${waitMs}ms`,
+        ctx,
+      };
+      // Consul may hold a query wait + wait/16 of jitter; past that (and a margin) it is lost.
+      // `ctx` and `timeout` are options the client takes but its type declarations omit.
+      const call = consul.health.service as unknown as (
+        o: object,
+      ) => Promise<[{ headers: Headers }, ConsulHealthEntry[]]>;
+      const [res, body] = await call.call(consul.health, {
+        ...options,
+        timeout: waitMs + waitMs / 16 + 5_000,
+      });
+      return answerOf(res.headers, body);
+    } finally {
+      signal.removeEventListener("abort", cancel);
+    }
+  };
+}
