@@ -73,7 +73,8 @@ export class SiteTracker {
   }
 
   #backendShare(): number {
-    if (this.#backends.size === 0) return 1;
+    // No backend (a Consul site before discovery answers, or with none passing) serves nothing.
+    if (this.#backends.size === 0) return 0;
     let usable = 0;
     for (const [backend, state] of this.#backends)
       if (state.up && !this.#brokenBackends.has(backend)) usable += 1;

@@ -66,9 +66,15 @@ export interface SnapshotInput {
   readonly overrides?: Readonly<Record<string, OpsOverride>>;
   /** measuredRttMs[ingressId][siteId], ms. */
   readonly measuredRttMs?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Backends found in Consul for sites the catalogue gives a `consul` service (host:port). */
+  readonly discoveredBackends?: Readonly<Record<string, readonly string[]>>;
 }
 
-function siteView(config: SiteConfig, index: number, input: SnapshotInput): SiteView {
+function siteView(listed: SiteConfig, index: number, input: SnapshotInput): SiteView {
+  // A Consul site's backends are what discovery found: none until its first answer.
+  const config = listed.consul
+    ? Object.freeze({ ...listed, backends: [...(input.discoveredBackends?.[listed.id] ?? [])] })
+    : listed;
   const health = input.health?.[config.id];
   const ops = { ...config.flags, ...input.overrides?.[config.id] };
   const fraction = health ? Math.min(1, Math.max(0, health.fraction)) : 1;

@@ -27,6 +27,8 @@ export interface AdminContext {
   readonly token: string | undefined;
   readonly locate: (address: string) => ClientLocation;
   readonly isReady: () => { ready: boolean; reason: string };
+  /** Consul discovery per site (staleness), when Consul is configured. */
+  readonly consulStatus?: () => readonly unknown[];
   /** Applies an ops override (here, or through Consul KV where configured). */
   readonly applyOverride: (siteId: string, override: OpsOverride | undefined) => void;
 }
@@ -85,8 +87,10 @@ async function handleAdmin(
     res.end(body);
     return;
   }
-  if (req.method === "GET" && path === "/sites")
-    return json(res, 200, sitesReport(context.ingress, context.state, context.upstreams));
+  if (req.method === "GET" && path === "/sites") {
+    const report = sitesReport(context.ingress, context.state, context.upstreams);
+    return json(res, 200, { ...report, consul: context.consulStatus?.() ?? null });
+  }
   if (req.method === "GET" && path === "/explain") return explain(res, url, context);
   const action = /^\/sites\/([a-z][a-z0-9-]{0,31})\/(drain|compromise|restore)$/.exec(path);
   if (action) {

@@ -77,6 +77,34 @@ export class GatewayMetrics {
     help: "1 while the latest catalogue/policy on disk is refused",
     registers: [this.registry],
   });
+  /** Reports how old each site's last Consul answer is, read at every scrape. */
+  trackConsul(
+    statuses: () => readonly { site: string; lastAnswerAtMs?: number; consecutiveErrors: number }[],
+    now: () => number,
+  ): void {
+    new Gauge({
+      name: "gateway_consul_answer_age_seconds",
+      help: "Age of the last Consul answer per site (staleness; -1 before the first answer)",
+      labelNames: ["site"] as const,
+      registers: [this.registry],
+      collect() {
+        for (const s of statuses())
+          this.labels(s.site).set(
+            s.lastAnswerAtMs === undefined ? -1 : (now() - s.lastAnswerAtMs) / 1000,
+          );
+      },
+    });
+    new Gauge({
+      name: "gateway_consul_errors",
+      help: "Failed Consul queries in a row per site (routing keeps the last answer meanwhile)",
+      labelNames: ["site"] as const,
+      registers: [this.registry],
+      collect() {
+        for (const s of statuses()) this.labels(s.site).set(s.consecutiveErrors);
+      },
+    });
+  }
+
   readonly #boundRequests = new Map<string, Counter.Internal>();
   readonly #boundDuration = new Map<string, Histogram.Internal<"site">>();
   readonly #boundTries = new Map<string, Counter.Internal>();

@@ -8,6 +8,7 @@
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { connectionFromEnv, consulClient } from "../../health/consul/consul-queries.ts";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
 import { openGeoipSource } from "../client-facts/geoip-source.ts";
 import { describeErrors, loadBoot } from "../config/load-boot.ts";
@@ -97,6 +98,9 @@ async function runWorker(
     reusePort: shared,
     ...(geoip && { locate: (address: string) => geoip.locate(address) }),
     adminToken: process.env[boot.admin.tokenEnv],
+    ...((boot.consul.enabled || process.env.CONSUL_HTTP_ADDR) && {
+      consul: consulClient(connectionFromEnv()),
+    }),
   });
   const reloader = configReloader(boot, gateway.state, gateway.metrics, gateway.logger);
   process.on("SIGHUP", () => {

@@ -157,6 +157,17 @@ export const bootSchema = z.strictObject({
         .describe("statuses that mean healthy"),
     })
     .prefault({}),
+  consul: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe(
+          "use Consul (also on when CONSUL_HTTP_ADDR is set); address and token from CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN",
+        ),
+      waitMs: ms(300_000, 600_000, "longest a blocking query is held (Consul's `wait`)"),
+    })
+    .prefault({}),
   health: z
     .strictObject({
       passive: z

@@ -20,6 +20,7 @@ export interface RoutingInputs {
   readonly health: Readonly<Record<string, SiteHealth>>;
   readonly overrides: Readonly<Record<string, OpsOverride>>;
   readonly measuredRttMs: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly discoveredBackends: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface RejectedConfig {
@@ -36,11 +37,18 @@ export class RoutingState {
   readonly #listeners = new Set<(snapshot: Snapshot) => void>();
 
   constructor(
-    inputs: Omit<RoutingInputs, "health" | "overrides" | "measuredRttMs"> & Partial<RoutingInputs>,
+    inputs: Omit<RoutingInputs, "health" | "overrides" | "measuredRttMs" | "discoveredBackends"> &
+      Partial<RoutingInputs>,
     now = Date.now,
   ) {
     this.#now = now;
-    this.#inputs = { health: {}, overrides: {}, measuredRttMs: {}, ...inputs };
+    this.#inputs = {
+      health: {},
+      overrides: {},
+      measuredRttMs: {},
+      discoveredBackends: {},
+      ...inputs,
+    };
     this.#snapshot = buildSnapshot({ version: 1, ...this.#inputs });
     this.#builtAtMs = now();
   }

@@ -7,6 +7,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
+import type Consul from "consul";
 import pino, { type Logger } from "pino";
 import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
@@ -22,6 +23,7 @@ import { Upstreams } from "../forward/upstreams.ts";
 import { createGatewayServer } from "../server/create-server.ts";
 import { type HandlerContext, handleRequest } from "../server/handle-request.ts";
 import { activeProbes } from "./active-probes.ts";
+import { consulDiscovery } from "./consul-discovery.ts";
 import { passiveHealth } from "./passive-health.ts";
 import { RoutingState } from "./routing-state.ts";
 import { publishSnapshotGauges } from "./snapshot-gauges.ts";
@@ -39,6 +41,8 @@ export interface GatewayOptions {
   readonly adminToken?: string;
   /** Where ops overrides go; default: this gateway's own state. */
   readonly applyOverride?: (siteId: string, override: OpsOverride | undefined) => void;
+  /** A Consul client: sites with a `consul` service get their backends from it. */
+  readonly consul?: Consul;
   /** Share the listening port with sibling processes (SO_REUSEPORT, Linux). */
   readonly reusePort?: boolean;
   /**
@@ -122,6 +126,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const { enabled: probing, ...probeSettings } = boot.probes;
   const probes =
     health && probing ? activeProbes(boot.site, via, state, health, probeSettings) : undefined;
+  const clock = options.now ?? Date.now;
+  const discovery = options.consul
+    ? consulDiscovery(options.consul, state, boot.consul.waitMs, clock)
+    : undefined;
+  if (discovery) metrics.trackConsul(discovery.status, clock);
 
   const locate = options.locate ?? unknownLocation;
   const context: HandlerContext = {
@@ -193,6 +202,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     token: options.adminToken,
     locate,
     isReady: ready,
+    ...(discovery && { consulStatus: discovery.status }),
     applyOverride: options.applyOverride ?? ((site, override) => state.setOverride(site, override)),
   });
   await listen(server, boot.listen.port, boot.listen.host, options.reusePort === true);
@@ -219,6 +229,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     clearInterval(flusher);
     health?.stop();
     await probes?.stop();
+    await discovery?.stop();
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
   };
   // A second call waits for the first drain rather than returning early.

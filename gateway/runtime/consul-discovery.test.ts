@@ -1,0 +1,137 @@
+/**
+ * Discovery through the Consul double: a site's backends come from Consul's passing
+ * instances; critical checks take the site out as soon as the index moves; Consul failing
+ * changes nothing but the reported staleness.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import pino from "pino";
+import { consulClient } from "../../health/consul/consul-queries.ts";
+import { startConsulDouble } from "../../health/testing/consul-double/consul-double.ts";
+import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
+import { policySchema } from "../../routing-tables/policy-schema.ts";
+import { bootSchema } from "../config/boot-schema.ts";
+import { eventually, startBackend } from "../testing/fixtures.ts";
+import { startGateway } from "./start-gateway.ts";
+
+async function world(t: { after: (fn: () => Promise<void> | void) => void }) {
+  const double = await startConsulDouble({ datacenters: ["near-dc"], random: () => 0 });
+  const app = [await startBackend("near-1"), await startBackend("near-2")];
+  const hub = await startBackend("hub-1");
+  for (const [i, backend] of app.entries()) {
+    const [host = "", port = "0"] = backend.address.split(":");
+    double.setService(
+      "near-dc",
+      { Node: `node-${i}`, Address: host },
+      { ID: `app-${i}`, Service: "app", Port: Number(port) },
+      [{ CheckID: `app-${i}-ok`, Status: "passing" }],
+    );
+  }
+  const site = (id: string, extra: object) => ({
+    id,
+    name: id,
+    country: "EC",
+    jurisdiction: "EC",
+    latitude: 0,
+    capacity: 100,
+    ...extra,
+  });
+  const catalogue = catalogueSchema.parse({
+    sites: [
+      site("near", {
+        longitude: 0,
+        tier: "edge",
+        consul: { service: "app", datacenter: "near-dc" },
+      }),
+      site("hub", { longitude: 10, tier: "hub", backends: [hub.address] }),
+    ],
+  });
+  const boot = bootSchema.parse({
+    site: "near",
+    catalogue: "-",
+    policy: "-",
+    listen: { host: "127.0.0.1", port: 0 },
+    admin: { host: "127.0.0.1", port: 0 },
+    siteHeaders: true,
+    probes: { enabled: false },
+    consul: { enabled: true, waitMs: 500 },
+    health: { passive: true, evaluateIntervalMs: 20 },
+    log: { level: "silent", requests: false },
+  });
+  const policy = policySchema.parse({
+    defaults: { spill: { rampUpMs: 1 } },
+    services: [{ name: "web", hosts: ["*"] }],
+  });
+  const gateway = await startGateway({
+    boot,
+    catalogue,
+    policy,
+    logger: pino({ level: "silent" }),
+    consul: consulClient({ address: double.url }),
+  });
+  t.after(async () => {
+    await gateway.shutdown(500);
+    for (const b of [...app, hub]) await b.kill();
+    await double.close();
+  });
+  const servedBy = async () => (await fetch(`${gateway.url}/x`)).headers.get("x-gateway-site");
+  const consulStatus = async () =>
+    (
+      (await (await fetch(`${gateway.adminUrl}/sites`)).json()) as {
+        consul: { site: string; consecutiveErrors: number; lastAnswerAtMs?: number }[];
+      }
+    ).consul[0];
+  return { double, gateway, servedBy, consulStatus };
+}
+
+test("a Consul site is served by the instances Consul finds passing", async (t) => {
+  const w = await world(t);
+  await eventually(
+    async () => (await w.servedBy()) === "near",
+    10_000,
+    "near to be discovered and served",
+  );
+  const near = w.gateway.state.snapshot.sites.find((s) => s.id === "near");
+  assert.equal(near?.config.backends?.length, 2);
+});
+
+test("its instances going critical in Consul take the site out of rotation promptly", async (t) => {
+  const w = await world(t);
+  await eventually(async () => (await w.servedBy()) === "near", 10_000, "near to be served");
+  const before = w.gateway.state.snapshot.version;
+  const changedAt = Date.now();
+  w.double.setCheckStatus("near-dc", "app-0-ok", "critical");
+  w.double.setCheckStatus("near-dc", "app-1-ok", "critical");
+  await eventually(
+    () =>
+      w.gateway.state.snapshot.sites.find((s) => s.id === "near")?.config.backends?.length === 0,
+    5_000,
+    "near's backends to be gone",
+  );
+  const tookMs = Date.now() - changedAt;
+  assert.ok(w.gateway.state.snapshot.version > before);
+  assert.ok(tookMs < 1_000, `the snapshot followed Consul within 1 s (took ${tookMs} ms)`);
+  await eventually(async () => (await w.servedBy()) === "hub", 5_000, "traffic to move to the hub");
+});
+
+test("Consul failing changes no routing, and the staleness is reported; it recovers after", async (t) => {
+  const w = await world(t);
+  await eventually(async () => (await w.servedBy()) === "near", 10_000, "near to be served");
+  w.double.failAll(true, 500);
+  w.double.wakeWithoutChange("near-dc");
+  await eventually(
+    async () => ((await w.consulStatus())?.consecutiveErrors ?? 0) >= 2,
+    10_000,
+    "errors to be reported",
+  );
+  for (let i = 0; i < 10; i++)
+    assert.equal(await w.servedBy(), "near", "routing goes on with the last answer");
+  const metrics = await (await fetch(`${w.gateway.adminUrl}/metrics`)).text();
+  assert.match(metrics, /gateway_consul_errors\{site="near"\} [1-9]/);
+  w.double.failAll(false);
+  await eventually(
+    async () => (await w.consulStatus())?.consecutiveErrors === 0,
+    10_000,
+    "recovery",
+  );
+});
