@@ -135,3 +135,27 @@ test("Consul failing changes no routing, and the staleness is reported; it recov
     "recovery",
   );
 });
+
+test("the gateway registers with the agent, checked on /readyz, and deregisters on shutdown", async (t) => {
+  const w = await world(t);
+  await eventually(
+    () => w.double.registered().some((s) => s.Name === "gateway"),
+    5_000,
+    "the registration",
+  );
+  const service = w.double.registered().find((s) => s.Name === "gateway");
+  assert.equal(service?.Meta.site, "near");
+  const checks = [...(service?.Checks.values() ?? [])] as unknown as {
+    HTTP?: string;
+    Definition?: { HTTP?: string };
+  }[];
+  assert.ok(
+    checks.some((c) => (c.HTTP ?? c.Definition?.HTTP ?? "").endsWith("/readyz")),
+    "an HTTP check on /readyz",
+  );
+  await w.gateway.shutdown(200);
+  assert.equal(
+    w.double.registered().some((s) => s.Name === "gateway"),
+    false,
+  );
+});

@@ -24,6 +24,7 @@ import { createGatewayServer } from "../server/create-server.ts";
 import { type HandlerContext, handleRequest } from "../server/handle-request.ts";
 import { activeProbes } from "./active-probes.ts";
 import { consulDiscovery } from "./consul-discovery.ts";
+import { registerGateway } from "./consul-registration.ts";
 import { passiveHealth } from "./passive-health.ts";
 import { RoutingState } from "./routing-state.ts";
 import { publishSnapshotGauges } from "./snapshot-gauges.ts";
@@ -208,6 +209,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await listen(server, boot.listen.port, boot.listen.host, options.reusePort === true);
   await listen(admin, boot.admin.port, boot.admin.host, false, true);
   logger.info({ url: urlOf(server), admin: urlOf(admin) }, "gateway listening");
+  const registration =
+    options.consul && boot.consul.register
+      ? await registerGateway(options.consul, {
+          site: boot.site,
+          name: boot.name ?? `gw-${boot.site}`,
+          url: urlOf(server),
+          adminUrl: urlOf(admin),
+          serviceName: boot.consul.serviceName,
+          checkIntervalMs: boot.consul.checkIntervalMs,
+        }).catch((error: Error) => {
+          logger.error({ err: error }, "could not register with the Consul agent; serving anyway");
+          return undefined;
+        })
+      : undefined;
   // The log buffer is flushed now and every second, so no line waits long in a quiet hour.
   logger.flush();
   const flusher = setInterval(() => logger.flush(), 1_000);
@@ -228,6 +243,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger.info({ inFlightLeft: inFlight }, "gateway stopped");
     clearInterval(flusher);
     health?.stop();
+    await registration?.deregister().catch((error: Error) => logger.warn({ err: error }, "deregistration failed"));
     await probes?.stop();
     await discovery?.stop();
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
