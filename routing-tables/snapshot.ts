@@ -66,6 +66,8 @@ export interface SnapshotInput {
   readonly overrides?: Readonly<Record<string, OpsOverride>>;
   /** measuredRttMs[ingressId][siteId], ms. */
   readonly measuredRttMs?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** coordinateRttMs[ingressId][siteId]: estimates from Consul's network coordinates, ms. */
+  readonly coordinateRttMs?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Backends found in Consul for sites the catalogue gives a `consul` service (host:port). */
   readonly discoveredBackends?: Readonly<Record<string, readonly string[]>>;
 }
@@ -99,21 +101,36 @@ function siteView(listed: SiteConfig, index: number, input: SnapshotInput): Site
   });
 }
 
+/** In a blend of both, the weight of the Consul coordinate estimate (the probe has the rest). */
+export const COORDINATE_WEIGHT = 0.3;
+
+const usable = (value: number | undefined): value is number =>
+  value !== undefined && Number.isFinite(value) && value >= 0;
+
+/**
+ * RTT from one site to another, ms: a probe measurement and a Consul coordinate estimate
+ * blended (probe 0.7, coordinates 0.3: the probe sees this gateway's real path but includes
+ * the backend's handler time; the coordinates are the network's own view), either alone
+ * when only one is known, else the great-circle estimate.
+ */
+function rttBetween(from: SiteConfig, to: SiteConfig, input: SnapshotInput): [number, boolean] {
+  const probe = input.measuredRttMs?.[from.id]?.[to.id];
+  const coordinate = input.coordinateRttMs?.[from.id]?.[to.id];
+  if (usable(probe) && usable(coordinate))
+    return [probe * (1 - COORDINATE_WEIGHT) + coordinate * COORDINATE_WEIGHT, true];
+  if (usable(probe)) return [probe, true];
+  if (usable(coordinate)) return [coordinate, true];
+  return [estimateRttMs(from, to), false];
+}
+
 function rttTables(sites: readonly SiteConfig[], input: SnapshotInput) {
-  const rttMs = sites.map((from) =>
-    Object.freeze(
-      sites.map((to) => {
-        const measured = input.measuredRttMs?.[from.id]?.[to.id];
-        return measured !== undefined && Number.isFinite(measured) && measured >= 0
-          ? measured
-          : estimateRttMs(from, to);
-      }),
+  const pairs = sites.map((from) => sites.map((to) => rttBetween(from, to, input)));
+  return {
+    rttMs: Object.freeze(pairs.map((row) => Object.freeze(row.map(([ms]) => ms)))),
+    rttMeasured: Object.freeze(
+      pairs.map((row) => Object.freeze(row.map(([, measured]) => measured))),
     ),
-  );
-  const rttMeasured = sites.map((from) =>
-    Object.freeze(sites.map((to) => input.measuredRttMs?.[from.id]?.[to.id] !== undefined)),
-  );
-  return { rttMs: Object.freeze(rttMs), rttMeasured: Object.freeze(rttMeasured) };
+  };
 }
 
 /** Builds a frozen snapshot from validated configs; pure. */

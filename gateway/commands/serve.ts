@@ -100,6 +100,7 @@ async function runWorker(
     adminToken: process.env[boot.admin.tokenEnv],
     ...((boot.consul.enabled || process.env.CONSUL_HTTP_ADDR) && {
       consul: consulClient(connectionFromEnv()),
+      consulConnection: connectionFromEnv(),
     }),
   });
   const reloader = configReloader(boot, gateway.state, gateway.metrics, gateway.logger);

@@ -166,8 +166,22 @@ export const bootSchema = z.strictObject({
           "use Consul (also on when CONSUL_HTTP_ADDR is set); address and token from CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN",
         ),
       waitMs: ms(300_000, 600_000, "longest a blocking query is held (Consul's `wait`)"),
-      register: z.boolean().default(true).describe("register this gateway with the local agent, with a check on /readyz"),
-      serviceName: z.string().min(1).max(63).default("gateway").describe("the service name it registers as"),
+      datacenter: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("this gateway's Consul datacenter; default: its site's `consul.datacenter`"),
+      coordinatesIntervalMs: ms(30_000, 3_600_000, "how often network coordinates are polled"),
+      register: z
+        .boolean()
+        .default(true)
+        .describe("register this gateway with the local agent, with a check on /readyz"),
+      serviceName: z
+        .string()
+        .min(1)
+        .max(63)
+        .default("gateway")
+        .describe("the service name it registers as"),
       checkIntervalMs: ms(5_000, 600_000, "how often the agent checks /readyz"),
     })
     .prefault({}),

@@ -21,6 +21,7 @@ export interface RoutingInputs {
   readonly overrides: Readonly<Record<string, OpsOverride>>;
   readonly measuredRttMs: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly discoveredBackends: Readonly<Record<string, readonly string[]>>;
+  readonly coordinateRttMs: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 export interface RejectedConfig {
@@ -37,17 +38,21 @@ export class RoutingState {
   readonly #listeners = new Set<(snapshot: Snapshot) => void>();
 
   constructor(
-    inputs: Omit<RoutingInputs, "health" | "overrides" | "measuredRttMs" | "discoveredBackends"> &
+    inputs: Omit<
+      RoutingInputs,
+      "health" | "overrides" | "measuredRttMs" | "discoveredBackends" | "coordinateRttMs"
+    > &
       Partial<RoutingInputs>,
     now = Date.now,
   ) {
     this.#now = now;
     this.#inputs = {
-      health: {},
-      overrides: {},
-      measuredRttMs: {},
-      discoveredBackends: {},
       ...inputs,
+      health: inputs.health ?? {},
+      overrides: inputs.overrides ?? {},
+      measuredRttMs: inputs.measuredRttMs ?? {},
+      discoveredBackends: inputs.discoveredBackends ?? {},
+      coordinateRttMs: inputs.coordinateRttMs ?? {},
     };
     this.#snapshot = buildSnapshot({ version: 1, ...this.#inputs });
     this.#builtAtMs = now();

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type Consul from "consul";
 import pino, { type Logger } from "pino";
+import type { ConsulConnection } from "../../health/consul/consul-queries.ts";
 import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
@@ -23,6 +24,7 @@ import { Upstreams } from "../forward/upstreams.ts";
 import { createGatewayServer } from "../server/create-server.ts";
 import { type HandlerContext, handleRequest } from "../server/handle-request.ts";
 import { activeProbes } from "./active-probes.ts";
+import { consulCoordinates } from "./consul-coordinates.ts";
 import { consulDiscovery } from "./consul-discovery.ts";
 import { registerGateway } from "./consul-registration.ts";
 import { passiveHealth } from "./passive-health.ts";
@@ -44,6 +46,8 @@ export interface GatewayOptions {
   readonly applyOverride?: (siteId: string, override: OpsOverride | undefined) => void;
   /** A Consul client: sites with a `consul` service get their backends from it. */
   readonly consul?: Consul;
+  /** Where that client connects (for the one endpoint it lacks: network coordinates). */
+  readonly consulConnection?: ConsulConnection;
   /** Share the listening port with sibling processes (SO_REUSEPORT, Linux). */
   readonly reusePort?: boolean;
   /**
@@ -132,6 +136,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ? consulDiscovery(options.consul, state, boot.consul.waitMs, clock)
     : undefined;
   if (discovery) metrics.trackConsul(discovery.status, clock);
+  const homeDatacenter =
+    boot.consul.datacenter ??
+    options.catalogue.sites.find((s) => s.id === boot.site)?.consul?.datacenter;
+  const coordinates =
+    options.consul && options.consulConnection && homeDatacenter
+      ? consulCoordinates(
+          options.consulConnection,
+          state,
+          boot.site,
+          homeDatacenter,
+          boot.consul.coordinatesIntervalMs,
+          (error) =>
+            logger.warn({ err: error }, "network coordinates not read; the last estimate stands"),
+        )
+      : undefined;
 
   const locate = options.locate ?? unknownLocation;
   const context: HandlerContext = {
@@ -243,9 +262,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger.info({ inFlightLeft: inFlight }, "gateway stopped");
     clearInterval(flusher);
     health?.stop();
-    await registration?.deregister().catch((error: Error) => logger.warn({ err: error }, "deregistration failed"));
+    await registration
+      ?.deregister()
+      .catch((error: Error) => logger.warn({ err: error }, "deregistration failed"));
     await probes?.stop();
     await discovery?.stop();
+    coordinates?.stop();
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
   };
   // A second call waits for the first drain rather than returning early.
