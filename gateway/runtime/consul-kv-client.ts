@@ -1,0 +1,104 @@
+/**
+ * The gateway's KV prefix through the `consul` client (a thin adapter, STYLE.md 10): a
+ * blocking query over the whole prefix, and check-and-set writes of one site's flags.
+ */
+import { EventEmitter } from "node:events";
+import type Consul from "consul";
+import type { BlockingAnswer } from "../../health/consul/blocking-loop.ts";
+import type { OpsOverride } from "../../routing-tables/snapshot.ts";
+import { type KvEntry, readFlags } from "./consul-kv-document.ts";
+
+/** One answer's content: the pairs, and whether the answering server knew a leader. */
+export interface KvPrefixBody {
+  readonly entries: readonly KvEntry[];
+  readonly knownLeader: boolean;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+type RawPair = { readonly Key: string; readonly Value: string | null };
+
+const header = (headers: Headers, name: string): string | undefined => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/**
+ * `GET /v1/kv/<prefix>/?recurse&dc=&stale&index=&wait=` as a query for blockingLoop. A
+ * missing prefix (404) is an empty one, still blocked on through its X-Consul-Index. An
+ * answer without that header is not taken as Consul's word (a proxy's 404 must not read as
+ * "every flag deleted"): it throws, like any failure, and so changes nothing.
+ */
+export function kvPrefixQuery(consul: Consul, prefix: string, datacenter: string, waitMs: number) {
+  return async (index: number, signal: AbortSignal): Promise<BlockingAnswer<KvPrefixBody>> => {
+    // The client answers [response, body] when its ctx asks for the response; on a 404 it
+    // answers [response] alone. `ctx` and `timeout` are options its declarations omit.
+    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
+    const cancel = () => ctx.emit("cancel");
+    signal.addEventListener("abort", cancel, { once: true });
+    try {
+      const get = consul.kv.get as unknown as (
+        o: object,
+      ) => Promise<[{ headers: Headers }, RawPair[] | undefined]>;
+      const [res, body] = await get.call(consul.kv, {
+        key: `${prefix}/`,
+        recurse: true,
+        dc: datacenter,
+        stale: true,
+        index: String(index),
+        wait: `${waitMs}ms`,
+        ctx,
+        // Consul may hold a query wait + wait/16 of jitter; past that (and a margin) it is lost.
+        timeout: waitMs + waitMs / 16 + 5_000,
+      });
+      const answered = header(res.headers, "x-consul-index");
+      if (answered === undefined) throw new Error("a KV answer without X-Consul-Index");
+      const knownLeader = header(res.headers, "x-consul-knownleader") === "true";
+      const entries = (body ?? []).map((p) => ({ key: p.Key, value: p.Value }));
+      return {
+        index: Number(answered),
+        body: { entries, knownLeader },
+        knownLeader,
+        lastContactMs: Number(header(res.headers, "x-consul-lastcontact") ?? 0),
+      };
+    } finally {
+      signal.removeEventListener("abort", cancel);
+    }
+  };
+}
+
+/** The KV key of one site's flags. */
+export const flagKey = (prefix: string, siteId: string): string => `${prefix}/flags/${siteId}`;
+
+/**
+ * Writes one site's ops override to KV with check-and-set, so concurrent writers (every
+ * gateway's admin API) never lose each other's write: read the key and its ModifyIndex,
+ * write with `cas=<ModifyIndex>` (0 when absent), and on a lost race read again and retry,
+ * up to `attempts` times. An override is merged over the flags the key holds (as
+ * RoutingState.setOverride merges locally; a malformed document is replaced); `undefined`
+ * (restore) deletes the key with cas. Resolves true once written, false when every attempt
+ * lost its race; rejects when Consul fails (a 5xx, no leader), having written nothing.
+ */
+export async function writeOverrideToKv(
+  consul: Consul,
+  prefix: string,
+  datacenter: string,
+  siteId: string,
+  override: OpsOverride | undefined,
+  attempts = 5,
+): Promise<boolean> {
+  const key = flagKey(prefix, siteId);
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    // Default consistency (the leader's view): a stale ModifyIndex would only lose the race.
+    const current = await consul.kv.get({ key, dc: datacenter });
+    if (!override) {
+      if (!current) return true; // nothing to restore from
+      if (await consul.kv.del({ key, dc: datacenter, cas: current.ModifyIndex })) return true;
+      continue;
+    }
+    const held = current ? readFlags(key, current.Value ?? "").flags : undefined;
+    const value = JSON.stringify({ ...held, ...override });
+    const cas = current?.ModifyIndex ?? 0;
+    if (await consul.kv.set({ key, value, dc: datacenter, cas })) return true;
+  }
+  return false;
+}
