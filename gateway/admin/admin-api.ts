@@ -30,7 +30,11 @@ export interface AdminContext {
   /** Consul discovery per site (staleness), when Consul is configured. */
   readonly consulStatus?: () => readonly unknown[];
   /** Applies an ops override (here, or through Consul KV where configured). */
-  readonly applyOverride: (siteId: string, override: OpsOverride | undefined) => void;
+  /** May be asynchronous (a Consul KV write): the answer waits for it; a failure is a 503. */
+  readonly applyOverride: (
+    siteId: string,
+    override: OpsOverride | undefined,
+  ) => void | Promise<void>;
 }
 
 const ACTIONS: Record<string, OpsOverride | undefined> = {
@@ -99,7 +103,15 @@ async function handleAdmin(
     if (!context.state.snapshot.siteIndex.has(siteId))
       return fail(res, "not_found", `no site "${siteId}"`);
     const who = `${req.headers["x-ops-user"] ?? "anonymous"}@${req.socket.remoteAddress}`;
-    context.applyOverride(siteId, ACTIONS[verb]);
+    try {
+      await context.applyOverride(siteId, ACTIONS[verb]);
+    } catch (error) {
+      return fail(
+        res,
+        "override_not_stored",
+        `the override was not stored: ${(error as Error).message}`,
+      );
+    }
     context.logger.warn(
       { target: siteId, action: verb, who, at: new Date().toISOString() },
       "ops override",
@@ -155,7 +167,13 @@ export function json(res: ServerResponse, status: number, body: unknown): void {
 
 function fail(
   res: ServerResponse,
-  code: "unauthorized" | "not_found" | "method_not_allowed" | "bad_request" | "internal",
+  code:
+    | "unauthorized"
+    | "not_found"
+    | "method_not_allowed"
+    | "bad_request"
+    | "internal"
+    | "override_not_stored",
   detail: string,
 ): void {
   const error = new GatewayError(code, detail, { cause: new Error(detail) });

@@ -172,6 +172,13 @@ export const bootSchema = z.strictObject({
         .optional()
         .describe("this gateway's Consul datacenter; default: its site's `consul.datacenter`"),
       coordinatesIntervalMs: ms(30_000, 3_600_000, "how often network coordinates are polled"),
+      kvPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "a KV path without leading or trailing /")
+        .optional()
+        .describe(
+          "KV prefix holding `policy` and `flags/<site>`; set: the admin API's overrides write there",
+        ),
       register: z
         .boolean()
         .default(true)

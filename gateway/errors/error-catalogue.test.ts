@@ -28,6 +28,7 @@ const expectedStatus: Record<ErrorCode, number> = {
   residency_blocked: 503,
   circuit_open: 503,
   shutting_down: 503,
+  override_not_stored: 503,
   upstream_refused: 502,
   upstream_reset: 502,
   upstream_bad_response: 502,

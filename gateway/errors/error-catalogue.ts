@@ -22,6 +22,7 @@ export const ERROR_CODES = freezeAll({
   residency_blocked: { status: 503, title: "Blocked by a residency rule" },
   circuit_open: { status: 503, title: "Circuit breaker open" },
   shutting_down: { status: 503, title: "Gateway shutting down" },
+  override_not_stored: { status: 503, title: "Ops override not stored (Consul KV unavailable)" },
   upstream_refused: { status: 502, title: "Upstream refused the connection" },
   upstream_reset: { status: 502, title: "Upstream connection reset" },
   upstream_bad_response: { status: 502, title: "Upstream sent an invalid response" },

@@ -23,7 +23,10 @@ export interface RegistrationTarget {
   readonly checkIntervalMs: number;
 }
 
-export async function registerGateway(consul: Consul, target: RegistrationTarget): Promise<Registration> {
+export async function registerGateway(
+  consul: Consul,
+  target: RegistrationTarget,
+): Promise<Registration> {
   const data = new URL(target.url);
   const id = `${target.serviceName}-${target.site}-${target.name}-${data.port}`;
   const check = {

@@ -26,6 +26,7 @@ import { type HandlerContext, handleRequest } from "../server/handle-request.ts"
 import { activeProbes } from "./active-probes.ts";
 import { consulCoordinates } from "./consul-coordinates.ts";
 import { consulDiscovery } from "./consul-discovery.ts";
+import { startKvWatch } from "./consul-kv-wiring.ts";
 import { registerGateway } from "./consul-registration.ts";
 import { passiveHealth } from "./passive-health.ts";
 import { RoutingState } from "./routing-state.ts";
@@ -43,7 +44,10 @@ export interface GatewayOptions {
   readonly now?: () => number;
   readonly adminToken?: string;
   /** Where ops overrides go; default: this gateway's own state. */
-  readonly applyOverride?: (siteId: string, override: OpsOverride | undefined) => void;
+  readonly applyOverride?: (
+    siteId: string,
+    override: OpsOverride | undefined,
+  ) => void | Promise<void>;
   /** A Consul client: sites with a `consul` service get their backends from it. */
   readonly consul?: Consul;
   /** Where that client connects (for the one endpoint it lacks: network coordinates). */
@@ -136,6 +140,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ? consulDiscovery(options.consul, state, boot.consul.waitMs, clock)
     : undefined;
   if (discovery) metrics.trackConsul(discovery.status, clock);
+  const kv =
+    options.consul && boot.consul.kvPrefix
+      ? startKvWatch(options.consul, boot, state, metrics, logger)
+      : undefined;
   const homeDatacenter =
     boot.consul.datacenter ??
     options.catalogue.sites.find((s) => s.id === boot.site)?.consul?.datacenter;
@@ -223,7 +231,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     locate,
     isReady: ready,
     ...(discovery && { consulStatus: discovery.status }),
-    applyOverride: options.applyOverride ?? ((site, override) => state.setOverride(site, override)),
+    applyOverride:
+      options.applyOverride ??
+      (kv
+        ? kv.write
+        : (site: string, override: OpsOverride | undefined) =>
+            void state.setOverride(site, override)),
   });
   await listen(server, boot.listen.port, boot.listen.host, options.reusePort === true);
   await listen(admin, boot.admin.port, boot.admin.host, false, true);
@@ -268,6 +281,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await probes?.stop();
     await discovery?.stop();
     coordinates?.stop();
+    await kv?.stop();
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
   };
   // A second call waits for the first drain rather than returning early.
