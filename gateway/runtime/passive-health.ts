@@ -55,9 +55,15 @@ export function passiveHealth(
   return {
     observe: (observation) => {
       const translated = translate(observation);
-      if (translated) monitor.observe(translated);
+      if (!translated) return;
+      monitor.observe(translated);
+      // A breaker's verdict is acted on at once; request outcomes wait for the next tick.
+      if (translated.kind === "breaker") tick();
     },
-    check: (site, backend, ok) => monitor.observe({ kind: "check", site, backend, ok }),
+    check: (site, backend, ok) => {
+      monitor.observe({ kind: "check", site, backend, ok });
+      tick(); // probes and Consul checks are few: each may change a site at once
+    },
     tick,
     stop: () => {
       clearInterval(timer);
