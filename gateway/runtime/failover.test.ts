@@ -110,19 +110,32 @@ test("a site killed mid-run fails no GET and leaves rotation", async (t) => {
     if (i === 50) for (const backend of w.backends.get("near") ?? []) await backend.kill();
     const { status, site } = await send(gateway.url);
     statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    // After the kill: never the dead site. While one backend breaker is open and the other
+    // not yet, near counts as degraded and part of its share spills to the hub, by design.
     if (i < 50) assert.equal(site, "near");
-    else assert.equal(site, "next", `request ${i} served by ${site}`);
+    else assert.ok(site === "next" || site === "hub", `request ${i} served by ${site}`);
   }
   assert.deepEqual([...statuses], [[200, 300]]);
 
-  // Out of rotation: its site breaker or both of its backend breakers are open.
-  const sites = (await (await fetch(`${gateway.adminUrl}/sites`)).json()) as {
-    sites: { id: string; breaker: string; backends: { breaker: string }[] }[];
+  // Out of rotation: passive health marks it down, or its breakers are open. Traffic drives
+  // both (near keeps a sliver of its share while its error window still holds the successes
+  // from before the kill), so keep sending until it has left.
+  type SitesReport = {
+    sites: { id: string; state: string; breaker: string; backends: { breaker: string }[] }[];
   };
-  const near = sites.sites.find((s) => s.id === "near");
-  assert.ok(
-    near?.breaker === "open" || near?.backends.every((b) => b.breaker === "open"),
-    JSON.stringify(near),
+  const out = async () => {
+    const report = (await (await fetch(`${gateway.adminUrl}/sites`)).json()) as SitesReport;
+    const near = report.sites.find((s) => s.id === "near");
+    return (
+      near?.state === "down" ||
+      near?.breaker === "open" ||
+      (near?.backends.every((b) => b.breaker === "open") ?? false)
+    );
+  };
+  await eventually(
+    async () => (await send(gateway.url)).status === 200 && (await out()),
+    20_000,
+    "near to leave rotation",
   );
   assert.ok((await metric(gateway.adminUrl, "gateway_breaker_state", 'id="near')) > 0);
 
@@ -299,10 +312,10 @@ test("tries and breaker changes are reported as health observations", async (t) 
     (o) => o.kind === "try" && o.site === "near" && o.outcome?.kind === "connect-failed",
   );
   const served = seen.filter(
-    (o) => o.kind === "try" && o.site === "next" && o.outcome === undefined,
+    (o) => o.kind === "try" && o.site !== "near" && o.outcome === undefined,
   );
   assert.ok(failed.length > 0, "failed tries at the dead site are observed");
-  assert.equal(served.length, 40, "every successful try at the next site is observed");
+  assert.equal(served.length, 40, "every successful try elsewhere is observed");
   assert.ok(
     seen.some((o) => o.kind === "breaker" && o.state === "open"),
     "a breaker opening is observed",
