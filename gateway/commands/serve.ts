@@ -103,7 +103,18 @@ async function runWorker(
       consulConnection: connectionFromEnv(),
     }),
   });
-  const reloader = configReloader(boot, gateway.state, gateway.metrics, gateway.logger);
+  // With the policy in Consul KV, a reload takes only the catalogue from disk.
+  const kvHoldsPolicy =
+    boot.consul.kvPrefix !== undefined &&
+    (boot.consul.enabled || process.env.CONSUL_HTTP_ADDR !== undefined);
+  const reloader = configReloader(
+    boot,
+    gateway.state,
+    gateway.metrics,
+    gateway.logger,
+    true,
+    !kvHoldsPolicy,
+  );
   process.on("SIGHUP", () => {
     reloader.reload();
     geoip?.reload();

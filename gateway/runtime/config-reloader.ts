@@ -21,6 +21,8 @@ export function configReloader(
   metrics: GatewayMetrics,
   logger: Logger,
   watchFiles = true,
+  /** False when Consul KV holds the policy: then a reload takes only the catalogue from disk. */
+  policyFromFile = true,
 ): Reloader {
   const reload = (): boolean => {
     const world = loadWorld(files.catalogue, files.policy);
@@ -34,7 +36,11 @@ export function configReloader(
       );
       return false;
     }
-    state.update({ catalogue: world.catalogue, policy: world.policy });
+    state.update(
+      policyFromFile
+        ? { catalogue: world.catalogue, policy: world.policy }
+        : { catalogue: world.catalogue },
+    );
     metrics.configRejectedActive.set(0);
     logger.info({ version: state.snapshot.version }, "config reloaded");
     return true;

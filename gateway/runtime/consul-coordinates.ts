@@ -5,8 +5,12 @@
  * The `consul` client has no coordinate endpoint, so this one call goes through undici to the
  * same address, with the same token. A failed poll keeps the last estimate.
  */
-import { request } from "undici";
-import type { ConsulConnection } from "../../health/consul/consul-queries.ts";
+import { Agent, request } from "undici";
+import {
+  type ConsulConnection,
+  consulBaseUrl,
+  consulTlsOptions,
+} from "../../health/consul/consul-queries.ts";
 import { type DatacenterCoordinates, datacenterRttMs } from "../../health/consul/coordinates.ts";
 import type { RoutingState } from "./routing-state.ts";
 
@@ -24,12 +28,18 @@ export function consulCoordinates(
   intervalMs: number,
   onError: (error: Error) => void,
 ): CoordinatePoller {
-  const address = connection.address ?? "127.0.0.1:8500";
-  const url = `${/^https?:\/\//.test(address) ? address : `http://${address}`}/v1/coordinate/datacenters`;
+  const url = new URL("/v1/coordinate/datacenters", consulBaseUrl(connection)).toString();
+  const tls = consulTlsOptions(connection);
+  const dispatcher = Object.keys(tls).length > 0 ? new Agent({ connect: tls }) : undefined;
   const headers = connection.token ? { "x-consul-token": connection.token } : {};
   const poll = async (): Promise<boolean> => {
     try {
-      const res = await request(url, { headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
+      const res = await request(url, {
+        headers,
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+        ...(dispatcher && { dispatcher }),
+      });
       if (res.statusCode !== 200) {
         await res.body.dump();
         throw new Error(`coordinate/datacenters answered ${res.statusCode}`);

@@ -236,3 +236,55 @@ test("a catalogue reload sends traffic to the new backends and closes the old po
   }
   await eventually(() => old.pool.closed, 2_000, "the old backend's pool to close");
 });
+
+test("when Consul KV holds the policy, a file reload takes only the catalogue", async (t) => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const pino = (await import("pino")).default;
+  const { configReloader } = await import("./config-reloader.ts");
+  const { GatewayMetrics } = await import("../admin/metrics.ts");
+  const { RoutingState } = await import("./routing-state.ts");
+  const { catalogueSchema } = await import("../../routing-tables/catalogue-schema.ts");
+  const { policySchema } = await import("../../routing-tables/policy-schema.ts");
+  const folder = mkdtempSync(join(tmpdir(), "kv-reload-"));
+  t.after(() => rmSync(folder, { recursive: true, force: true }));
+  const sites = (port: number) =>
+    `sites:\n  - { id: a, name: A, country: EC, jurisdiction: EC, latitude: 0, longitude: 0, tier: hub, capacity: 10, backends: ["127.0.0.1:${port}"] }\n`;
+  writeFileSync(join(folder, "catalogue.yaml"), sites(1001));
+  writeFileSync(join(folder, "policy.yaml"), 'services:\n  - { name: from-file, hosts: ["*"] }\n');
+  const state = new RoutingState({
+    catalogue: catalogueSchema.parse({
+      sites: [
+        {
+          id: "a",
+          name: "A",
+          country: "EC",
+          jurisdiction: "EC",
+          latitude: 0,
+          longitude: 0,
+          tier: "hub",
+          capacity: 10,
+          backends: ["127.0.0.1:1000"],
+        },
+      ],
+    }),
+    policy: policySchema.parse({ services: [{ name: "from-kv", hosts: ["*"] }] }),
+  });
+  const files = { catalogue: join(folder, "catalogue.yaml"), policy: join(folder, "policy.yaml") };
+  const reloader = configReloader(
+    files,
+    state,
+    new GatewayMetrics(),
+    pino({ level: "silent" }),
+    false,
+    false,
+  );
+  assert.equal(reloader.reload(), true);
+  assert.deepEqual(
+    state.snapshot.sites[0]?.config.backends,
+    ["127.0.0.1:1001"],
+    "the catalogue came from disk",
+  );
+  assert.equal(state.snapshot.services[0]?.name, "from-kv", "the policy stayed the one from KV");
+});
