@@ -29,6 +29,8 @@ export interface AdminContext {
   readonly isReady: () => { ready: boolean; reason: string };
   /** Consul discovery per site (staleness), when Consul is configured. */
   readonly consulStatus?: () => readonly unknown[];
+  /** Probe latency percentiles per site (from the HDR histograms), when probes run. */
+  readonly probeLatency?: () => Readonly<Record<string, unknown>>;
   /** Applies an ops override (here, or through Consul KV where configured). */
   /** May be asynchronous (a Consul KV write): the answer waits for it; a failure is a 503. */
   readonly applyOverride: (
@@ -93,7 +95,11 @@ async function handleAdmin(
   }
   if (req.method === "GET" && path === "/sites") {
     const report = sitesReport(context.ingress, context.state, context.upstreams);
-    return json(res, 200, { ...report, consul: context.consulStatus?.() ?? null });
+    return json(res, 200, {
+      ...report,
+      consul: context.consulStatus?.() ?? null,
+      probeLatencyMs: context.probeLatency?.() ?? null,
+    });
   }
   if (req.method === "GET" && path === "/explain") return explain(res, url, context);
   const action = /^\/sites\/([a-z][a-z0-9-]{0,31})\/(drain|compromise|restore)$/.exec(path);

@@ -65,4 +65,12 @@ test("successful probes put a measured RTT from this ingress in the snapshot", a
     measured < estimate,
     `loopback (${measured} ms) is nearer than 100° of longitude (${estimate} ms)`,
   );
+  const sites = (await (await fetch(`${gateway.adminUrl}/sites`)).json()) as {
+    probeLatencyMs: Record<string, { count: number; p50Ms: number; p99Ms: number } | null>;
+  };
+  assert.ok(
+    (sites.probeLatencyMs.far?.count ?? 0) > 0,
+    "/sites shows the probe latency percentiles",
+  );
+  assert.ok((sites.probeLatencyMs.far?.p99Ms ?? -1) >= (sites.probeLatencyMs.far?.p50Ms ?? 0));
 });

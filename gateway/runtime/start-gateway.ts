@@ -231,6 +231,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     locate,
     isReady: ready,
     ...(discovery && { consulStatus: discovery.status }),
+    ...(probes && {
+      probeLatency: () =>
+        Object.fromEntries(
+          state.snapshot.sites.map((site) => [
+            site.id,
+            probes.tracker.percentiles(site.id) ?? null,
+          ]),
+        ),
+    }),
     applyOverride:
       options.applyOverride ??
       (kv
