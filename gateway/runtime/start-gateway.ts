@@ -4,8 +4,6 @@
  * no new connections, in-flight requests finish within the grace period, then everything
  * closes.
  */
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type Consul from "consul";
 import pino, { type Logger } from "pino";
@@ -23,11 +21,9 @@ import { RetryBudget, type TryOutcome } from "../forward/retry-policy.ts";
 import { Upstreams } from "../forward/upstreams.ts";
 import { createGatewayServer } from "../server/create-server.ts";
 import { type HandlerContext, handleRequest } from "../server/handle-request.ts";
+import { listen, urlOf } from "../server/listen.ts";
 import { activeProbes } from "./active-probes.ts";
-import { consulCoordinates } from "./consul-coordinates.ts";
-import { consulDiscovery } from "./consul-discovery.ts";
-import { startKvWatch } from "./consul-kv-wiring.ts";
-import { registerGateway } from "./consul-registration.ts";
+import { startConsulWiring } from "./consul-wiring.ts";
 import { passiveHealth } from "./passive-health.ts";
 import { RoutingState } from "./routing-state.ts";
 import { publishSnapshotGauges } from "./snapshot-gauges.ts";
@@ -136,29 +132,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const probes =
     health && probing ? activeProbes(boot.site, via, state, health, probeSettings) : undefined;
   const clock = options.now ?? Date.now;
-  const discovery = options.consul
-    ? consulDiscovery(options.consul, state, boot.consul.waitMs, clock)
+  const consul = options.consul
+    ? startConsulWiring(
+        options.consul,
+        options.consulConnection,
+        boot,
+        options.catalogue,
+        state,
+        metrics,
+        logger,
+        clock,
+      )
     : undefined;
-  if (discovery) metrics.trackConsul(discovery.status, clock);
-  const kv =
-    options.consul && boot.consul.kvPrefix
-      ? startKvWatch(options.consul, boot, state, metrics, logger)
-      : undefined;
-  const homeDatacenter =
-    boot.consul.datacenter ??
-    options.catalogue.sites.find((s) => s.id === boot.site)?.consul?.datacenter;
-  const coordinates =
-    options.consul && options.consulConnection && homeDatacenter
-      ? consulCoordinates(
-          options.consulConnection,
-          state,
-          boot.site,
-          homeDatacenter,
-          boot.consul.coordinatesIntervalMs,
-          (error) =>
-            logger.warn({ err: error }, "network coordinates not read; the last estimate stands"),
-        )
-      : undefined;
 
   const locate = options.locate ?? unknownLocation;
   const context: HandlerContext = {
@@ -230,7 +215,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     token: options.adminToken,
     locate,
     isReady: ready,
-    ...(discovery && { consulStatus: discovery.status }),
+    ...(consul && { consulStatus: consul.status }),
     ...(probes && {
       probeLatency: () =>
         Object.fromEntries(
@@ -242,28 +227,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }),
     applyOverride:
       options.applyOverride ??
-      (kv
-        ? kv.write
-        : (site: string, override: OpsOverride | undefined) =>
-            void state.setOverride(site, override)),
+      consul?.writeOverride ??
+      ((site: string, override: OpsOverride | undefined) => void state.setOverride(site, override)),
   });
   await listen(server, boot.listen.port, boot.listen.host, options.reusePort === true);
   await listen(admin, boot.admin.port, boot.admin.host, false, true);
   logger.info({ url: urlOf(server), admin: urlOf(admin) }, "gateway listening");
-  const registration =
-    options.consul && boot.consul.register
-      ? await registerGateway(options.consul, {
-          site: boot.site,
-          name: boot.name ?? `gw-${boot.site}`,
-          url: urlOf(server),
-          adminUrl: urlOf(admin),
-          serviceName: boot.consul.serviceName,
-          checkIntervalMs: boot.consul.checkIntervalMs,
-        }).catch((error: Error) => {
-          logger.error({ err: error }, "could not register with the Consul agent; serving anyway");
-          return undefined;
-        })
-      : undefined;
+  await consul?.register(urlOf(server), urlOf(admin));
   // The log buffer is flushed now and every second, so no line waits long in a quiet hour.
   logger.flush();
   const flusher = setInterval(() => logger.flush(), 1_000);
@@ -284,13 +254,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger.info({ inFlightLeft: inFlight }, "gateway stopped");
     clearInterval(flusher);
     health?.stop();
-    await registration
-      ?.deregister()
-      .catch((error: Error) => logger.warn({ err: error }, "deregistration failed"));
     await probes?.stop();
-    await discovery?.stop();
-    coordinates?.stop();
-    await kv?.stop();
+    await consul?.stop();
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
   };
   // A second call waits for the first drain rather than returning early.
@@ -309,28 +274,4 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ready,
     shutdown,
   };
-}
-
-function listen(
-  server: Server,
-  port: number,
-  host: string,
-  reusePort: boolean,
-  exclusive = reusePort,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    // exclusive: a cluster worker binds its own socket (with reusePort the kernel balances the
-    // data-plane sockets; the admin socket is each worker's own, so port 0 gives each its own).
-    server.listen({ port, host, reusePort, exclusive }, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-}
-
-function urlOf(server: Server): string {
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
 }

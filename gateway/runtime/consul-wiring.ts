@@ -1,0 +1,82 @@
+/**
+ * Everything Consul does for one gateway, started and stopped together: discovery of Consul
+ * sites' backends, network coordinates, the KV watch (policy and ops flags) with its
+ * override writes, and self-registration with the local agent (once the servers listen).
+ */
+import type Consul from "consul";
+import type { Logger } from "pino";
+import type { ConsulConnection } from "../../health/consul/consul-queries.ts";
+import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
+import type { OpsOverride } from "../../routing-tables/snapshot.ts";
+import type { GatewayMetrics } from "../admin/metrics.ts";
+import type { BootConfig } from "../config/boot-schema.ts";
+import { consulCoordinates } from "./consul-coordinates.ts";
+import { consulDiscovery } from "./consul-discovery.ts";
+import { startKvWatch } from "./consul-kv-wiring.ts";
+import { type Registration, registerGateway } from "./consul-registration.ts";
+import type { RoutingState } from "./routing-state.ts";
+
+export interface ConsulWiring {
+  readonly status: () => readonly unknown[];
+  /** Ops overrides go to KV when a prefix is set; undefined: apply them locally. */
+  readonly writeOverride?: (siteId: string, override: OpsOverride | undefined) => Promise<void>;
+  register(url: string, adminUrl: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startConsulWiring(
+  consul: Consul,
+  connection: ConsulConnection | undefined,
+  boot: BootConfig,
+  catalogue: CatalogueConfig,
+  state: RoutingState,
+  metrics: GatewayMetrics,
+  logger: Logger,
+  clock: () => number,
+): ConsulWiring {
+  const discovery = consulDiscovery(consul, state, boot.consul.waitMs, clock);
+  metrics.trackConsul(discovery.status, clock);
+  const kv = boot.consul.kvPrefix ? startKvWatch(consul, boot, state, metrics, logger) : undefined;
+  const homeDatacenter =
+    boot.consul.datacenter ?? catalogue.sites.find((s) => s.id === boot.site)?.consul?.datacenter;
+  const coordinates =
+    connection && homeDatacenter
+      ? consulCoordinates(
+          connection,
+          state,
+          boot.site,
+          homeDatacenter,
+          boot.consul.coordinatesIntervalMs,
+          (error) =>
+            logger.warn({ err: error }, "network coordinates not read; the last estimate stands"),
+        )
+      : undefined;
+  let registration: Registration | undefined;
+  return {
+    status: discovery.status,
+    ...(kv && { writeOverride: kv.write }),
+    register: async (url, adminUrl) => {
+      if (!boot.consul.register) return;
+      const target = {
+        site: boot.site,
+        name: boot.name ?? `gw-${boot.site}`,
+        url,
+        adminUrl,
+        serviceName: boot.consul.serviceName,
+        checkIntervalMs: boot.consul.checkIntervalMs,
+      };
+      registration = await registerGateway(consul, target).catch((error: Error) => {
+        logger.error({ err: error }, "could not register with the Consul agent; serving anyway");
+        return undefined;
+      });
+    },
+    stop: async () => {
+      await registration
+        ?.deregister()
+        .catch((error: Error) => logger.warn({ err: error }, "deregistration failed"));
+      await discovery.stop();
+      coordinates?.stop();
+      await kv?.stop();
+    },
+  };
+}
