@@ -13,8 +13,8 @@ import { consulClient } from "../../health/consul/consul-queries.ts";
 import { startConsulDouble } from "../../health/testing/consul-double/consul-double.ts";
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
-import { bootSchema } from "../config/boot-schema.ts";
 import { type RunningGateway, startGateway } from "../runtime/start-gateway.ts";
+import { consulCatalogue, loopbackBoot, registerApp, testSite } from "../testing/consul-world.ts";
 import { startBackend } from "../testing/fixtures.ts";
 
 const { values } = parseArgs({
@@ -23,31 +23,14 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const PROBE_INTERVAL_MS = 200;
 
-const site = (id: string, extra: object) => ({
-  id,
-  name: id,
-  country: "EC",
-  jurisdiction: "EC",
-  latitude: 0,
-  capacity: 1000,
-  ...extra,
-});
+const site = (id: string, extra: Record<string, unknown>) =>
+  testSite(id, { capacity: 1000, ...extra });
 const policy = policySchema.parse({
   defaults: { spill: { rampUpMs: 1 } },
   services: [{ name: "web", hosts: ["*"] }],
 });
-const boot = (extra: object) =>
-  bootSchema.parse({
-    site: "near",
-    catalogue: "-",
-    policy: "-",
-    listen: { host: "127.0.0.1", port: 0 },
-    admin: { host: "127.0.0.1", port: 0 },
-    log: { level: "silent", requests: false },
-    health: { passive: true, evaluateIntervalMs: 50 },
-    probes: { enabled: false },
-    ...extra,
-  });
+const boot = (extra: Record<string, unknown>) =>
+  loopbackBoot({ health: { passive: true, evaluateIntervalMs: 50 }, ...extra });
 
 /** Resolves with the ms until `check` holds on a new snapshot, polled on every swap. */
 function timeUntil(gateway: RunningGateway, check: () => boolean, from: number): Promise<number> {
@@ -73,23 +56,8 @@ async function consulCase(): Promise<number[]> {
   const double = await startConsulDouble({ datacenters: ["near-dc"], random: () => 0 });
   const app = await startBackend("app");
   const hub = await startBackend("hub");
-  const [host = "", port = "0"] = app.address.split(":");
-  double.setService(
-    "near-dc",
-    { Node: "n1", Address: host },
-    { ID: "app", Service: "app", Port: Number(port) },
-    [{ CheckID: "ok", Status: "passing" }],
-  );
-  const catalogue = catalogueSchema.parse({
-    sites: [
-      site("near", {
-        longitude: 0,
-        tier: "edge",
-        consul: { service: "app", datacenter: "near-dc" },
-      }),
-      site("hub", { longitude: 9, tier: "hub", backends: [hub.address] }),
-    ],
-  });
+  registerApp(double, "n1", "app", app.address);
+  const catalogue = consulCatalogue(hub.address, { hubLongitude: 9, capacity: 1000 });
   const gateway = await startGateway({
     boot: boot({ consul: { enabled: true, register: false, waitMs: 60_000 } }),
     catalogue,
@@ -105,7 +73,7 @@ async function consulCase(): Promise<number[]> {
     while (double.blockedQueries() === 0) await new Promise((r) => setTimeout(r, 1));
     const up = i % 2 === 1;
     const from = performance.now();
-    double.setCheckStatus("near-dc", "ok", up ? "passing" : "critical");
+    double.setCheckStatus("near-dc", "app-ok", up ? "passing" : "critical");
     samples.push(await timeUntil(gateway, () => backendsOfNear() === (up ? 1 : 0), from));
   }
   await gateway.shutdown(200);

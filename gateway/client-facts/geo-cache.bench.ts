@@ -9,6 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { mulberry32 } from "../../routing-tables/testing/random.ts";
 import { DEMO_GEOIP } from "../config-files.ts";
 import { openClientLocator } from "../geoip/client-locator.ts";
 import { createGeoCache, type GeoCache } from "./geo-cache.ts";
@@ -21,18 +22,6 @@ const rounds = Math.max(1, Number(values.rounds));
 const ADDRESSES = 20_000;
 /** Passes per measurement: a cached pass is ~50× shorter, so it is repeated to time it well. */
 const PASSES = { uncached: 1, cached: 20 };
-
-/** Deterministic pseudo-random numbers (mulberry32), so every run draws the same addresses. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = mulberry32(42);
 const below = (n: number) => Math.floor(random() * n);

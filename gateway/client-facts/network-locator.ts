@@ -1,52 +1,31 @@
 /**
- * A client locator that also says which network an answer holds for: the prefix length at
- * which the database's search tree ended (MaxMind DB search trees are binary tries, so every
- * address sharing those leading bits walks the same path to the same record, "location
- * unknown" included). The location comes from `openClientLocator` (its whole-file check and
- * its City mapping, unchanged); the prefix from an mmdb-lib Reader over the same file's bytes,
- * read a second time. Both readers parse addresses with mmdb-lib, so they walk alike.
- * Cost: the database is held in memory twice (once per reader).
+ * A client locator that also says which network an answer holds for (the prefix length at
+ * which the MaxMind search tree ended: every address sharing those leading bits walks the same
+ * path to the same record, "location unknown" included), and which version of the file it
+ * read. The database is read once (openClientLocator); its identity is taken before the read,
+ * so a file replaced while it was being read shows as changed at the next check.
  */
-import { type BigIntStats, readFileSync, statSync } from "node:fs";
-import { Reader } from "mmdb-lib";
-import type { ClientLocation } from "../../routing-tables/client.ts";
-import { type ClientLocator, openClientLocator } from "../geoip/client-locator.ts";
+import { type BigIntStats, statSync } from "node:fs";
+import {
+  type ClientLocator,
+  type NetworkAnswer,
+  openClientLocator,
+} from "../geoip/client-locator.ts";
 
-export interface NetworkAnswer {
-  readonly location: ClientLocation;
-  /** Leading bits shared by every address with this answer: 0–32 for IPv4, 0–128 for IPv6. */
-  readonly prefixLength: number;
-}
+export type { NetworkAnswer };
 
 export interface NetworkLocator extends ClientLocator {
   /** The file's identity when it was read (see fileVersion). */
   readonly version: string;
-  /** Throws a TypeError for text that is not an IP address. */
-  locateNetwork(address: string): NetworkAnswer;
 }
 
-/**
- * Opens and checks a GeoIP2 City database as openClientLocator does (an Error naming the file
- * for a bad one), and also when the file was replaced while it was being read twice.
- */
+/** Opens and checks a GeoIP2 City database as openClientLocator does (an Error naming the file for a bad one). */
 export function openNetworkLocator(file: string): NetworkLocator {
-  const before = fileVersion(file);
-  const locator = openClientLocator(file);
-  let reader: Reader<never>;
-  try {
-    reader = new Reader<never>(readFileSync(file));
-  } catch (cause) {
-    throw new Error(`${file}: cannot read it again (${(cause as Error).message})`, { cause });
-  }
   const version = fileVersion(file);
-  if (before === undefined || before !== version) {
-    throw new Error(`${file}: the file changed while it was being opened; open it again`);
-  }
-  const locateNetwork = (address: string): NetworkAnswer => {
-    const location = locator.locate(address);
-    return { location, prefixLength: reader.getWithPrefixLength(address)[1] };
-  };
-  return Object.freeze({ file, version, locate: locator.locate, locateNetwork });
+  const locator = openClientLocator(file);
+  if (version === undefined)
+    throw new Error(`${file}: cannot read it (it went away while being opened)`);
+  return Object.freeze({ ...locator, version });
 }
 
 /**

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
 import { buildSnapshot, type SiteView } from "../../routing-tables/snapshot.ts";
+import { mulberry32 } from "../../routing-tables/testing/random.ts";
 import { startBackend } from "../testing/fixtures.ts";
 import { type Backend, pickBackend, Upstreams } from "./upstreams.ts";
 
@@ -112,14 +113,7 @@ for (const c of cases) {
 
 test("pickBackend never picks the most loaded backend and spreads over the others", () => {
   const backends = [0, 1, 2, 3, 4].map((n) => backend(`b${n}`, n));
-  let seed = 42;
-  const random = () => {
-    // mulberry32: a small seeded generator, so the run is the same every time.
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = mulberry32(42);
   const counts = new Map<string, number>();
   for (let i = 0; i < 2_000; i++) {
     const id = pickBackend(backends, random)?.id ?? "none";

@@ -8,9 +8,8 @@ import { test } from "node:test";
 import pino from "pino";
 import { consulClient } from "../../health/consul/consul-queries.ts";
 import { startConsulDouble } from "../../health/testing/consul-double/consul-double.ts";
-import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
-import { bootSchema } from "../config/boot-schema.ts";
+import { consulCatalogue, loopbackBoot, registerApp } from "../testing/consul-world.ts";
 import { eventually, startBackend } from "../testing/fixtures.ts";
 import { startGateway } from "./start-gateway.ts";
 
@@ -18,45 +17,13 @@ async function world(t: { after: (fn: () => Promise<void> | void) => void }) {
   const double = await startConsulDouble({ datacenters: ["near-dc"], random: () => 0 });
   const app = [await startBackend("near-1"), await startBackend("near-2")];
   const hub = await startBackend("hub-1");
-  for (const [i, backend] of app.entries()) {
-    const [host = "", port = "0"] = backend.address.split(":");
-    double.setService(
-      "near-dc",
-      { Node: `node-${i}`, Address: host },
-      { ID: `app-${i}`, Service: "app", Port: Number(port) },
-      [{ CheckID: `app-${i}-ok`, Status: "passing" }],
-    );
-  }
-  const site = (id: string, extra: object) => ({
-    id,
-    name: id,
-    country: "EC",
-    jurisdiction: "EC",
-    latitude: 0,
-    capacity: 100,
-    ...extra,
-  });
-  const catalogue = catalogueSchema.parse({
-    sites: [
-      site("near", {
-        longitude: 0,
-        tier: "edge",
-        consul: { service: "app", datacenter: "near-dc" },
-      }),
-      site("hub", { longitude: 10, tier: "hub", backends: [hub.address] }),
-    ],
-  });
-  const boot = bootSchema.parse({
-    site: "near",
-    catalogue: "-",
-    policy: "-",
-    listen: { host: "127.0.0.1", port: 0 },
-    admin: { host: "127.0.0.1", port: 0 },
+  for (const [i, backend] of app.entries())
+    registerApp(double, `node-${i}`, `app-${i}`, backend.address);
+  const catalogue = consulCatalogue(hub.address);
+  const boot = loopbackBoot({
     siteHeaders: true,
-    probes: { enabled: false },
     consul: { enabled: true, waitMs: 500 },
     health: { passive: true, evaluateIntervalMs: 20 },
-    log: { level: "silent", requests: false },
   });
   const policy = policySchema.parse({
     defaults: { spill: { rampUpMs: 1 } },
@@ -163,34 +130,9 @@ test("the gateway registers with the agent, checked on /readyz, and deregisters 
 test("with a KV prefix, an admin compromise is written to Consul KV and comes back through the watch", async (t) => {
   const double = await startConsulDouble({ datacenters: ["near-dc"], random: () => 0 });
   const hubBackend = await startBackend("hub-kv");
-  const site = (id: string, extra: object) => ({
-    id,
-    name: id,
-    country: "EC",
-    jurisdiction: "EC",
-    latitude: 0,
-    capacity: 100,
-    ...extra,
-  });
-  const catalogue = catalogueSchema.parse({
-    sites: [
-      site("near", {
-        longitude: 0,
-        tier: "edge",
-        consul: { service: "app", datacenter: "near-dc" },
-      }),
-      site("hub", { longitude: 10, tier: "hub", backends: [hubBackend.address] }),
-    ],
-  });
-  const boot = bootSchema.parse({
-    site: "near",
-    catalogue: "-",
-    policy: "-",
-    listen: { host: "127.0.0.1", port: 0 },
-    admin: { host: "127.0.0.1", port: 0 },
-    probes: { enabled: false },
+  const catalogue = consulCatalogue(hubBackend.address);
+  const boot = loopbackBoot({
     consul: { enabled: true, waitMs: 500, kvPrefix: "gateway", register: false },
-    log: { level: "silent", requests: false },
   });
   const policy = policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] });
   const gateway = await startGateway({

@@ -8,19 +8,15 @@ import type { Readable } from "node:stream";
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
 import type { ClientLocation } from "../../routing-tables/client.ts";
-import { decide, tryOrder } from "../../routing-tables/decide.ts";
+import { tryOrder } from "../../routing-tables/decide.ts";
 import type { GatewayMetrics } from "../admin/metrics.ts";
-import {
-  type ClientAddressHeader,
-  clientAddress,
-  type TrustedProxies,
-} from "../client-facts/trusted-proxies.ts";
+import type { ClientAddressHeader, TrustedProxies } from "../client-facts/trusted-proxies.ts";
 import { GatewayError, toGatewayError } from "../errors/error-catalogue.ts";
 import { downstreamResponseHeaders } from "../forward/headers.ts";
 import { type Proxied, type ProxyContext, proxy } from "../forward/proxy.ts";
 import { isIdempotent, type RetryBudget } from "../forward/retry-policy.ts";
 import type { RoutingState } from "../runtime/routing-state.ts";
-import { requestAuthority } from "./authority.ts";
+import { decideRequest } from "./decide-request.ts";
 import { forwardingHeaders, requestIdOf } from "./forwarding.ts";
 import { capBody, planBody, readBody } from "./request-body.ts";
 import { sendProblem } from "./respond.ts";
@@ -114,25 +110,12 @@ async function route(
   requestId: string,
   signal: AbortSignal,
 ): Promise<Proxied> {
-  const authority = requestAuthority(req);
-  if (!authority.ok)
-    throw new GatewayError(authority.code, authority.detail, {
-      cause: new Error(authority.detail),
-    });
-  const client = clientAddress(peer, req.headers, context.trusted, context.clientAddressHeader);
-  const location = context.locate(client.address);
-  const facts = {
-    ingress: context.ingress,
-    host: authority.host,
-    path: authority.path,
-    client: location,
-  };
-  const decision = decide(context.state.snapshot, facts, context.random);
-  if (decision.blocked) {
-    throw new GatewayError(decision.blocked, blockedDetail(decision.blocked), {
-      cause: new Error(decision.blocked),
-    });
+  const decided = decideRequest(req, peer, context);
+  if (!decided.ok) {
+    const detail = decided.detail ?? blockedDetail(decided.code);
+    throw new GatewayError(decided.code, detail, { cause: new Error(detail) });
   }
+  const { decision } = decided;
   const retry = decision.plan.retry;
   if (!retry)
     throw new GatewayError("internal", "decision without a retry policy", {
@@ -149,8 +132,8 @@ async function route(
   const headers = forwardingHeaders(req, {
     peer,
     peerTrusted,
-    clientAddress: client.address,
-    host: authority.host,
+    clientAddress: decided.clientAddress,
+    host: decided.host,
     requestId,
     via: context.via,
     forwardedMemo: context.forwardedMemo,
@@ -161,7 +144,7 @@ async function route(
       : body.kind === "buffer"
         ? await readBody(req, body.length, context.maxBodyBytes)
         : capBody(req, context.maxBodyBytes);
-  const request = { method, path: authority.path, headers, body: upstreamBody };
+  const request = { method, path: decided.path, headers, body: upstreamBody };
   const replayable = body.kind !== "stream";
   return proxy(tryOrder(decision), request, replayable, { ...context.proxy, retry }, signal);
 }

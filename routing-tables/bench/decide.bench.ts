@@ -19,6 +19,7 @@ import type { ClientLocation } from "../client.ts";
 import { decide, type RequestFacts } from "../decide.ts";
 import { policySchema } from "../policy-schema.ts";
 import { buildSnapshot } from "../snapshot.ts";
+import { mulberry32 } from "../testing/random.ts";
 
 const { values } = parseArgs({
   options: { json: { type: "boolean", default: false }, rounds: { type: "string", default: "7" } },
@@ -34,18 +35,6 @@ const snapshot = buildSnapshot({
   policy,
   health: { cdg: { state: "degraded", fraction: 0.4 }, dar: { state: "down", fraction: 0 } },
 });
-
-/** Deterministic pseudo-random numbers (mulberry32), so every run draws the same sequence. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const places: ClientLocation[] = [
   { country: "AR", continent: "SA", region: "AR-C" },
