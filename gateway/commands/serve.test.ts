@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -58,12 +59,24 @@ function serve(t: { after: (fn: () => void) => void }, backend: TestBackend): Se
   return { child, folder, url, output: () => output };
 }
 
+function refusesConnections(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", () => resolve(true));
+  });
+}
+
 const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
 test("SIGTERM lets the request in flight finish with 200, then the process exits 0", async (t) => {
   let release: (() => void) | undefined;
-  const backend = await startBackend("held", (_req, res) => {
+  const backend = await startBackend("held", (req, res) => {
+    if (req.url !== "/slow") return void res.end("quick");
     release = () => res.end("done");
   });
   t.after(() => backend.kill());
@@ -73,13 +86,11 @@ test("SIGTERM lets the request in flight finish with 200, then the process exits
   await eventually(() => release !== undefined, 10_000, "the backend to hold the request");
   const exit = exited(served.child);
   served.child.kill("SIGTERM");
-  // The drain has begun once a new connection is refused; only then is the request released.
+  // The drain has begun once a new TCP connection is refused; only then is the request
+  // released. A bare connect, not fetch: fetch could reuse a kept-alive connection.
+  const { hostname, port } = new URL(url);
   await eventually(
-    () =>
-      fetch(`${url}/new`).then(
-        () => false,
-        () => true,
-      ),
+    () => refusesConnections(hostname, Number(port)),
     10_000,
     "new connections to be refused",
   );

@@ -85,6 +85,14 @@ async function runWorker(
     io.err(world.errors.map(formatConfigError).join("\n"));
     return EXIT_INVALID;
   }
+  // A stop signal that comes while the gateway is still starting is kept, not lost to
+  // Node's default action, and acted on once the gateway is up.
+  let stopAsked: (() => void) | undefined;
+  const stopSignal = new Promise<void>((resolve) => {
+    stopAsked = resolve;
+  });
+  process.once("SIGTERM", () => stopAsked?.());
+  process.once("SIGINT", () => stopAsked?.());
   const geoip = boot.geoip ? openGeoipSource(boot.geoip, { watch: true }) : undefined;
   const gateway = await startGateway({
     boot: shared
@@ -119,16 +127,11 @@ async function runWorker(
     reloader.reload();
     geoip?.reload();
   });
-  return new Promise((resolve) => {
-    const stop = async () => {
-      reloader.close();
-      geoip?.close();
-      await gateway.shutdown();
-      // A cluster worker's IPC channel keeps it alive: let go of it so the process can end.
-      cluster.worker?.disconnect();
-      resolve(EXIT_OK);
-    };
-    process.once("SIGTERM", () => void stop());
-    process.once("SIGINT", () => void stop());
-  });
+  await stopSignal;
+  reloader.close();
+  geoip?.close();
+  await gateway.shutdown();
+  // A cluster worker's IPC channel keeps it alive: let go of it so the process can end.
+  cluster.worker?.disconnect();
+  return EXIT_OK;
 }
