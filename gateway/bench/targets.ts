@@ -1,7 +1,8 @@
 /**
  * The processes under test, each a child of its own (so its CPU time and memory are its own):
  *   upstream    the upstream itself, asked directly (the ceiling: no proxy at all)
- *   bare        bare-undici.ts, the baseline pass-through
+ *   bare        bare-undici.ts, the baseline pass-through (`pool.request`)
+ *   bare-dispatch  bare-dispatch.ts, the same on `pool.dispatch` with a handler writing to the client
  *   gateway     `gateway serve --workers 1`, every feature on (gateway-world.ts)
  *   gateway-2w  the same with `--workers 2` (SO_REUSEPORT)
  *   nginx       nginx-conf.ts, when nginx is installed
@@ -17,12 +18,20 @@ import { writeGatewayWorld } from "./gateway-world.ts";
 import { nginxConf } from "./nginx-conf.ts";
 import { BODIES, REQUEST_HEADERS } from "./workload.ts";
 
-export const TARGET_NAMES = ["upstream", "bare", "gateway", "gateway-2w", "nginx"] as const;
+export const TARGET_NAMES = [
+  "upstream",
+  "bare",
+  "bare-dispatch",
+  "gateway",
+  "gateway-2w",
+  "nginx",
+] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export const TARGET_LABELS: Record<TargetName, string> = {
   upstream: "upstream direct",
   bare: "bare undici",
+  "bare-dispatch": "bare undici dispatch",
   gateway: "gateway, 1 worker",
   "gateway-2w": "gateway, 2 workers",
   nginx: "nginx, 1 worker",
@@ -60,6 +69,8 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
   const upstream = ctx.upstream;
   if (!upstream) throw new Error(`${name} needs the upstream's address`);
   if (name === "bare") return startNodeScript(name, here("./bare-undici.ts"), [upstream[0]], ctx);
+  if (name === "bare-dispatch")
+    return startNodeScript(name, here("./bare-dispatch.ts"), [upstream[0]], ctx);
   if (name === "nginx") return startNginx(upstream[0], ctx);
   return startGateway(name, name === "gateway-2w" ? 2 : 1, upstream, ctx);
 }
@@ -78,7 +89,7 @@ async function startNodeScript(
   args: readonly string[],
   ctx: TargetContext,
 ): Promise<RunningTarget> {
-  const profiled = name === "bare" ? nodeEnv(name, ctx) : process.env;
+  const profiled = name.startsWith("bare") ? nodeEnv(name, ctx) : process.env;
   const child = ctx.children.spawn(process.execPath, [script, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: profiled,

@@ -1,11 +1,15 @@
 /**
- * One try against one backend: an undici request whose promise settles when the response
- * head arrives; the body then streams. A 502/503/504 head rejects (so the breakers count it)
- * with the response attached, so the caller can still pass it through when it cannot retry.
- * The backend's outstanding count covers the whole exchange, body included.
+ * One try against one backend, on undici's `dispatch` with a handler of our own: the promise
+ * settles when the response head arrives, and the body then flows chunk by chunk into an
+ * `UpstreamBody` that writes it to the client (no Readable, no AsyncResource in between).
+ * A 502/503/504 head rejects (so the breakers count it) with the response attached, so the
+ * caller can still pass it through when it cannot retry. The backend's outstanding count
+ * covers the whole exchange, body included. `signal` (the client leaving) aborts the try.
  */
+import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
+import { UpstreamBody } from "./upstream-body.ts";
 import type { Backend } from "./upstreams.ts";
 
 export interface UpstreamRequest {
@@ -17,7 +21,12 @@ export interface UpstreamRequest {
   readonly body: Buffer | Readable | null;
 }
 
-export type UpstreamResponse = Dispatcher.ResponseData;
+export interface UpstreamResponse {
+  readonly statusCode: number;
+  /** As undici parses them: lower-case names, repeated headers as arrays. */
+  readonly headers: IncomingHttpHeaders;
+  readonly body: UpstreamBody;
+}
 
 /** Upstream statuses that mean "this site could not serve it": retried elsewhere when allowed. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
@@ -31,31 +40,108 @@ export class UpstreamStatusError extends Error {
   }
 }
 
-export async function forwardTry(
+export function forwardTry(
   backend: Backend,
   request: UpstreamRequest,
   perTryTimeoutMs: number,
   signal: AbortSignal,
 ): Promise<UpstreamResponse> {
-  backend.outstanding += 1;
-  let response: UpstreamResponse;
-  try {
-    response = await backend.pool.request({
-      method: request.method,
-      path: request.path,
-      headers: request.headers,
-      body: request.body,
-      headersTimeout: perTryTimeoutMs,
-      bodyTimeout: perTryTimeoutMs,
-      signal,
-    });
-  } catch (error) {
-    backend.outstanding -= 1;
-    throw error;
-  }
-  response.body.once("close", () => {
-    backend.outstanding -= 1;
+  return new Promise((resolve, reject) => {
+    backend.outstanding += 1;
+    const handler = new TryHandler(backend, signal, resolve, reject);
+    backend.pool.dispatch(
+      {
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+        body: request.body,
+        headersTimeout: perTryTimeoutMs,
+        bodyTimeout: perTryTimeoutMs,
+      },
+      handler,
+    );
   });
-  if (RETRYABLE_STATUSES.has(response.statusCode)) throw new UpstreamStatusError(response);
-  return response;
+}
+
+/** undici's side of one try. Before the head, an error rejects; after it, the body hears it. */
+class TryHandler implements Dispatcher.DispatchHandler {
+  readonly #backend: Backend;
+  readonly #signal: AbortSignal;
+  #resolve: ((response: UpstreamResponse) => void) | undefined;
+  readonly #reject: (error: Error) => void;
+  #body: UpstreamBody | undefined;
+  #onAbort: (() => void) | undefined;
+  #released = false;
+
+  constructor(
+    backend: Backend,
+    signal: AbortSignal,
+    resolve: (response: UpstreamResponse) => void,
+    reject: (error: Error) => void,
+  ) {
+    this.#backend = backend;
+    this.#signal = signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    const signal = this.#signal;
+    if (signal.aborted) {
+      controller.abort(abortReason(signal));
+      return;
+    }
+    this.#onAbort = () => controller.abort(abortReason(signal));
+    signal.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    const resolve = this.#resolve;
+    // 1xx interim answers are not forwarded (Node's server writes its own 100-continue).
+    if (statusCode < 200 || resolve === undefined) return;
+    this.#resolve = undefined;
+    this.#body = new UpstreamBody(controller, () => this.#release());
+    const response: UpstreamResponse = { statusCode, headers, body: this.#body };
+    if (RETRYABLE_STATUSES.has(statusCode)) this.#reject(new UpstreamStatusError(response));
+    else resolve(response);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#body?.data(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.#stopWatching();
+    this.#body?.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#stopWatching();
+    if (this.#body) {
+      this.#body.fail(error);
+      return;
+    }
+    this.#resolve = undefined;
+    this.#release();
+    this.#reject(error);
+  }
+
+  #stopWatching(): void {
+    if (this.#onAbort) this.#signal.removeEventListener("abort", this.#onAbort);
+    this.#onAbort = undefined;
+  }
+
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#backend.outstanding -= 1;
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error("request aborted");
 }
