@@ -4,11 +4,12 @@
  * `UpstreamBody` that writes it to the client (no Readable, no AsyncResource in between).
  * A 502/503/504 head rejects (so the breakers count it) with the response attached, so the
  * caller can still pass it through when it cannot retry. The backend's outstanding count
- * covers the whole exchange, body included. `signal` (the client leaving) aborts the try.
+ * covers the whole exchange, body included. The client leaving (`gone`) aborts the try.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
+import type { ClientGone } from "./client-gone.ts";
 import { UpstreamBody } from "./upstream-body.ts";
 import type { Backend } from "./upstreams.ts";
 
@@ -44,11 +45,11 @@ export function forwardTry(
   backend: Backend,
   request: UpstreamRequest,
   perTryTimeoutMs: number,
-  signal: AbortSignal,
+  gone: ClientGone,
 ): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
     backend.outstanding += 1;
-    const handler = new TryHandler(backend, signal, resolve, reject);
+    const handler = new TryHandler(backend, gone, resolve, reject);
     backend.pool.dispatch(
       {
         method: request.method,
@@ -66,33 +67,28 @@ export function forwardTry(
 /** undici's side of one try. Before the head, an error rejects; after it, the body hears it. */
 class TryHandler implements Dispatcher.DispatchHandler {
   readonly #backend: Backend;
-  readonly #signal: AbortSignal;
+  readonly #gone: ClientGone;
   #resolve: ((response: UpstreamResponse) => void) | undefined;
   readonly #reject: (error: Error) => void;
   #body: UpstreamBody | undefined;
-  #onAbort: (() => void) | undefined;
+  #onGone: ((reason: Error) => void) | undefined;
   #released = false;
 
   constructor(
     backend: Backend,
-    signal: AbortSignal,
+    gone: ClientGone,
     resolve: (response: UpstreamResponse) => void,
     reject: (error: Error) => void,
   ) {
     this.#backend = backend;
-    this.#signal = signal;
+    this.#gone = gone;
     this.#resolve = resolve;
     this.#reject = reject;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    const signal = this.#signal;
-    if (signal.aborted) {
-      controller.abort(abortReason(signal));
-      return;
-    }
-    this.#onAbort = () => controller.abort(abortReason(signal));
-    signal.addEventListener("abort", this.#onAbort, { once: true });
+    this.#onGone = (reason) => controller.abort(reason);
+    this.#gone.watch(this.#onGone);
   }
 
   onResponseStart(
@@ -131,8 +127,8 @@ class TryHandler implements Dispatcher.DispatchHandler {
   }
 
   #stopWatching(): void {
-    if (this.#onAbort) this.#signal.removeEventListener("abort", this.#onAbort);
-    this.#onAbort = undefined;
+    if (this.#onGone) this.#gone.unwatch(this.#onGone);
+    this.#onGone = undefined;
   }
 
   #release(): void {
@@ -140,8 +136,4 @@ class TryHandler implements Dispatcher.DispatchHandler {
     this.#released = true;
     this.#backend.outstanding -= 1;
   }
-}
-
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error("request aborted");
 }

@@ -14,6 +14,7 @@ import {
   startBackend,
   type TestBackend,
 } from "../testing/fixtures.ts";
+import { ClientGone } from "./client-gone.ts";
 import { type UpstreamResponse, UpstreamStatusError } from "./forward-try.ts";
 import { outcomeOf, proxy } from "./proxy.ts";
 import { RetryBudget, type TryOutcome } from "./retry-policy.ts";
@@ -148,13 +149,7 @@ function run(
     },
   };
   const request = { ...GET, method: options.method ?? "GET" };
-  const done = proxy(
-    r.candidates,
-    request,
-    options.replayable ?? true,
-    context,
-    new AbortController().signal,
-  );
+  const done = proxy(r.candidates, request, options.replayable ?? true, context, new ClientGone());
   return { done, exhausted: () => exhausted, budget };
 }
 

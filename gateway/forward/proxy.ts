@@ -9,6 +9,7 @@
 import type { Candidate } from "../../routing-tables/plan.ts";
 import type { RetryPolicy } from "../../routing-tables/policy-schema.ts";
 import { GatewayError, toGatewayError } from "../errors/error-catalogue.ts";
+import type { ClientGone } from "./client-gone.ts";
 import {
   forwardTry,
   type UpstreamRequest,
@@ -43,7 +44,7 @@ export async function proxy(
   request: UpstreamRequest,
   replayable: boolean,
   context: ProxyContext,
-  signal: AbortSignal,
+  gone: ClientGone,
 ): Promise<Proxied> {
   const { upstreams, retry } = context;
   const sitesTried: string[] = [];
@@ -77,7 +78,7 @@ export async function proxy(
     try {
       const timeout = retry.perTryTimeoutMs;
       const response = (await site.breaker.run(() =>
-        backend.breaker.run(() => forwardTry(backend, request, timeout, signal)),
+        backend.breaker.run(() => forwardTry(backend, request, timeout, gone)),
       )) as UpstreamResponse;
       context.onTry?.(site.siteId, backend, undefined);
       lastResponse?.response.body.dump();
@@ -93,11 +94,7 @@ export async function proxy(
         lastError = error;
       }
       const options = { maxAttempts: retry.maxAttempts, bodyReplayable: replayable };
-      if (
-        !outcome ||
-        signal.aborted ||
-        retryDelay(request.method, attempt, outcome, options) === null
-      )
+      if (!outcome || gone.gone || retryDelay(request.method, attempt, outcome, options) === null)
         break;
     } finally {
       if (charged) context.budget.release();

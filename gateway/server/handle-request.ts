@@ -11,6 +11,7 @@ import { tryOrder } from "../../routing-tables/decide.ts";
 import type { GatewayMetrics } from "../admin/metrics.ts";
 import type { ClientAddressHeader, TrustedProxies } from "../client-facts/trusted-proxies.ts";
 import { GatewayError, toGatewayError } from "../errors/error-catalogue.ts";
+import { ClientGone } from "../forward/client-gone.ts";
 import { downstreamResponseHeaders } from "../forward/headers.ts";
 import { type Proxied, type ProxyContext, proxy } from "../forward/proxy.ts";
 import { isIdempotent, type RetryBudget } from "../forward/retry-policy.ts";
@@ -56,19 +57,19 @@ export async function handleRequest(
   let status = 0;
   let sitesTried: readonly string[] = [];
   // The response closing before it finished means the client left: abort the upstream work.
-  const left = new AbortController();
+  const gone = new ClientGone();
   res.once("close", () => {
-    if (!res.writableFinished) left.abort(new Error("client went away"));
+    if (!res.writableFinished) gone.leave();
   });
   context.budget.requestStarted();
   try {
-    const proxied = await route(req, context, peer, peerTrusted, requestId, left.signal);
+    const proxied = await route(req, context, peer, peerTrusted, requestId, gone);
     site = proxied.site;
     sitesTried = proxied.sitesTried;
     status = proxied.response.statusCode;
     if (!(await respond(res, proxied, context, requestId))) code = "client_closed";
   } catch (error) {
-    if (left.signal.aborted) {
+    if (gone.gone) {
       // Not a gateway failure: the client left (nginx logs these as 499).
       status = 499;
       code = "client_closed";
@@ -107,7 +108,7 @@ async function route(
   peer: string,
   peerTrusted: boolean,
   requestId: string,
-  signal: AbortSignal,
+  gone: ClientGone,
 ): Promise<Proxied> {
   const decided = decideRequest(req, peer, context);
   if (!decided.ok) {
@@ -145,7 +146,7 @@ async function route(
         : capBody(req, context.maxBodyBytes);
   const request = { method, path: decided.path, headers, body: upstreamBody };
   const replayable = body.kind !== "stream";
-  return proxy(tryOrder(decision), request, replayable, { ...context.proxy, retry }, signal);
+  return proxy(tryOrder(decision), request, replayable, { ...context.proxy, retry }, gone);
 }
 
 function respond(
