@@ -77,6 +77,10 @@ test("/metrics exposes the request, breaker, snapshot, panic and spill metrics",
   assert.match(res.text, /^gateway_snapshot_version \d+$/m);
   assert.match(res.text, /^gateway_panic\{service="web"\} 0$/m);
   assert.match(res.text, /^gateway_spill_ratio\{service="web"\} 0$/m);
+  // The usual process metrics of a Node service, in the same registry.
+  assert.match(res.text, /^process_resident_memory_bytes \d+$/m);
+  assert.match(res.text, /^nodejs_heap_size_used_bytes \d+$/m);
+  assert.match(res.text, /^# TYPE nodejs_eventloop_lag_p99_seconds gauge$/m);
 });
 
 test("gateway_spill_ratio and gateway_panic follow the snapshot", async (t) => {

@@ -1,9 +1,11 @@
 /**
  * The gateway's Prometheus metrics, in a registry of its own (no global state). Per-request
  * counters are bound to their label values once and kept in maps, so the request path does
- * not hash labels each time.
+ * not hash labels each time. The process metrics every Node service exports (`process_*`:
+ * CPU, resident memory, open files; `nodejs_*`: heap spaces, event-loop delay, GC) are in
+ * the same registry, read when scraped.
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { BreakerState } from "../forward/breaker.ts";
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
@@ -77,6 +79,10 @@ export class GatewayMetrics {
     help: "1 while the latest catalogue/policy on disk is refused",
     registers: [this.registry],
   });
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
   /** Reports how old each site's last Consul answer is, read at every scrape. */
   trackConsul(
     statuses: () => readonly { site: string; lastAnswerAtMs?: number; consecutiveErrors: number }[],

@@ -117,6 +117,15 @@ export class UpstreamBody {
     const held = this.#held;
     this.#held = [];
     this.#heldBytes = 0;
+    const reader = this.#reader;
+    // A whole body already here goes out with the head in one write: end(lastChunk).
+    if (reader?.kind === "client" && this.#ended && !this.#error && held.length > 0) {
+      const last = held.pop() as Buffer;
+      for (const chunk of held) reader.res.write(chunk);
+      reader.res.end(last);
+      this.#settle();
+      return;
+    }
     for (const chunk of held) this.data(chunk);
     if (this.#ended || this.#error) this.#finish();
     else this.#flow.resume();
