@@ -133,6 +133,13 @@ const RULES: readonly Rule[] = [
     goal: { op: "≤", limit: 1 },
   },
   {
+    name: "gateway CPU/req ÷ bare dispatch CPU/req",
+    a: "gateway",
+    b: "bare-dispatch",
+    unit: "×",
+    f: (x, y) => x.cpuMicrosPerRequest / y.cpuMicrosPerRequest,
+  },
+  {
     name: "gateway req/s: 2 workers ÷ 1 worker",
     a: "gateway-2w",
     b: "gateway",
