@@ -3,9 +3,10 @@
  *
  *   k6 run --env BASE_URL=http://127.0.0.1:8080 loadtests/k6/main.ts --scenario smoke
  *
- * Env: BASE_URL (the anycast address or load balancer in front of the gateways), ADMIN_URL
- * and ADMIN_TOKEN (failover only), RATE_SCALE (multiplies every arrival rate; default 1),
- * SITE_HEADER=off (gateways without `siteHeaders`), SUMMARY_DIR (default loadtests/out/k6).
+ * (or `--env SCENARIO=smoke` with a k6 older than `--scenario`). Env: BASE_URL (the anycast
+ * address or load balancer in front of the gateways), ADMIN_URL and ADMIN_TOKEN (failover
+ * only), RATE_SCALE (multiplies every arrival rate; default 1), SITE_HEADER=off (gateways
+ * without `siteHeaders`), SUMMARY_DIR (default loadtests/out/k6).
  * k6 runs this TypeScript itself; `npm test` type-checks it against @types/k6.
  */
 import { fail, sleep } from "k6";
@@ -53,8 +54,15 @@ function scenarioOf(workload: Workload): Scenario {
   };
 }
 
+/** k6 releases without `--scenario` pick one with `--env SCENARIO=NAME` instead. */
+const ONLY = __ENV.SCENARIO;
+
 export const options: Options = {
-  scenarios: Object.fromEntries(Object.values(WORKLOADS).map((w) => [w.name, scenarioOf(w)])),
+  scenarios: Object.fromEntries(
+    Object.values(WORKLOADS)
+      .filter((w) => ONLY === undefined || w.name === ONLY)
+      .map((w) => [w.name, scenarioOf(w)]),
+  ),
   thresholds: Object.fromEntries(Object.entries(THRESHOLDS).map(([k, v]) => [k, [...v]])),
   summaryTrendStats: TREND_STATS,
   discardResponseBodies: true,
