@@ -98,3 +98,25 @@ test("a revived site is back when its share reaches 90 % of its share before the
   assert.equal(goals[3]?.met, true);
   assert.equal(analyseDrill(samples, ops, 5_000).goals[3]?.met, false);
 });
+
+test("the report's tables have as many cells per row as headers", async () => {
+  const { drillReport } = await import("./drill-report.ts");
+  const samples = traffic(40, (ms) => (ms < 10_000 || ms >= 25_000 ? "znz" : "dar"));
+  const ops = [op(10, "kill", "znz"), op(12, "compromise", "dar"), op(20, "revive", "znz")];
+  const report = drillReport(analyseDrill(samples, ops, 40_000), {
+    startedAt: "now",
+    ratePerS: 10,
+    warmUpS: 0,
+    durationS: 40,
+    holdDownS: 40,
+    plots: { share: "a.svg", latency: "b.svg", curve: "c.svg" },
+    summaryText: "",
+  });
+  const rows = report.split("\n").filter((line) => line.startsWith("|"));
+  let columns = 0;
+  for (const [i, line] of rows.entries()) {
+    const cells = line.split("|").length;
+    if (rows[i + 1]?.startsWith("|---")) columns = cells;
+    else assert.equal(cells, columns, line);
+  }
+});

@@ -22,12 +22,18 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** Events as vertical rules, labelled, on a time axis in seconds. */
 function eventLayers(ops: readonly OpsRecord[]) {
-  const grouped = new Map<number, string[]>();
+  // Events sent together share one rule: "revive znz gru; restore nrt".
+  const grouped = new Map<number, Map<string, string[]>>();
   for (const r of ops) {
     const t = Math.round(r.sentMs / 100) / 10;
-    grouped.set(t, [...(grouped.get(t) ?? []), `${r.event.action} ${r.event.site}`]);
+    const byAction = grouped.get(t) ?? new Map<string, string[]>();
+    byAction.set(r.event.action, [...(byAction.get(r.event.action) ?? []), r.event.site]);
+    grouped.set(t, byAction);
   }
-  const values = [...grouped].map(([t, labels]) => ({ t, label: labels.join(", ") }));
+  const values = [...grouped].map(([t, byAction]) => ({
+    t,
+    label: [...byAction].map(([action, sites]) => `${action} ${sites.join(" ")}`).join("; "),
+  }));
   return [
     {
       data: { values },
@@ -142,7 +148,7 @@ export function percentileCurveSpec(curve: readonly CurvePoint[]): TopLevelSpec 
         },
       },
       y: { field: "ms", type: "quantitative", title: "ms" },
-      color: { field: "series", type: "nominal", title: null },
+      color: { field: "series", type: "nominal", title: null, legend: { labelLimit: 300 } },
     },
   } as TopLevelSpec;
 }

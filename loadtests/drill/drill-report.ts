@@ -42,6 +42,8 @@ export function drillReport(a: DrillAnalysis, facts: ReportFacts): string {
         "at",
         "affected client regions",
         "last answer from the lost site",
+        "rerouted",
+        "rerouted, idempotent only",
         "settled elsewhere",
         "served after the mark",
       ],
