@@ -1,0 +1,67 @@
+/**
+ * The default target of the runner and the drill: the demo world (`gateway demo`) started as a
+ * child process on free ports, talked to over HTTP only (loadtests/ imports no project code).
+ * Its addresses are read from the banner it prints (`front  URL`, `admin  URL`).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export interface Target {
+  readonly baseUrl: string;
+  readonly adminUrl: string;
+  close(): Promise<void>;
+}
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const FRONT = /^\s*front\s+(http:\/\/\S+)/m;
+const ADMIN = /^\s*admin\s+(http:\/\/\S+)/m;
+
+export class DemoStartError extends Error {
+  readonly code = "demo_start_failed";
+}
+
+/** Starts `node gateway/cli.ts demo --port 0 --admin-port 0`; resolves once both addresses are printed. */
+export function startDemoTarget(timeoutMs = 20_000): Promise<Target> {
+  const child = spawn(
+    process.execPath,
+    ["gateway/cli.ts", "demo", "--port", "0", "--admin-port", "0"],
+    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  let err = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      stopChild(child).finally(() => reject(new DemoStartError(`demo world: ${why}\n${err}`)));
+    };
+    const timer = setTimeout(() => fail(`no addresses printed within ${timeoutMs} ms`), timeoutMs);
+    child.once("exit", (code) => fail(`exited with ${code} before it was up`));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const front = FRONT.exec(out)?.[1];
+      const admin = ADMIN.exec(out)?.[1];
+      if (!front || !admin) return;
+      clearTimeout(timer);
+      child.removeAllListeners("exit");
+      child.stdout?.removeAllListeners("data");
+      child.stdout?.resume();
+      resolve({ baseUrl: front, adminUrl: admin, close: () => stopChild(child) });
+    });
+  });
+}
+
+/** SIGTERM (the demo closes everything and exits), then SIGKILL after 10 s. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    child.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
