@@ -158,7 +158,9 @@ const tuningFields = {
     .default([])
     .describe("most specific match wins: region, country, continent"),
   spill: spillSchema.prefault({}).describe("when a site starts to shed load, and where it goes"),
-  retry: retrySchema.prefault({}).describe("retries of idempotent requests on another site"),
+  retry: retrySchema
+    .prefault({})
+    .describe("retries on another site (idempotent requests; others only after a refused connect)"),
   dryRun: z
     .boolean()
     .default(false)

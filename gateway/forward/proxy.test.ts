@@ -226,7 +226,17 @@ test("proxy does not retry a request whose body cannot be replayed", async (t) =
   assert.equal(hits(r, "b"), 0);
 });
 
-test("proxy does not retry a POST", async (t) => {
+test("proxy retries a POST whose connection was refused at the next site", async (t) => {
+  const r = await rig(t, { a: echo, b: echo });
+  await r.backends.get("a")?.kill();
+  const proxied = await run(r, { method: "POST" }).done;
+  assert.equal(proxied.site, "b");
+  assert.deepEqual(proxied.sitesTried, ["a", "b"]);
+  assert.equal(proxied.response.statusCode, 200);
+  proxied.response.body.dump();
+});
+
+test("proxy does not retry a POST the upstream answered 503", async (t) => {
   const r = await rig(t, { a: answer(503), b: echo });
   const proxied = await run(r, { method: "POST" }).done;
   assert.equal(proxied.response.statusCode, 503);

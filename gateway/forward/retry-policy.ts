@@ -37,10 +37,13 @@ export function isIdempotent(method: string): boolean {
 
 /**
  * The delay in ms before the next try, or null for no retry. `attempt` is the number of the
- * try that just failed (1 = the first). Retries only idempotent requests whose body can be
- * sent again, only after a failure that happened before any response byte reached us or an
- * upstream 502/503/504, and never past `maxAttempts`. The delay is always 0: the next try
- * goes to another site, so there is nothing to back off from; the budget bounds the load.
+ * try that just failed (1 = the first). Retries only requests whose body can be sent again,
+ * never past `maxAttempts`; an idempotent one after a failure before any response byte or an
+ * upstream 502/503/504; any other (POST, PATCH, …) only when the request never left: a
+ * refused connect or an open breaker (as nginx's proxy_next_upstream, which passes a
+ * non-idempotent request on only while it has not been sent). The delay is always 0: the
+ * next try goes to another site, so there is nothing to back off from; the budget bounds
+ * the load.
  */
 export function retryDelay(
   method: string,
@@ -55,8 +58,14 @@ export function retryDelay(
     throw new RangeError(`maxAttempts must be an integer ≥ 1, got ${rules.maxAttempts}`);
   }
   if (attempt >= rules.maxAttempts) return null;
-  if (!isIdempotent(method) || !rules.bodyReplayable) return null;
+  if (!rules.bodyReplayable) return null;
+  if (!isIdempotent(method)) return neverSent(outcome) ? 0 : null;
   return isRetryable(outcome) ? 0 : null;
+}
+
+/** The try failed before any byte of the request reached an upstream. */
+function neverSent(outcome: TryOutcome): boolean {
+  return outcome.kind === "connect-failed" || outcome.kind === "circuit-open";
 }
 
 function isRetryable(outcome: TryOutcome): boolean {

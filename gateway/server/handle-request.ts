@@ -14,7 +14,7 @@ import { GatewayError, toGatewayError } from "../errors/error-catalogue.ts";
 import { ClientGone } from "../forward/client-gone.ts";
 import { downstreamResponseHeaders } from "../forward/headers.ts";
 import { type Proxied, type ProxyContext, proxy } from "../forward/proxy.ts";
-import { isIdempotent, type RetryBudget } from "../forward/retry-policy.ts";
+import type { RetryBudget } from "../forward/retry-policy.ts";
 import type { RoutingState } from "../runtime/routing-state.ts";
 import { decideRequest } from "./decide-request.ts";
 import { forwardingHeaders, requestIdOf } from "./forwarding.ts";
@@ -122,8 +122,7 @@ async function route(
       cause: new Error("no retry"),
     });
   const method = (req.method ?? "GET") as Dispatcher.HttpMethod;
-  const idempotent = isIdempotent(method);
-  const body = planBody(req, context.maxBodyBytes, retry.maxReplayableBodyBytes, idempotent);
+  const body = planBody(req, context.maxBodyBytes, retry.maxReplayableBodyBytes);
   if (body.kind === "too-large") {
     throw new GatewayError("body_too_large", `request body over ${context.maxBodyBytes} bytes`, {
       cause: new RangeError("body cap"),

@@ -1,6 +1,6 @@
 /**
- * The request body: none, buffered (small, so a retry can replay it), or streamed through
- * (one try only). The body cap holds both ways: a Content-Length over it is refused at once,
+ * The request body: none, buffered (small, so a retry can replay it, whatever the method:
+ * even a POST is re-sent after a refused connect), or streamed through (one try only). The body cap holds both ways: a Content-Length over it is refused at once,
  * and a chunked body that grows past it is cut off with 413.
  */
 import type { IncomingMessage } from "node:http";
@@ -17,14 +17,13 @@ export function planBody(
   req: IncomingMessage,
   maxBodyBytes: number,
   maxReplayableBytes: number,
-  idempotent: boolean,
 ): BodyPlan {
   const te = req.headers["transfer-encoding"];
   const length =
     req.headers["content-length"] === undefined ? undefined : Number(req.headers["content-length"]);
   if (te === undefined && (length === undefined || length === 0)) return { kind: "none" };
   if (length !== undefined && length > maxBodyBytes) return { kind: "too-large" };
-  if (idempotent && te === undefined && length !== undefined && length <= maxReplayableBytes) {
+  if (te === undefined && length !== undefined && length <= maxReplayableBytes) {
     return { kind: "buffer", length };
   }
   return { kind: "stream" };
