@@ -61,6 +61,21 @@ export function eventPairs(labRun: LabRun): EventPair[] {
     },
     {
       away: {
+        event: "gateway stopped (SIGTERM)",
+        act: () => lab.stop("gateway:dar", "SIGTERM"),
+        expect: "nbo",
+        timeoutMs: MOVE_BOUND_MS,
+      },
+      back: {
+        event: "gateway started",
+        act: async () => void lab.startGateway("dar"),
+        expect: "dar",
+        timeoutMs: backTimeoutMs,
+      },
+      backWaitsForHoldDown: true,
+    },
+    {
+      away: {
         event: "link down",
         act: () => lab.setWire("dar", false),
         expect: "nbo",

@@ -28,6 +28,8 @@ interface FlapFigures {
   readonly seconds: number;
   /** Best-path changes at the router from the flap's start to its end. */
   readonly routeChanges: number;
+  /** Of those, the ones after the first (the first failure's, immediate by design). */
+  readonly routeChangesAfterFirst: number;
   /** BGP updates and withdraws dar sent the router meanwhile. */
   readonly updatesFromDar: number;
   readonly requests: number;
@@ -49,10 +51,12 @@ async function flap(labRun: LabRun, hold: number): Promise<FlapFigures> {
   const updates = (await updatesFrom(labRun, "dar")) - updatesBefore;
   const window = labRun.records.filter((r) => r.at >= start && r.at < end);
   await waitFor(() => labRun.routedSite() === "dar", hold + 20_000, "dar back after the flap");
+  const changes = labRun.watch.changes.filter((c) => c.at >= start && c.at < end);
   return {
     holdDownMs: hold,
     seconds: Math.round((end - start) / 1_000),
-    routeChanges: labRun.watch.changes.filter((c) => c.at >= start && c.at < end).length,
+    routeChanges: changes.length,
+    routeChangesAfterFirst: Math.max(0, changes.length - 1),
     updatesFromDar: updates,
     requests: window.length,
     failed: window.filter((r) => !r.ok).length,
@@ -93,12 +97,12 @@ function print(result: Awaited<ReturnType<typeof figures>>): void {
       `| ${e.event} | ${e.routeChangeMs} | ${e.servedElsewhereMs} | ${e.requests} | ${e.retried} | ${e.failed} |`,
     );
   console.log(
-    "\n| flap (dar's backends die and return every 2 s) | hold-down ms | s | router best-path changes | BGP updates from dar | requests | failed |",
+    "\n| flap (dar's backends die and return every 2 s) | hold-down ms | s | router best-path changes | after the first | BGP updates from dar | requests | failed |",
   );
-  console.log("|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const f of result.flaps)
     console.log(
-      `| ${f.holdDownMs ? "hold-down on" : "hold-down off"} | ${f.holdDownMs} | ${f.seconds} | ${f.routeChanges} | ${f.updatesFromDar} | ${f.requests} | ${f.failed} |`,
+      `| ${f.holdDownMs ? "hold-down on" : "hold-down off"} | ${f.holdDownMs} | ${f.seconds} | ${f.routeChanges} | ${f.routeChangesAfterFirst} | ${f.updatesFromDar} | ${f.requests} | ${f.failed} |`,
     );
 }
 
