@@ -1,9 +1,9 @@
 /**
  * The lab's events, each a pair: something happens to the preferred site (dar), and it is
  * undone. Shared by the integration test and the figures run. The first of a pair must move
- * the VIP to nbo; the second brings it back to dar — after the announcer's hold-down, except
- * after a cut, where dar's announcer never saw anything wrong and ExaBGP re-announces as soon
- * as the BGP session is up again.
+ * the VIP to nbo; the second brings it back to dar, after the announcer's hold-down (after a
+ * cut too: the announcer follows ExaBGP's session state, withdraws when the session drops and
+ * holds the route down once it is back).
  */
 
 import { HOLD_TIME_S, LAB_SITES, VIP } from "./lab-plan.ts";
@@ -12,9 +12,8 @@ import type { LabEvent, LabRun } from "./lab-run.ts";
 
 export interface EventPair {
   readonly away: LabEvent;
+  /** Undoes it; the way back always waits for the announcer's hold-down. */
   readonly back: LabEvent;
-  /** Whether the way back waits for the announcer's hold-down. */
-  readonly backWaitsForHoldDown: boolean;
 }
 
 /** At most this long for the VIP to leave after a compromise, a kill or a degradation, ms. */
@@ -42,7 +41,6 @@ export function eventPairs(labRun: LabRun): EventPair[] {
         expect: "dar",
         timeoutMs: backTimeoutMs,
       },
-      backWaitsForHoldDown: true,
     },
     {
       away: {
@@ -57,7 +55,6 @@ export function eventPairs(labRun: LabRun): EventPair[] {
         expect: "dar",
         timeoutMs: backTimeoutMs,
       },
-      backWaitsForHoldDown: true,
     },
     {
       away: {
@@ -72,7 +69,6 @@ export function eventPairs(labRun: LabRun): EventPair[] {
         expect: "dar",
         timeoutMs: backTimeoutMs,
       },
-      backWaitsForHoldDown: true,
     },
     {
       away: {
@@ -87,7 +83,6 @@ export function eventPairs(labRun: LabRun): EventPair[] {
         expect: "dar",
         timeoutMs: backTimeoutMs,
       },
-      backWaitsForHoldDown: false,
     },
     {
       away: {
@@ -102,7 +97,6 @@ export function eventPairs(labRun: LabRun): EventPair[] {
         expect: "dar",
         timeoutMs: backTimeoutMs,
       },
-      backWaitsForHoldDown: true,
     },
   ];
 }

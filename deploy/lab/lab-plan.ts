@@ -132,7 +132,7 @@ neighbor ${ROUTER_LAN} {
   local-as ${SITE_AS};
   peer-as ${ROUTER_AS};
   hold-time ${HOLD_TIME_S};
-  api { processes [ announcer ]; }
+  api { processes [ announcer ]; neighbor-changes; }
 }
 `;
 }
@@ -152,6 +152,7 @@ export function announcerArgs(settings: AnnouncerSettings): string[] {
     String(settings.holdDownMs),
     "--deprefer",
     `med:${settings.depreferMed}`,
+    "--follow-sessions",
   ];
 }
 

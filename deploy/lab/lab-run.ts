@@ -154,13 +154,29 @@ export interface LabEvent {
   readonly timeoutMs: number;
 }
 
+/** What dar's gateway thinks of its site, and its speaker's last lines, for a failure message. */
+async function diagnose(run: LabRun): Promise<string> {
+  const sites = await run.lab.admin("dar", "GET", "/sites").catch((e: Error) => e.message);
+  let dar: unknown = sites;
+  try {
+    dar = (JSON.parse(sites) as { sites: { id: string }[] }).sites.find((s) => s.id === "dar");
+  } catch {
+    // Not JSON: show the text.
+  }
+  return `dar's own view: ${JSON.stringify(dar)}\n${describeProcess(run.lab, "speaker:dar")}`;
+}
+
 /** Acts, waits for the route and the client to follow, and counts the client's requests. */
 export async function timeEvent(run: LabRun, event: LabEvent): Promise<EventFigures> {
   const start = Date.now();
   await event.act();
   const describe = () =>
     `${event.event}: the VIP should go to ${event.expect}, the router has ${run.routedSite()}`;
-  await waitFor(() => run.routedSite() === event.expect, event.timeoutMs, describe());
+  await waitFor(() => run.routedSite() === event.expect, event.timeoutMs, describe()).catch(
+    async (error: Error) => {
+      throw new Error(`${error.message}\n${await diagnose(run)}`);
+    },
+  );
   const change = run.watch.changes.find(
     (c) => c.at >= start && siteOfNextHop(c.nextHop) === event.expect,
   );

@@ -44,6 +44,7 @@ test("each observation asks for the announcement its state deserves", () => {
     [{ kind: "not-ready", reason: "local site is draining" }, "withdraw"],
     [{ kind: "not-ready", reason: "shutting down" }, "withdraw"],
     [dead, "withdraw"],
+    [{ kind: "no-session" }, "withdraw"],
   ];
   for (const [observation, expected] of table)
     assert.equal(wantedAnnouncement(observation)[0], expected, JSON.stringify(observation));
@@ -116,5 +117,13 @@ test("a withdrawn site climbs one step at a time when a run mixes degraded and h
   assert.deepEqual(run(observations), [
     [1_000, "deprefer"],
     [2_250, "announce"],
+  ]);
+});
+
+test("a BGP session that went down and came back waits for the hold-down like any return", () => {
+  const observations = [healthy, { kind: "no-session" } as const, ...times(6, healthy)];
+  assert.deepEqual(run(observations, { start: ANNOUNCED }), [
+    [250, "withdraw"],
+    [1_500, "announce"],
   ]);
 });

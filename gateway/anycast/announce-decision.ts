@@ -16,8 +16,12 @@
 export const ANNOUNCEMENTS = ["withdraw", "deprefer", "announce"] as const;
 export type Announcement = (typeof ANNOUNCEMENTS)[number];
 
-/** What the local gateway's admin API said at one poll. */
+/**
+ * What the local gateway's admin API said at one poll; `no-session` when the speaker has no
+ * BGP session up (a route held for a session that comes back must wait for the hold-down).
+ */
 export type SiteObservation =
+  | { readonly kind: "no-session" }
   | { readonly kind: "unreachable"; readonly reason: string }
   | { readonly kind: "not-ready"; readonly reason: string }
   | { readonly kind: "usable"; readonly state: "healthy" | "degraded"; readonly health: number };
@@ -57,6 +61,7 @@ const worse = (a: Announcement, b: Announcement) => (rank(a) <= rank(b) ? a : b)
 
 /** The announcement one observation asks for, and why. */
 export function wantedAnnouncement(observation: SiteObservation): [Announcement, string] {
+  if (observation.kind === "no-session") return ["withdraw", "no BGP session up"];
   if (observation.kind === "unreachable")
     return ["withdraw", `gateway unreachable: ${observation.reason}`];
   if (observation.kind === "not-ready")

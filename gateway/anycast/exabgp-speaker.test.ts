@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Announcement } from "./announce-decision.ts";
-import { exabgpCommand, parseDepreference, type SpeakerRoute } from "./exabgp-speaker.ts";
+import {
+  exabgpCommand,
+  neighborChange,
+  parseDepreference,
+  type SpeakerRoute,
+} from "./exabgp-speaker.ts";
 
 const route = (deprefer: SpeakerRoute["deprefer"]): SpeakerRoute => ({
   prefix: "203.0.113.10/32",
@@ -40,4 +45,18 @@ test("a de-preference is med:N or prepend:N, and a bad one is named", () => {
   assert.throws(() => parseDepreference("prepend:3"), /needs --local-as/);
   assert.throws(() => parseDepreference("prepend:0", 64601), /prepend 1 to 10/);
   assert.throws(() => parseDepreference("med:4294967296"), /below 2\^32/);
+});
+
+test("ExaBGP's neighbour state lines are read; everything else it writes is not", () => {
+  assert.deepEqual(neighborChange("neighbor 198.51.100.1 up"), { peer: "198.51.100.1", up: true });
+  assert.deepEqual(
+    neighborChange("neighbor 198.51.100.1 down - peer reset, message [hold timer expired]\n"),
+    {
+      peer: "198.51.100.1",
+      up: false,
+    },
+  );
+  assert.equal(neighborChange("neighbor 198.51.100.1 connected"), undefined);
+  assert.equal(neighborChange("done"), undefined);
+  assert.equal(neighborChange("neighbor 198.51.100.1 receive update start"), undefined);
 });

@@ -54,3 +54,14 @@ export function parseDepreference(text: string, localAs?: number): Depreference 
   if (localAs === undefined) throw new Error("--deprefer prepend:N needs --local-as");
   return { kind: "prepend", count: value, localAs };
 }
+
+/**
+ * A neighbour state change ExaBGP writes to its processes when the neighbour's `api` block
+ * has `neighbor-changes;` (text encoder): `neighbor ADDR up`, `neighbor ADDR down - REASON`.
+ * Anything else (acknowledgements, `connected`, updates) is undefined.
+ */
+export function neighborChange(line: string): { peer: string; up: boolean } | undefined {
+  const match = /^neighbor (\S+) (up|down)\b/.exec(line.trim());
+  if (!match?.[1]) return undefined;
+  return { peer: match[1], up: match[2] === "up" };
+}

@@ -45,6 +45,40 @@ test("the announcer follows the gateway: withdraw, announce, de-prefer, withdraw
   assert.equal(await exited, 0, "stdin closing (ExaBGP gone) ends the announcer");
 });
 
+test("with --follow-sessions the route waits for a BGP session, and goes when the last one does", async (t) => {
+  const world = await startTestWorld({ sites: [{ id: "here" }] });
+  t.after(() => world.close());
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      "announce",
+      "--admin",
+      world.gateway("here").adminUrl,
+      "--prefix",
+      "203.0.113.10/32",
+    ].concat(["--interval-ms", "50", "--rise", "1", "--hold-down-ms", "0", "--follow-sessions"]),
+    { stdio: ["pipe", "pipe", "pipe"] },
+  );
+  t.after(() => child.kill("SIGKILL"));
+  let lines: string[] = [];
+  child.stdout.on("data", (chunk: Buffer) => {
+    lines = lines.concat(chunk.toString().split("\n").filter(Boolean));
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  // Polls go on without a session: wait for a few to be sure none announced.
+  await eventually(() => stderr.includes("announcer started"), 10_000, "the announcer to start");
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual(lines, [`withdraw ${ROUTE}`], "nothing announced without a session");
+  child.stdin.write("neighbor 192.0.2.1 connected\nneighbor 192.0.2.1 up\n");
+  await eventually(() => lines.at(-1) === `announce ${ROUTE} med 0`, 10_000, "the announcement");
+  child.stdin.write("neighbor 192.0.2.1 down - peer reset, message [hold timer expired]\n");
+  await eventually(() => lines.at(-1) === `withdraw ${ROUTE}`, 10_000, "the withdraw");
+});
+
 test("a bad flag is refused with exit 2 and a message naming it", () => {
   const result = spawnSync(
     process.execPath,

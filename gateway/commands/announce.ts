@@ -5,10 +5,17 @@
  * when its stdin closes (ExaBGP has gone) or on SIGTERM/SIGINT, withdrawing first.
  */
 import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import pino from "pino";
+import type { SiteObservation } from "../anycast/announce-decision.ts";
 import { runAnnounceLoop, timerSleep } from "../anycast/announce-loop.ts";
-import { exabgpCommand, parseDepreference, type SpeakerRoute } from "../anycast/exabgp-speaker.ts";
+import {
+  exabgpCommand,
+  neighborChange,
+  parseDepreference,
+  type SpeakerRoute,
+} from "../anycast/exabgp-speaker.ts";
 import { observeLocalSite } from "../anycast/site-observation.ts";
 import { type CommandIo, EXIT_OK, EXIT_USAGE } from "./io.ts";
 
@@ -24,7 +31,10 @@ export const ANNOUNCE_USAGE = `usage: gateway announce --prefix VIP/32 [options]
   --hold-down-ms N     a better route waits until the good run is this old, ms (default 10000)
   --med N              MED of the preferred route (default 0)
   --deprefer SPEC      med:N (default med:1000) or prepend:N (needs --local-as)
-  --local-as N         this site's AS number (for prepend)`;
+  --local-as N         this site's AS number (for prepend)
+  --follow-sessions    read ExaBGP's neighbour changes (api { neighbor-changes; }): with no
+                       BGP session up the route is withdrawn, and announced again only after
+                       the rise count and hold-down once a session is back`;
 
 const OPTIONS = {
   admin: { type: "string", default: "http://127.0.0.1:9090" },
@@ -37,6 +47,7 @@ const OPTIONS = {
   med: { type: "string", default: "0" },
   deprefer: { type: "string", default: "med:1000" },
   "local-as": { type: "string" },
+  "follow-sessions": { type: "boolean", default: false },
 } as const;
 
 const PREFIX = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-f:]+\/\d{1,3}$/i;
@@ -56,6 +67,7 @@ interface AnnounceSettings {
   readonly timeoutMs: number;
   readonly riseCount: number;
   readonly holdDownMs: number;
+  readonly followSessions: boolean;
 }
 
 /** Every flag checked; an error names the flag and what it takes. */
@@ -79,6 +91,7 @@ export function parseAnnounceArgs(args: readonly string[]): AnnounceSettings {
     timeoutMs: integer(values, "timeout-ms", 10, 60_000),
     riseCount: integer(values, "rise", 1, 100),
     holdDownMs: integer(values, "hold-down-ms", 0, 3_600_000),
+    followSessions: values["follow-sessions"],
   };
 }
 
@@ -95,14 +108,24 @@ export async function announceCommand(args: readonly string[], io: CommandIo): P
   const abort = () => stop.abort();
   process.once("SIGTERM", abort);
   process.once("SIGINT", abort);
-  // ExaBGP writes acknowledgements on our stdin; its end means ExaBGP has gone.
+  // ExaBGP writes acknowledgements and neighbour changes on our stdin; its end means ExaBGP
+  // has gone. Sessions count only with --follow-sessions (else ExaBGP may never say "up").
+  const sessionsUp = new Set<string>();
   if (!process.stdin.isTTY) {
-    process.stdin.on("data", () => {});
+    createInterface({ input: process.stdin }).on("line", (line) => {
+      const change = neighborChange(line);
+      if (change?.up) sessionsUp.add(change.peer);
+      else if (change) sessionsUp.delete(change.peer);
+    });
     process.stdin.once("end", abort);
   }
+  const observe = (): Promise<SiteObservation> =>
+    settings.followSessions && sessionsUp.size === 0
+      ? Promise.resolve({ kind: "no-session" })
+      : observeLocalSite(settings.adminUrl, settings.timeoutMs);
   logger.info({ ...settings }, "announcer started");
   await runAnnounceLoop({
-    observe: () => observeLocalSite(settings.adminUrl, settings.timeoutMs),
+    observe,
     publish: (announcement) => io.out(exabgpCommand(announcement, settings.route)),
     policy: { riseCount: settings.riseCount, holdDownMs: settings.holdDownMs },
     intervalMs: settings.intervalMs,
