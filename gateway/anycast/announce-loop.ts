@@ -4,6 +4,7 @@
  * the speaker `withdraw` first, so a restarted announcer never leaves a stale route behind,
  * and again when it is stopped.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import {
   type Announcement,
   type AnnouncePolicy,
@@ -55,16 +56,7 @@ export async function runAnnounceLoop(options: AnnounceLoopOptions): Promise<Ann
   return WITHDRAWN;
 }
 
-/** A sleep for `runAnnounceLoop` on real timers. */
+/** A sleep for `runAnnounceLoop` on real timers; an abort ends it early, without an error. */
 export function timerSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }
