@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `gateway` command: validate, explain, serve, demo.
+ * The `gateway` command: validate, explain, serve, announce, demo.
  */
+import { ANNOUNCE_USAGE, announceCommand } from "./commands/announce.ts";
 import { DEMO_USAGE, demoCommand } from "./commands/demo.ts";
 import { EXPLAIN_USAGE, explainCommand } from "./commands/explain.ts";
 import { type CommandIo, EXIT_USAGE, processIo } from "./commands/io.ts";
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   validate: { run: validateCommand, usage: VALIDATE_USAGE },
   explain: { run: explainCommand, usage: EXPLAIN_USAGE },
   serve: { run: serveCommand, usage: SERVE_USAGE },
+  announce: { run: announceCommand, usage: ANNOUNCE_USAGE },
   demo: { run: demoCommand, usage: DEMO_USAGE },
 };
 

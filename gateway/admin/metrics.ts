@@ -59,6 +59,18 @@ export class GatewayMetrics {
     labelNames: ["service"] as const,
     registers: [this.registry],
   });
+  readonly siteState = new Gauge({
+    name: "gateway_site_state",
+    help: "1 for each site's state as this gateway sees it (healthy, degraded, down, draining, compromised), 0 for the other states",
+    labelNames: ["site", "state"] as const,
+    registers: [this.registry],
+  });
+  readonly siteHealth = new Gauge({
+    name: "gateway_site_health",
+    help: "Health fraction of each site as this gateway sees it, 0..1 (ops flags aside)",
+    labelNames: ["site"] as const,
+    registers: [this.registry],
+  });
   readonly snapshotVersion = new Gauge({
     name: "gateway_snapshot_version",
     help: "Version of the routing snapshot in use",

@@ -75,7 +75,10 @@ export function passiveHealth(
 /** The data plane's observations in the health monitor's terms. */
 export function translate(observation: Observation): HealthObservation | undefined {
   if (observation.kind === "breaker") {
-    const open = observation.state !== "closed";
+    // Only an open breaker takes capacity away. A half-open one is waiting for a trial request,
+    // and a site that gets no traffic (withdrawn or de-preferred from anycast because of this
+    // very breaker) would never send one: counting it broken would keep the site out for good.
+    const open = observation.state === "open";
     if (observation.scope === "site") return { kind: "breaker", site: observation.id, open };
     const slash = observation.id.indexOf("/");
     return {

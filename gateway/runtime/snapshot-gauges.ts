@@ -1,7 +1,18 @@
-/** Per-snapshot gauges: version, and per service the panic flag and spill ratio from here. */
+/**
+ * Per-snapshot gauges: version, each site's state and health, and per service the panic flag
+ * and spill ratio from here.
+ */
 import { planForService } from "../../routing-tables/decide.ts";
-import type { Snapshot } from "../../routing-tables/snapshot.ts";
+import type { SiteState, Snapshot } from "../../routing-tables/snapshot.ts";
 import type { GatewayMetrics } from "../admin/metrics.ts";
+
+const SITE_STATES: readonly SiteState[] = [
+  "healthy",
+  "degraded",
+  "down",
+  "draining",
+  "compromised",
+];
 
 export function publishSnapshotGauges(
   metrics: GatewayMetrics,
@@ -10,6 +21,11 @@ export function publishSnapshotGauges(
 ): void {
   metrics.snapshotVersion.set(snapshot.version);
   metrics.snapshotAge.set(0);
+  for (const site of snapshot.sites) {
+    for (const state of SITE_STATES)
+      metrics.siteState.labels(site.id, state).set(site.state === state ? 1 : 0);
+    metrics.siteHealth.labels(site.id).set(site.health);
+  }
   for (const service of snapshot.services) {
     const plan = planForService(snapshot, service, { ingress, client: {} });
     metrics.panic.labels(service.name).set(plan.panic ? 1 : 0);

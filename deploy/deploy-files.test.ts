@@ -1,0 +1,135 @@
+/**
+ * deploy/ checked against the real tools where the machine has them (envsubst, ExaBGP,
+ * BIRD, systemd-analyze; each check skips, saying why, where its tool is absent) and against
+ * the gateway's own boot schema: a template that drifts from the gateway fails here, not at
+ * a site's first rollout.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { loadBoot } from "../gateway/config/load-boot.ts";
+import { staleEnvFiles } from "./sites/site-env.ts";
+
+const DEPLOY = new URL("./", import.meta.url).pathname;
+const ROOT = new URL("../", import.meta.url).pathname;
+const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
+const SITES = readFileSync(join(ROOT, "routing-tables/reference-world/catalogue.yaml"), "utf8")
+  .split("\n")
+  .flatMap((line) => /^ {2}- id: (\S+)/.exec(line)?.[1] ?? []);
+
+function rendered(t: { after: (fn: () => void) => void }, site: string): string {
+  const root = mkdtempSync(join(tmpdir(), "deploy-render-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const result = spawnSync(
+    "sh",
+    [join(DEPLOY, "render-site.sh"), join(DEPLOY, `sites/${site}.env`), root],
+    {
+      encoding: "utf8",
+    },
+  );
+  assert.equal(result.status, 0, result.stderr);
+  return root;
+}
+
+test("every reference-world site has a current environment file, and no other file is there", () => {
+  assert.deepEqual(staleEnvFiles(), [], "run: node deploy/sites/site-env.ts");
+  assert.equal(SITES.length, 16);
+});
+
+test("every site renders: no variable left, a boot config the gateway accepts, Consul JSON that parses", (t) => {
+  if (!has("envsubst")) return t.skip("envsubst is absent (apt-get install -y gettext-base)");
+  for (const site of SITES) {
+    const root = rendered(t, site);
+    for (const file of [
+      "gateway/gateway.yaml",
+      "exabgp/exabgp.conf",
+      "consul.d/gateway.json",
+      "consul.d/backend.json",
+    ])
+      assert.doesNotMatch(
+        readFileSync(join(root, "etc", file), "utf8"),
+        /\$\{/,
+        `${site}: ${file}`,
+      );
+    const boot = loadBoot(join(root, "etc/gateway/gateway.yaml"));
+    assert.ok(boot.ok, `${site}: ${JSON.stringify(!boot.ok && boot.errors)}`);
+    assert.equal(boot.boot.site, site);
+    const gateway = JSON.parse(readFileSync(join(root, "etc/consul.d/gateway.json"), "utf8"));
+    const readyCheck = gateway.service.checks.find((c: { http: string }) =>
+      c.http.endsWith("/readyz"),
+    );
+    assert.equal(readyCheck?.http, `http://${boot.boot.admin.host}:${boot.boot.admin.port}/readyz`);
+    const backend = JSON.parse(readFileSync(join(root, "etc/consul.d/backend.json"), "utf8"));
+    assert.equal(backend.service.port, 8080);
+  }
+});
+
+test("the render script refuses an environment that leaves a variable unset, naming it", (t) => {
+  if (!has("envsubst")) return t.skip("envsubst is absent (apt-get install -y gettext-base)");
+  const folder = mkdtempSync(join(tmpdir(), "deploy-env-"));
+  t.after(() => rmSync(folder, { recursive: true, force: true }));
+  const env = readFileSync(join(DEPLOY, "sites/dar.env"), "utf8").replace(/^ANYCAST_VIP=.*\n/m, "");
+  writeFileSync(join(folder, "broken.env"), env);
+  const result = spawnSync(
+    "sh",
+    [join(DEPLOY, "render-site.sh"), join(folder, "broken.env"), folder],
+    {
+      encoding: "utf8",
+    },
+  );
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /ANYCAST_VIP is not set/);
+});
+
+test("a rendered ExaBGP configuration passes exabgp --validate", (t) => {
+  if (!has("envsubst") || !has("exabgp"))
+    return t.skip("envsubst or exabgp is absent (apt-get install -y exabgp)");
+  const root = rendered(t, "dar");
+  const file = join(root, "etc/exabgp/exabgp.conf");
+  // ExaBGP checks that the announcer's program exists: point it at this checkout.
+  writeFileSync(file, readFileSync(file, "utf8").replaceAll("/opt/multisite-gateway/", ROOT));
+  const result = spawnSync("exabgp", ["--validate", file], { encoding: "utf8" });
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+});
+
+test("the example router configuration parses with bird -p", (t) => {
+  if (!has("bird")) return t.skip("bird is absent (apt-get install -y bird2)");
+  const result = spawnSync("bird", ["-p", "-c", join(DEPLOY, "bgp/router-bird.conf")], {
+    encoding: "utf8",
+  });
+  assert.equal(result.status, 0, result.stderr);
+});
+
+test("the systemd unit verifies, is hardened, and waits for the drain deadline before SIGKILL", (t) => {
+  const unit = readFileSync(join(DEPLOY, "systemd/gateway.service"), "utf8");
+  const template = readFileSync(join(DEPLOY, "templates/gateway.yaml.tmpl"), "utf8");
+  const graceMs = Number(/^ {2}shutdownGraceMs: (\d+)$/m.exec(template)?.[1]);
+  const timeoutS = Number(/^TimeoutStopSec=(\d+)s$/m.exec(unit)?.[1]);
+  assert.equal(timeoutS, graceMs / 1_000 + 5, "TimeoutStopSec = drain deadline + 5 s");
+  assert.match(unit, /^CapabilityBoundingSet=CAP_NET_BIND_SERVICE$/m);
+  assert.match(unit, /^User=gateway$/m);
+  assert.match(unit, /^ProtectSystem=strict$/m);
+  if (!has("systemd-analyze"))
+    return t.skip("systemd-analyze is absent (apt-get install -y systemd)");
+  // verify wants the executables to exist: point ExecStart at this checkout's Node.
+  const folder = mkdtempSync(join(tmpdir(), "deploy-unit-"));
+  t.after(() => rmSync(folder, { recursive: true, force: true }));
+  const file = join(folder, "gateway.service");
+  writeFileSync(
+    file,
+    unit.replace("/opt/multisite-gateway/node_modules/node/bin/node", process.execPath),
+  );
+  const verify = spawnSync("systemd-analyze", ["verify", file], { encoding: "utf8" });
+  assert.equal(verify.status, 0, verify.stderr);
+  assert.equal(verify.stderr, "", "no warnings");
+  const security = spawnSync("systemd-analyze", ["security", "--offline=yes", file], {
+    encoding: "utf8",
+  });
+  const exposure = Number(
+    /Overall exposure level for gateway\.service: ([\d.]+)/.exec(security.stdout)?.[1],
+  );
+  assert.ok(exposure <= 2, `exposure ${exposure} (systemd-analyze security: 0 best, 10 worst)`);
+});
