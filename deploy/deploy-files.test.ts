@@ -107,8 +107,13 @@ test("the systemd unit verifies, is hardened, and waits for the drain deadline b
   const unit = readFileSync(join(DEPLOY, "systemd/gateway.service"), "utf8");
   const template = readFileSync(join(DEPLOY, "templates/gateway.yaml.tmpl"), "utf8");
   const graceMs = Number(/^ {2}shutdownGraceMs: (\d+)$/m.exec(template)?.[1]);
+  const delayMs = Number(/^ {2}shutdownDelayMs: (\d+)$/m.exec(template)?.[1] ?? 0);
   const timeoutS = Number(/^TimeoutStopSec=(\d+)s$/m.exec(unit)?.[1]);
-  assert.equal(timeoutS, graceMs / 1_000 + 5, "TimeoutStopSec = drain deadline + 5 s");
+  assert.equal(
+    timeoutS,
+    (delayMs + graceMs) / 1_000 + 5,
+    "TimeoutStopSec = shutdown delay + drain deadline + 5 s",
+  );
   assert.match(unit, /^CapabilityBoundingSet=CAP_NET_BIND_SERVICE$/m);
   assert.match(unit, /^User=gateway$/m);
   assert.match(unit, /^ProtectSystem=strict$/m);

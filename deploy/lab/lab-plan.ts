@@ -180,7 +180,7 @@ admin: { host: 127.0.0.1, port: 9090 }
 workers: 1
 siteHeaders: true
 probes: { intervalMs: 200, timeoutMs: 500 }
-limits: { shutdownGraceMs: 2000 }
+limits: { shutdownDelayMs: 1000, shutdownGraceMs: 2000 }
 log: { level: warn, requests: false }
 `;
 }

@@ -128,6 +128,9 @@ async function runWorker(
     geoip?.reload();
   });
   await stopSignal;
+  // A second stop signal cuts the shutdown delay short (the drain itself still runs).
+  process.once("SIGTERM", () => void gateway.shutdown());
+  process.once("SIGINT", () => void gateway.shutdown());
   reloader.close();
   geoip?.close();
   await gateway.shutdown();

@@ -104,7 +104,20 @@ export const bootSchema = z.strictObject({
         .default(10_485_760)
         .describe("request body cap; over it: 413, bytes"),
       keepAliveTimeoutMs: ms(5_000, 600_000, "idle keep-alive connection closed after"),
-      shutdownGraceMs: ms(30_000, 600_000, "on SIGTERM, in-flight requests may finish within"),
+      shutdownDelayMs: z
+        .number()
+        .int()
+        .min(0)
+        .max(60_000)
+        .default(0)
+        .describe(
+          "on SIGTERM, /readyz turns 503 at once but new connections are still served this long before the listener closes, so health checks and the anycast announcer take the site out first (as HAProxy's grace), ms",
+        ),
+      shutdownGraceMs: ms(
+        30_000,
+        600_000,
+        "then in-flight requests may finish within (after the listener has closed)",
+      ),
     })
     .prefault({}),
   upstream: z

@@ -101,6 +101,29 @@ test("shutdown turns readiness off at once, refuses new connections and lets in-
   assert.equal(stopped, true);
 });
 
+test("with shutdownDelayMs, readiness turns 503 at once while new requests are still served, then the listener closes", async (t) => {
+  const w = await startTestWorld({
+    sites: [{ id: "solo", tier: "hub" }],
+    ingresses: ["solo"],
+    boot: {
+      limits: { shutdownDelayMs: 60_000, shutdownGraceMs: 1_000 },
+    },
+  });
+  const gateway = w.gateway("solo");
+  const stopping = gateway.shutdown();
+  t.after(() => w.close());
+  assert.equal((await fetch(`${gateway.adminUrl}/readyz`)).status, 503);
+  // Well inside the delay: a new client is still served (its connection is not kept alive).
+  const res = await fetch(gateway.url);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("connection"), "close");
+  assert.equal(await refuses(gateway.url), false, "the listener is still open during the delay");
+  // A second call ends the delay: the listener closes and the drain completes.
+  await gateway.shutdown(1_000);
+  await stopping;
+  assert.equal(await refuses(gateway.url), true);
+});
+
 const goodPolicy = { services: [{ name: "web", hosts: ["*"] }] };
 const renamedPolicy = { services: [{ name: "www", hosts: ["*"] }] };
 const badPolicy = { services: [{ name: "web", hosts: ["*"], steering: "sideways" }] };

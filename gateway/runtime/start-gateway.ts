@@ -1,8 +1,9 @@
 /**
  * One gateway process: the routing state, upstream pools and breakers, the data-plane server
  * and the admin server, wired together. `shutdown` is SIGTERM's path: readiness turns 503,
- * no new connections, in-flight requests finish within the grace period, then everything
- * closes.
+ * new connections are still served for `limits.shutdownDelayMs` (while checkers and the
+ * anycast announcer take the site out), then none; in-flight requests finish within the grace
+ * period, then everything closes.
  */
 import type { Duplex } from "node:stream";
 import type Consul from "consul";
@@ -240,7 +241,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   flusher.unref();
 
   let stopped: Promise<void> | undefined;
+  let endDelay: (() => void) | undefined;
   const drain = async (graceMs: number) => {
+    // Readiness is 503 already; keep serving new connections while the checkers notice.
+    // A second shutdown call ends the wait at once.
+    const delayMs = boot.limits.shutdownDelayMs;
+    if (delayMs > 0)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        endDelay = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    endDelay = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
@@ -258,9 +272,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await consul?.stop();
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
   };
-  // A second call waits for the first drain rather than returning early.
+  // A second call ends the shutdown delay, then waits for the first drain to finish.
   const shutdown = (graceMs = boot.limits.shutdownGraceMs): Promise<void> => {
     shuttingDown = true;
+    endDelay?.();
     stopped ??= drain(graceMs);
     return stopped;
   };
