@@ -99,6 +99,20 @@ test("a revived site is back when its share reaches 90 % of its share before the
   assert.equal(analyseDrill(samples, ops, 5_000).goals[3]?.met, false);
 });
 
+test("a region with no site of its own moving to an equally near site does not hold a return back", () => {
+  // Zanzibar (znz's own) and Johannesburg (no site of its own) both on znz before the kill;
+  // after the revive Zanzibar comes back to znz at 25 s, Johannesburg stays on dar.
+  const zanzibar = traffic(40, (ms) => (ms < 10_000 || ms >= 25_000 ? "znz" : "dar"));
+  const johannesburg = traffic(40, (ms) => (ms < 10_000 ? "znz" : "dar"), {
+    region: "johannesburg",
+  });
+  const samples = [...zanzibar, ...johannesburg].sort((a, b) => a.intendedMs - b.intendedMs);
+  const ops = [op(10, "kill", "znz"), op(20, "revive", "znz")];
+  const { returns } = analyseDrill(samples, ops, 40_000);
+  assert.equal(returns[0]?.baselineShare, 1, "the share is taken over Zanzibar's requests");
+  assert.equal(returns[0]?.shareBackMs, 6_000);
+});
+
 test("the report's tables have as many cells per row as headers", async () => {
   const { drillReport } = await import("./drill-report.ts");
   const samples = traffic(40, (ms) => (ms < 10_000 || ms >= 25_000 ? "znz" : "dar"));

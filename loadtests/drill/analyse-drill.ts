@@ -12,9 +12,13 @@
  *   ≥ 5 % of them in the last 2 s before the next event); 0 when there was none;
  * - back (revive/restore): the first answer from the site, and the end of the first 1 s bucket
  *   in which the site's share is back to 90 % of its baseline share (from `baselineFromMs`, the
- *   end of the warm-up, to the first event).
+ *   end of the warm-up, to the first event). The share is taken over the site's own clients
+ *   (the regions whose `nearSite` it is), when it has any: a region with no site of its own
+ *   may move between two sites about as near (Johannesburg between dar and znz, on probe
+ *   noise), and that is not the site's traffic failing to come back.
  */
 
+import { CLIENTS } from "../config/clients.ts";
 import type { OpsRecord } from "../runner/run-workload.ts";
 import { isFailed, type RequestSample } from "../runner/sample.ts";
 import { type Bucket, bucketsOf, type CurvePoint, percentileCurve } from "./timeline.ts";
@@ -186,14 +190,40 @@ function returnOf(
 ): ReturnOutcome {
   const { site } = record.event;
   const atMs = record.sentMs;
+  const own = OWN_REGIONS.get(site);
+  const counted = own ? samples.filter((s) => own.has(s.region)) : samples;
+  return shareReturn(counted, samples, record, fromMs, firstMs);
+}
+
+/** Regions by the site that is theirs (their `nearSite`). */
+const OWN_REGIONS: ReadonlyMap<string, ReadonlySet<string>> = (() => {
+  const map = new Map<string, Set<string>>();
+  for (const client of CLIENTS) {
+    if (client.nearSite === null) continue;
+    const regions = map.get(client.nearSite) ?? new Set<string>();
+    regions.add(client.region);
+    map.set(client.nearSite, regions);
+  }
+  return map;
+})();
+
+function shareReturn(
+  samples: readonly RequestSample[],
+  all: readonly RequestSample[],
+  record: OpsRecord,
+  fromMs: number,
+  firstMs: number,
+): ReturnOutcome {
+  const { site } = record.event;
+  const atMs = record.sentMs;
   const baseline = samples.filter((s) => s.intendedMs >= fromMs && s.intendedMs < firstMs);
   const baselineShare = baseline.length
     ? baseline.filter((s) => s.site === site).length / baseline.length
     : 0;
-  const back = samples.filter((s) => s.site === site && s.sentMs >= atMs);
+  const back = all.filter((s) => s.site === site && s.sentMs >= atMs);
   const firstBackMs = back.length ? Math.min(...back.map((s) => s.endMs)) - atMs : null;
   let shareBackMs: number | null = null;
-  const lastMs = Math.max(...samples.map((s) => s.intendedMs));
+  const lastMs = Math.max(...all.map((s) => s.intendedMs));
   for (let from = atMs; from + 1_000 <= lastMs + 1; from += 1_000) {
     const bucket = samples.filter((s) => s.intendedMs >= from && s.intendedMs < from + 1_000);
     const share = bucket.filter((s) => s.site === site).length / Math.max(1, bucket.length);
