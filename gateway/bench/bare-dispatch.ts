@@ -6,27 +6,11 @@
  * header handling, same output contract (port on stdout, SIGTERM stops cleanly).
  * Usage: node gateway/bench/bare-dispatch.ts UPSTREAM_HOST:PORT
  */
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { type Dispatcher, Pool } from "undici";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import type { Dispatcher } from "undici";
+import { endToEnd, serveBare, upstreamPool } from "./bare-common.ts";
 
-const upstream = process.argv[2];
-if (!upstream) {
-  process.stderr.write("usage: bare-dispatch.ts UPSTREAM_HOST:PORT\n");
-  process.exit(2);
-}
-const pool = new Pool(`http://${upstream}`, {
-  connections: 128,
-  pipelining: 1,
-  keepAliveTimeout: 4_000,
-  connectTimeout: 2_000,
-});
-const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"];
-
-function endToEnd<T extends IncomingHttpHeaders | Record<string, unknown>>(headers: T): T {
-  for (const name of HOP_BY_HOP) delete headers[name];
-  return headers;
-}
+const pool = upstreamPool("bare-dispatch.ts");
 
 class PassThrough implements Dispatcher.DispatchHandler {
   readonly res: ServerResponse;
@@ -59,7 +43,7 @@ class PassThrough implements Dispatcher.DispatchHandler {
   }
 }
 
-const server = createServer((req, res) => {
+serveBare(pool, (req, res) => {
   const hasBody =
     req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined;
   pool.dispatch(
@@ -71,13 +55,4 @@ const server = createServer((req, res) => {
     },
     new PassThrough(res),
   );
-});
-
-server.listen(0, "127.0.0.1", () => {
-  process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
-});
-process.once("SIGTERM", () => {
-  server.close();
-  server.closeAllConnections();
-  void pool.close().finally(() => process.exit(0));
 });

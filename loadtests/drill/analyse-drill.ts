@@ -182,19 +182,6 @@ function lossOf(
   };
 }
 
-function returnOf(
-  samples: readonly RequestSample[],
-  record: OpsRecord,
-  fromMs: number,
-  firstMs: number,
-): ReturnOutcome {
-  const { site } = record.event;
-  const atMs = record.sentMs;
-  const own = OWN_REGIONS.get(site);
-  const counted = own ? samples.filter((s) => own.has(s.region)) : samples;
-  return shareReturn(counted, samples, record, fromMs, firstMs);
-}
-
 /** Regions by the site that is theirs (their `nearSite`). */
 const OWN_REGIONS: ReadonlyMap<string, ReadonlySet<string>> = (() => {
   const map = new Map<string, Set<string>>();
@@ -207,8 +194,7 @@ const OWN_REGIONS: ReadonlyMap<string, ReadonlySet<string>> = (() => {
   return map;
 })();
 
-function shareReturn(
-  samples: readonly RequestSample[],
+function returnOf(
   all: readonly RequestSample[],
   record: OpsRecord,
   fromMs: number,
@@ -216,6 +202,9 @@ function shareReturn(
 ): ReturnOutcome {
   const { site } = record.event;
   const atMs = record.sentMs;
+  const own = OWN_REGIONS.get(site);
+  // The share is counted over the site's own clients where it has any (see the header).
+  const samples = own ? all.filter((s) => own.has(s.region)) : all;
   const baseline = samples.filter((s) => s.intendedMs >= fromMs && s.intendedMs < firstMs);
   const baselineShare = baseline.length
     ? baseline.filter((s) => s.site === site).length / baseline.length
