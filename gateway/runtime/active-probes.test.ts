@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { eventually, startTestWorld } from "../testing/fixtures.ts";
+import { settleRtt } from "./active-probes.ts";
 
 const PROBES = { enabled: true, intervalMs: 20, jitterRatio: 0, timeoutMs: 500, path: "/healthz" };
 
@@ -74,3 +75,48 @@ test("successful probes put a measured RTT from this ingress in the snapshot", a
   );
   assert.ok((sites.probeLatencyMs.far?.p99Ms ?? -1) >= (sites.probeLatencyMs.far?.p50Ms ?? 0));
 });
+
+const settleCases: {
+  name: string;
+  published: Record<string, number>;
+  measured: Record<string, number>;
+  expected: Record<string, number> | undefined;
+}[] = [
+  {
+    name: "the first measurements are published as they are",
+    published: {},
+    measured: { dar: 2.0, znz: 2.1 },
+    expected: { dar: 2.0, znz: 2.1 },
+  },
+  {
+    name: "moves within 1 ms are not published at all",
+    published: { dar: 2.0, znz: 2.1 },
+    measured: { dar: 2.4, znz: 1.7 },
+    expected: undefined,
+  },
+  {
+    name: "a site that moved keeps its new figure; a near tie elsewhere keeps its published order",
+    // fra moved by 20 ms and is republished; dar and znz swapped by noise and are not.
+    published: { dar: 2.0, znz: 2.1, fra: 100 },
+    measured: { dar: 2.4, znz: 1.7, fra: 120 },
+    expected: { dar: 2.0, znz: 2.1, fra: 120 },
+  },
+  {
+    name: "a move over 1 ms but under 10 % of a long RTT is not published",
+    published: { fra: 100 },
+    measured: { fra: 108 },
+    expected: undefined,
+  },
+  {
+    name: "a site gone from the measurements is gone from the table",
+    published: { dar: 2.0, znz: 2.1 },
+    measured: { dar: 2.0 },
+    expected: { dar: 2.0 },
+  },
+];
+
+for (const c of settleCases) {
+  test(`settleRtt: ${c.name}`, () => {
+    assert.deepEqual(settleRtt(c.published, c.measured), c.expected);
+  });
+}

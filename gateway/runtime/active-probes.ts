@@ -5,6 +5,10 @@
  * and each success's latency to the site's EWMA, which becomes this ingress's measured RTT
  * in the routing state (until a site's first success, the great-circle estimate stands).
  * The RTT table is republished at most once a second, and only when it moved.
+ * Each site's published RTT is its own dead band: it changes only when that site's
+ * measurement moved by more than 1 ms and 10 %. Two sites about as near (dar and znz, 70 km
+ * apart) would otherwise swap ranks on probe noise whenever any other site's figure moved,
+ * and their clients would move with them.
  */
 import { createLatencyTracker } from "../../health/probes/latency-tracker.ts";
 import type { ProbeSettings } from "../../health/probes/probe-settings.ts";
@@ -45,10 +49,10 @@ export function activeProbes(
   });
   let published: Readonly<Record<string, number>> = {};
   const publish = () => {
-    const measured = tracker.measuredRttMs();
-    if (!moved(published, measured)) return;
-    published = measured;
-    state.update({ measuredRttMs: { ...state.inputs.measuredRttMs, [ingress]: measured } });
+    const settled = settleRtt(published, tracker.measuredRttMs());
+    if (settled === undefined) return;
+    published = settled;
+    state.update({ measuredRttMs: { ...state.inputs.measuredRttMs, [ingress]: settled } });
   };
   const timer = setInterval(publish, 1_000);
   timer.unref();
@@ -64,16 +68,28 @@ export function activeProbes(
   };
 }
 
-function moved(
-  before: Readonly<Record<string, number>>,
-  after: Readonly<Record<string, number>>,
-): boolean {
-  const sites = new Set([...Object.keys(before), ...Object.keys(after)]);
-  for (const site of sites) {
-    const a = before[site];
-    const b = after[site];
-    if (a === undefined || b === undefined) return true;
-    if (Math.abs(a - b) > Math.max(RTT_CHANGE_MS, a * RTT_CHANGE_RATIO)) return true;
+/**
+ * The RTT table to publish: each site keeps its published figure unless its measurement moved
+ * by more than RTT_CHANGE_MS and RTT_CHANGE_RATIO of it (or it is new, or gone). Undefined
+ * when nothing is to be published.
+ */
+export function settleRtt(
+  published: Readonly<Record<string, number>>,
+  measured: Readonly<Record<string, number>>,
+): Readonly<Record<string, number>> | undefined {
+  const next: Record<string, number> = {};
+  let changed = Object.keys(published).some((site) => measured[site] === undefined);
+  for (const [site, now] of Object.entries(measured)) {
+    const before = published[site];
+    if (
+      before !== undefined &&
+      Math.abs(now - before) <= Math.max(RTT_CHANGE_MS, before * RTT_CHANGE_RATIO)
+    ) {
+      next[site] = before;
+    } else {
+      next[site] = now;
+      changed = true;
+    }
   }
-  return false;
+  return changed ? next : undefined;
 }
