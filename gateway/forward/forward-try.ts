@@ -72,7 +72,6 @@ class TryHandler implements Dispatcher.DispatchHandler {
   readonly #reject: (error: Error) => void;
   #body: UpstreamBody | undefined;
   #onGone: ((reason: Error) => void) | undefined;
-  #released = false;
 
   constructor(
     backend: Backend,
@@ -100,6 +99,7 @@ class TryHandler implements Dispatcher.DispatchHandler {
     // 1xx interim answers are not forwarded (Node's server writes its own 100-continue).
     if (statusCode < 200 || resolve === undefined) return;
     this.#resolve = undefined;
+    // The body settles once (ended, failed, abandoned or discarded): then the backend is free.
     this.#body = new UpstreamBody(controller, () => this.#release());
     const response: UpstreamResponse = { statusCode, headers, body: this.#body };
     if (RETRYABLE_STATUSES.has(statusCode)) this.#reject(new UpstreamStatusError(response));
@@ -132,8 +132,6 @@ class TryHandler implements Dispatcher.DispatchHandler {
   }
 
   #release(): void {
-    if (this.#released) return;
-    this.#released = true;
     this.#backend.outstanding -= 1;
   }
 }

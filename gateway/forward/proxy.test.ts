@@ -1,6 +1,7 @@
 // outcomeOf is pure: one table, sentence names. proxy() does I/O: real undici pools against
 // real backends on 127.0.0.1 port 0 (one per site), closed with t.after.
 import assert from "node:assert/strict";
+import { Readable } from "node:stream";
 import { test } from "node:test";
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import type { Candidate } from "../../routing-tables/plan.ts";
@@ -143,13 +144,15 @@ function run(
     upstreams: r.upstreams,
     budget,
     random: () => 0,
-    retry: { ...RETRY, ...options.retry },
     onBudgetExhausted: () => {
       exhausted += 1;
     },
   };
-  const request = { ...GET, method: options.method ?? "GET" };
-  const done = proxy(r.candidates, request, options.replayable ?? true, context, new ClientGone());
+  // A streamed body can be sent once only: that is what makes a request not replayable.
+  const body = options.replayable === false ? Readable.from(["streamed"]) : null;
+  const request = { ...GET, method: options.method ?? "GET", body };
+  const retry = { ...RETRY, ...options.retry };
+  const done = proxy(r.candidates, request, retry, context, new ClientGone());
   return { done, exhausted: () => exhausted, budget };
 }
 

@@ -6,6 +6,7 @@
  * response that is not a retryable failure is the answer. When every try fails, the last upstream 502/503/504 is
  * passed through as it came; with none, the last error becomes a GatewayError.
  */
+import { Readable } from "node:stream";
 import type { Candidate } from "../../routing-tables/plan.ts";
 import type { RetryPolicy } from "../../routing-tables/policy-schema.ts";
 import { GatewayError, toGatewayError } from "../errors/error-catalogue.ts";
@@ -16,14 +17,13 @@ import {
   type UpstreamResponse,
   UpstreamStatusError,
 } from "./forward-try.ts";
-import { type RetryBudget, retryDelay, type TryOutcome } from "./retry-policy.ts";
+import { neverSent, type RetryBudget, retryDelay, type TryOutcome } from "./retry-policy.ts";
 import { type Backend, pickBackend, type Upstreams } from "./upstreams.ts";
 
 export interface ProxyContext {
   readonly upstreams: Upstreams;
   readonly budget: RetryBudget;
   readonly random: () => number;
-  readonly retry: RetryPolicy;
   /** Told of every try's end: the site, the backend, and the outcome (undefined: success). */
   readonly onTry?: (site: string, backend: Backend, outcome: TryOutcome | undefined) => void;
   /** Told when a retry was wanted but the budget said no. */
@@ -39,14 +39,16 @@ export interface Proxied {
   readonly sitesTried: readonly string[];
 }
 
+/** `retry` is the decided service's policy; a streamed body (one try only) is never retried. */
 export async function proxy(
   candidates: readonly Candidate[],
   request: UpstreamRequest,
-  replayable: boolean,
+  retry: RetryPolicy,
   context: ProxyContext,
   gone: ClientGone,
 ): Promise<Proxied> {
-  const { upstreams, retry } = context;
+  const { upstreams } = context;
+  const replayable = !(request.body instanceof Readable);
   const sitesTried: string[] = [];
   let lastResponse: Proxied | undefined;
   let lastError: unknown;
@@ -65,9 +67,9 @@ export async function proxy(
     if (!site || !backend) continue;
     triedBackends.add(backend);
     const isRetry = attempt > 0;
-    // A retry after a refused connect or an open breaker costs the upstreams nothing (the
-    // request never reached one), so only the others spend the retry budget.
-    const charged = isRetry && !FREE_RETRY.has(previousOutcome?.kind ?? "");
+    // A retry after a try that never reached an upstream costs them nothing, so only the
+    // others spend the retry budget.
+    const charged = isRetry && !(previousOutcome && neverSent(previousOutcome));
     if (charged && !context.budget.tryAcquire()) {
       context.onBudgetExhausted?.();
       break;
@@ -110,7 +112,6 @@ export async function proxy(
   throw toGatewayError(lastError, sitesTried);
 }
 
-const FREE_RETRY: ReadonlySet<string> = new Set(["connect-failed", "circuit-open"]);
 const CONNECT_FAILED = new Set([
   "ECONNREFUSED",
   "UND_ERR_CONNECT_TIMEOUT",

@@ -63,8 +63,11 @@ export function retryDelay(
   return isRetryable(outcome) ? 0 : null;
 }
 
-/** The try failed before any byte of the request reached an upstream. */
-function neverSent(outcome: TryOutcome): boolean {
+/**
+ * The try failed before any byte of the request reached an upstream (a refused connect, an
+ * open breaker): a retry after it costs the upstreams nothing, whatever the method.
+ */
+export function neverSent(outcome: TryOutcome): boolean {
   return outcome.kind === "connect-failed" || outcome.kind === "circuit-open";
 }
 

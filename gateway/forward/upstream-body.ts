@@ -1,5 +1,5 @@
 /**
- * The upstream response of one try, fed by undici's dispatch handler (`upstream-exchange.ts`)
+ * The upstream response of one try, fed by undici's dispatch handler (`forward-try.ts`)
  * and read once: sent to the client, discarded, or (tests, small answers) collected. Chunks
  * that arrive before a reader is attached wait here; past `HOLD_BYTES` the upstream is paused
  * so a response nobody reads yet cannot fill the memory.
@@ -10,21 +10,19 @@
  */
 import type { ServerResponse } from "node:http";
 
-/** What the exchange needs from undici's DispatchController. */
+/**
+ * What the body needs from undici's DispatchController. Aborting the exchange when the client
+ * leaves is not its business: the try's ClientGone watcher does that, head and body alike.
+ */
 export interface FlowControl {
   pause(): void;
   resume(): void;
-  abort(reason: Error): void;
 }
 
 const HOLD_BYTES = 64 * 1024;
 
 type Reader =
-  | {
-      readonly kind: "client";
-      readonly res: ServerResponse;
-      readonly done: (sent: boolean) => void;
-    }
+  | { readonly kind: "client"; readonly res: ServerResponse }
   | { readonly kind: "discard" }
   | { readonly kind: "collect"; readonly chunks: Buffer[]; readonly done: (error?: Error) => void };
 
@@ -47,14 +45,11 @@ export class UpstreamBody {
   /** Streams the body to the client; true when it all went out, false when the client left. */
   sendTo(res: ServerResponse): Promise<boolean> {
     return new Promise((resolve) => {
-      const reader: Reader = { kind: "client", res, done: resolve };
-      if (!this.#attach(reader)) return resolve(false);
+      if (!this.#attach({ kind: "client", res })) return resolve(false);
       res.on("drain", () => this.#flow.resume());
       res.once("close", () => {
-        if (res.writableFinished) return resolve(true);
-        if (!this.#ended && !this.#error) this.#flow.abort(new Error("client went away"));
         this.#settle();
-        resolve(false);
+        resolve(res.writableFinished);
       });
       this.#flush();
     });

@@ -26,7 +26,7 @@ export interface HandlerContext {
   /** This gateway's Via entry, e.g. "1.1 gw-bue". */
   readonly via: string;
   readonly state: RoutingState;
-  readonly proxy: Omit<ProxyContext, "retry">;
+  readonly proxy: ProxyContext;
   readonly budget: RetryBudget;
   readonly locate: (address: string) => ClientLocation;
   readonly trusted: TrustedProxies;
@@ -51,7 +51,6 @@ export async function handleRequest(
   const peer = req.socket.remoteAddress ?? "";
   const peerTrusted = context.trusted.has(peer);
   const requestId = requestIdOf(req, peerTrusted);
-  const problem = { requestId, unknownHostStatus: context.unknownHostStatus, via: context.via };
   let site = "none";
   let code = "ok";
   let status = 0;
@@ -77,6 +76,7 @@ export async function handleRequest(
       const failure = error instanceof GatewayError ? error : toGatewayError(error, sitesTried);
       code = failure.code;
       sitesTried = failure.sitesTried;
+      const problem = { requestId, unknownHostStatus: context.unknownHostStatus, via: context.via };
       status = sendProblem(res, failure, problem);
     }
   } finally {
@@ -144,8 +144,7 @@ async function route(
         ? await readBody(req, body.length, context.maxBodyBytes)
         : capBody(req, context.maxBodyBytes);
   const request = { method, path: decided.path, headers, body: upstreamBody };
-  const replayable = body.kind !== "stream";
-  return proxy(tryOrder(decision), request, replayable, { ...context.proxy, retry }, gone);
+  return proxy(tryOrder(decision), request, retry, context.proxy, gone);
 }
 
 function respond(
