@@ -504,8 +504,8 @@ describe("decide regressions found by the properties", () => {
   });
 
   test("a fail-closed residency client keeps its rule after a client matching the 257th pin shares the plan memo", () => {
-    // The memo key packs the rule and pin indices in 8 bits each: no rule + pin 256 and
-    // rule 0 + pin 0 must not share a plan. A schema that refuses that many pins also passes.
+    // An earlier memo key packed the rule and pin indices in 8 bits each: no rule + pin 256
+    // and rule 0 + pin 0 must not share a plan. A schema that refuses that many pins also passes.
     const pins = [
       { clientCountries: ["DE"], sites: ["eu"] },
       ...Array.from({ length: 255 }, () => ({ clientCountries: ["JP"], sites: ["us"] })),
@@ -535,5 +535,41 @@ describe("decide regressions found by the properties", () => {
       ["eu"],
       "served in the EU only",
     );
+  });
+
+  test("two services with their own residency and pins never share a plan in the memo", () => {
+    // Service a has the defaults' one rule and one pin, b none of its own. The memo key once
+    // mixed the services' radices: with four sites, a's key at the second site (4 × 1) met
+    // b's at the first (4 + 0), and b was answered with a's plan.
+    const snapshot = buildSnapshot({
+      version: 1,
+      catalogue: catalogueSchema.parse({
+        sites: [
+          site("s0", "edge", 0, "BR"),
+          site("s1", "edge", 10, "AR"),
+          site("s2", "edge", 20, "AR"),
+          site("hub", "hub", 50, "US"),
+        ],
+      }),
+      policy: policySchema.parse({
+        defaults: {
+          residency: [{ name: "r1", clientCountries: ["DE"], allowJurisdictions: ["US"] }],
+          pins: [{ clientCountries: ["JP"], sites: ["hub"] }],
+        },
+        services: [
+          { name: "a", hosts: ["a.test"] },
+          { name: "b", hosts: ["b.test"], residency: [], pins: [] },
+        ],
+      }),
+    });
+    const ingresses = ["s0", "s1", "s2", "hub"];
+    const at = (host: string, ingress: string) =>
+      decide(snapshot, { ...request(ingress), host }, () => 0.5).plan;
+    for (const ingress of ingresses) at("a.test", ingress);
+    for (const ingress of ingresses) {
+      const plan = at("b.test", ingress);
+      assert.equal(plan.service, "b", `b at ${ingress}`);
+      assert.equal(plan.ingress, ingress, `b at ${ingress}`);
+    }
   });
 });

@@ -108,7 +108,12 @@ export function planForService(
   return plan;
 }
 
-/** A mixed-radix number over (service, ingress, rule + 1, pin + 1): distinct for distinct keys. */
+/**
+ * A mixed-radix number over (ingress, rule + 1, pin + 1) with the service as its lowest digit:
+ * distinct for distinct keys. The rule and pin radices are the service's own (a service may
+ * have its own residency rules and pins), so only the service digit, whose radix every service
+ * shares, may sit below them; as the highest digit two services' keys could meet.
+ */
 function numericKey(
   snapshot: Snapshot,
   service: number,
@@ -118,9 +123,8 @@ function numericKey(
 ): number {
   const rules = tables.residency.length + 1;
   const pins = tables.pins.length + 1;
-  return (
-    ((service * snapshot.sites.length + ingress) * rules + match.rule + 1) * pins + match.pin + 1
-  );
+  const withinService = (ingress * rules + match.rule + 1) * pins + match.pin + 1;
+  return withinService * snapshot.services.length + service;
 }
 
 /** Index of the first running sum above r (binary search; sums end at exactly 1). */
