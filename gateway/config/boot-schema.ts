@@ -5,6 +5,7 @@
  * Relative paths are relative to the boot file's folder.
  */
 import { z } from "zod";
+import { DEFAULT_PROBE_SETTINGS } from "../../health/probes/probe-settings.ts";
 import { SITE_ID_PATTERN } from "../../routing-tables/catalogue-schema.ts";
 
 const port = z.number().int().min(0).max(65_535);
@@ -146,26 +147,44 @@ export const bootSchema = z.strictObject({
         .describe("concurrent requests per backend"),
     })
     .prefault({}),
+  // The prober checks its settings again (health/probes/probe-settings.ts): these defaults are
+  // its defaults and these bounds lie inside its bounds, so a boot file that validates here
+  // never makes the gateway throw at start. A test holds the two together.
   probes: z
     .strictObject({
       enabled: z
         .boolean()
         .default(true)
         .describe("probe every backend (the embedded default's health source)"),
-      intervalMs: ms(2_000, 600_000, "time between probes of one backend (±jitter)"),
+      intervalMs: z
+        .number()
+        .int()
+        .min(10)
+        .max(600_000)
+        .default(DEFAULT_PROBE_SETTINGS.intervalMs)
+        .describe("time between probes of one backend (±jitter), ms"),
       jitterRatio: z
         .number()
         .min(0)
         .max(0.5)
-        .default(0.1)
+        .default(DEFAULT_PROBE_SETTINGS.jitterRatio)
         .describe("± share of the interval, spreading probes"),
-      timeoutMs: ms(1_000, 60_000, "a probe without an answer by then failed"),
-      path: z.string().startsWith("/").default("/healthz").describe("path probed on each backend"),
+      timeoutMs: ms(
+        DEFAULT_PROBE_SETTINGS.timeoutMs,
+        60_000,
+        "a probe without an answer by then failed",
+      ),
+      path: z
+        .string()
+        .regex(/^\/\S*$/, "a path starting with / and without spaces")
+        .default(DEFAULT_PROBE_SETTINGS.path)
+        .describe("path probed on each backend"),
       expectedStatus: z
         .strictObject({
           min: z.number().int().min(100).max(599),
           max: z.number().int().min(100).max(599),
         })
+        .refine((range) => range.min <= range.max, "min is above max")
         .default({ min: 200, max: 399 })
         .describe("statuses that mean healthy"),
     })
