@@ -11,14 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadBoot } from "../gateway/config/load-boot.ts";
-import { staleEnvFiles } from "./sites/site-env.ts";
+import { onPath } from "./lab/lab-prerequisites.ts";
+import { referenceSiteIds, staleEnvFiles } from "./sites/site-env.ts";
 
 const DEPLOY = new URL("./", import.meta.url).pathname;
 const ROOT = new URL("../", import.meta.url).pathname;
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
-const SITES = readFileSync(join(ROOT, "routing-tables/reference-world/catalogue.yaml"), "utf8")
-  .split("\n")
-  .flatMap((line) => /^ {2}- id: (\S+)/.exec(line)?.[1] ?? []);
+const SITES = referenceSiteIds();
 
 function rendered(t: { after: (fn: () => void) => void }, site: string): string {
   const root = mkdtempSync(join(tmpdir(), "deploy-render-"));
@@ -40,7 +38,7 @@ test("every reference-world site has a current environment file, and no other fi
 });
 
 test("every site renders: no variable left, a boot config the gateway accepts, Consul JSON that parses", (t) => {
-  if (!has("envsubst")) return t.skip("envsubst is absent (apt-get install -y gettext-base)");
+  if (!onPath("envsubst")) return t.skip("envsubst is absent (apt-get install -y gettext-base)");
   for (const site of SITES) {
     const root = rendered(t, site);
     for (const file of [
@@ -68,7 +66,7 @@ test("every site renders: no variable left, a boot config the gateway accepts, C
 });
 
 test("the render script refuses an environment that leaves a variable unset, naming it", (t) => {
-  if (!has("envsubst")) return t.skip("envsubst is absent (apt-get install -y gettext-base)");
+  if (!onPath("envsubst")) return t.skip("envsubst is absent (apt-get install -y gettext-base)");
   const folder = mkdtempSync(join(tmpdir(), "deploy-env-"));
   t.after(() => rmSync(folder, { recursive: true, force: true }));
   const env = readFileSync(join(DEPLOY, "sites/dar.env"), "utf8").replace(/^ANYCAST_VIP=.*\n/m, "");
@@ -85,7 +83,7 @@ test("the render script refuses an environment that leaves a variable unset, nam
 });
 
 test("a rendered ExaBGP configuration passes exabgp --validate", (t) => {
-  if (!has("envsubst") || !has("exabgp"))
+  if (!onPath("envsubst") || !onPath("exabgp"))
     return t.skip("envsubst or exabgp is absent (apt-get install -y exabgp)");
   const root = rendered(t, "dar");
   const file = join(root, "etc/exabgp/exabgp.conf");
@@ -96,7 +94,7 @@ test("a rendered ExaBGP configuration passes exabgp --validate", (t) => {
 });
 
 test("the example router configuration parses with bird -p", (t) => {
-  if (!has("bird")) return t.skip("bird is absent (apt-get install -y bird2)");
+  if (!onPath("bird")) return t.skip("bird is absent (apt-get install -y bird2)");
   const result = spawnSync("bird", ["-p", "-c", join(DEPLOY, "bgp/router-bird.conf")], {
     encoding: "utf8",
   });
@@ -117,7 +115,7 @@ test("the systemd unit verifies, is hardened, and waits for the drain deadline b
   assert.match(unit, /^CapabilityBoundingSet=CAP_NET_BIND_SERVICE$/m);
   assert.match(unit, /^User=gateway$/m);
   assert.match(unit, /^ProtectSystem=strict$/m);
-  if (!has("systemd-analyze"))
+  if (!onPath("systemd-analyze"))
     return t.skip("systemd-analyze is absent (apt-get install -y systemd)");
   // verify wants the executables to exist: point ExecStart at this checkout's Node.
   const folder = mkdtempSync(join(tmpdir(), "deploy-unit-"));

@@ -6,7 +6,7 @@
  * holds the route down once it is back).
  */
 
-import { HOLD_TIME_S, LAB_SITES, VIP } from "./lab-plan.ts";
+import { HOLD_TIME_S, siteOf, VIP } from "./lab-plan.ts";
 import { run } from "./lab-processes.ts";
 import type { LabEvent, LabRun } from "./lab-run.ts";
 
@@ -22,8 +22,7 @@ export const MOVE_BOUND_MS = 5_000;
 export function eventPairs(labRun: LabRun): EventPair[] {
   const { lab, settings } = labRun;
   const backTimeoutMs = settings.holdDownMs + 15_000;
-  const darPorts = LAB_SITES.find((s) => s.id === "dar")?.backendPorts ?? [];
-  const lastPort = darPorts.at(-1) ?? 0;
+  const lastPort = siteOf("dar").backendPorts.at(-1) ?? 0;
   const admin = async (path: string) => {
     await lab.admin("dar", "POST", path);
   };

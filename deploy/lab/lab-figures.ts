@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { eventPairs, updatesFrom } from "./lab-events.ts";
-import { HOLD_TIME_S, LAB_SITES } from "./lab-plan.ts";
+import { HOLD_TIME_S, LAB_ANNOUNCER, siteOf } from "./lab-plan.ts";
 import { labUnavailable } from "./lab-prerequisites.ts";
 import { type EventFigures, type LabRun, startLabRun, timeEvent, waitFor } from "./lab-run.ts";
 
@@ -20,7 +20,7 @@ const { values } = parseArgs({
 });
 const holdDownMs = Number(values["hold-down-ms"]);
 const flapSeconds = Number(values["flap-seconds"]);
-const settings = { intervalMs: 200, riseCount: 2, holdDownMs, depreferMed: 1_000 };
+const settings = { ...LAB_ANNOUNCER, holdDownMs };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface FlapFigures {
@@ -38,7 +38,7 @@ interface FlapFigures {
 
 async function flap(labRun: LabRun, hold: number): Promise<FlapFigures> {
   const { lab } = labRun;
-  const ports = LAB_SITES.find((s) => s.id === "dar")?.backendPorts ?? [];
+  const ports = siteOf("dar").backendPorts;
   const updatesBefore = await updatesFrom(labRun, "dar");
   const start = Date.now();
   while (Date.now() - start < flapSeconds * 1_000) {

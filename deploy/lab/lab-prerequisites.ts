@@ -11,7 +11,8 @@ const TOOLS = [
   ["curl", "apt-get install -y curl"],
 ] as const;
 
-const onPath = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
+/** Whether `tool` is on the PATH. */
+export const onPath = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 
 export function labUnavailable(): string | undefined {
   if (process.platform !== "linux") return "the anycast lab needs Linux network namespaces";

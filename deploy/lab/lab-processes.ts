@@ -1,8 +1,8 @@
 /**
  * Processes the lab starts inside its namespaces (`ip netns exec` replaces itself with the
- * command, so the pid is the command's own), each logged to a file, every one recorded so
- * `killAllSync` can end them on any exit path. Only processes started here are ever killed,
- * by pid.
+ * command, so the pid is the command's own), each logged to a file and kept by name while it
+ * runs, so the lab can find it and `killAllSync` can end them on any exit path. Only processes
+ * started here are ever killed, by pid.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
@@ -12,17 +12,18 @@ import { promisify } from "node:util";
 const execFileAsync = promisify(execFile);
 
 export interface LabProcess {
-  readonly name: string;
   readonly child: ChildProcess;
   /** Resolves with the exit code (or null after a signal). */
   readonly exited: Promise<number | null>;
-  readonly running: () => boolean;
   readonly logFile: string;
   /** Sends `signal` and waits for the exit (SIGKILL after `graceMs`). */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
 export interface ProcessTable {
+  /** The running processes by the name they were started with. */
+  readonly processes: ReadonlyMap<string, LabProcess>;
+  /** Starts `command` in `ns` as `name`, which no running process may have. */
   spawnIn(
     ns: string,
     name: string,
@@ -33,9 +34,11 @@ export interface ProcessTable {
 }
 
 export function processTable(logDir: string): ProcessTable {
-  const live = new Set<LabProcess>();
+  const live = new Map<string, LabProcess>();
   return {
+    processes: live,
     spawnIn(ns, name, command, options = {}) {
+      if (live.has(name)) throw new Error(`${name} is already running`);
       const logFile = join(logDir, `${name.replaceAll(/[^a-z0-9-]/gi, "_")}.log`);
       const fd = openSync(logFile, "a");
       const child = spawn("ip", ["netns", "exec", ns, ...command], {
@@ -47,16 +50,14 @@ export function processTable(logDir: string): ProcessTable {
       const exited = new Promise<number | null>((resolve) =>
         child.once("exit", (code) => {
           running = false;
-          live.delete(handle);
+          live.delete(name);
           resolve(code);
         }),
       );
       const handle: LabProcess = {
-        name,
         child,
         exited,
         logFile,
-        running: () => running,
         async stop(signal = "SIGTERM", graceMs = 5_000) {
           if (!running) return;
           child.kill(signal);
@@ -65,11 +66,11 @@ export function processTable(logDir: string): ProcessTable {
           clearTimeout(timer);
         },
       };
-      live.add(handle);
+      live.set(name, handle);
       return handle;
     },
     killAllSync() {
-      for (const p of live) p.child.kill("SIGKILL");
+      for (const p of live.values()) p.child.kill("SIGKILL");
       live.clear();
     },
   };

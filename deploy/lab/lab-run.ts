@@ -6,7 +6,7 @@
  * after their one retry.
  */
 import { createInterface } from "node:readline";
-import { type AnnouncerSettings, LAB_SITES, VIP } from "./lab-plan.ts";
+import { type AnnouncerSettings, LAB_SITES, siteOf, VIP } from "./lab-plan.ts";
 import type { LabProcess } from "./lab-processes.ts";
 import { createLab, describeProcess, type Lab } from "./lab-world.ts";
 import { type RouteWatch, watchRoute } from "./route-watch.ts";
@@ -71,8 +71,7 @@ export async function startSite(
   site: string,
   settings: AnnouncerSettings,
 ): Promise<void> {
-  for (const port of LAB_SITES.find((s) => s.id === site)?.backendPorts ?? [])
-    lab.startBackend(site, port);
+  for (const port of siteOf(site).backendPorts) lab.startBackend(site, port);
   lab.startGateway(site);
   await waitFor(() => ready(lab, site), 20_000, `the gateway at ${site} to be ready`).catch(
     (error: Error) => {
@@ -82,13 +81,11 @@ export async function startSite(
   lab.startSpeaker(site, settings);
 }
 
-function followClient(lab: Lab, records: ClientRecord[]): LabProcess {
-  const client = lab.processes.get("client");
-  if (!client?.child.stdout) throw new Error("the client loop has no stdout");
+function followClient(client: LabProcess, records: ClientRecord[]): void {
+  if (!client.child.stdout) throw new Error("the client loop has no stdout");
   createInterface({ input: client.child.stdout }).on("line", (line) => {
     records.push(JSON.parse(line) as ClientRecord);
   });
-  return client;
 }
 
 /** The lab with all three sites announcing, dar preferred, and the client loop running. */
@@ -110,8 +107,7 @@ export async function startLabRun(
     );
     const records: ClientRecord[] = [];
     const command = [process.execPath, CLIENT_LOOP, `http://${VIP}/`, "50", String(clientSeconds)];
-    lab.startClient(command);
-    followClient(lab, records);
+    followClient(lab.startClient(command), records);
     await waitFor(
       () => records.some((r) => r.ingress === "dar"),
       10_000,

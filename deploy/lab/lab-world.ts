@@ -5,17 +5,15 @@
  * and deletes every namespace, which takes their interfaces with them.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type AnnouncerSettings,
-  announcerArgs,
   CLIENT_ADDRESS,
   LAB_POLICY,
   LAB_SITES,
   type LabNames,
-  type LabSite,
   labCatalogue,
   labGatewayBoot,
   labNames,
@@ -23,6 +21,7 @@ import {
   ROUTER_LAN,
   routerBirdConfig,
   siteExabgpConfig,
+  siteOf,
   VIP,
 } from "./lab-plan.ts";
 import {
@@ -36,13 +35,19 @@ import {
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CLI = join(ROOT, "gateway/cli.ts");
 const BACKEND = join(ROOT, "deploy/lab/lab-backend.ts");
+/** The shipped ExaBGP template, its install paths swapped for this checkout and this Node. */
+const EXABGP_TEMPLATE = readFileSync(join(ROOT, "deploy/templates/exabgp.conf.tmpl"), "utf8")
+  .replaceAll("/opt/multisite-gateway/node_modules/node/bin/node", process.execPath)
+  .replaceAll("/opt/multisite-gateway/", ROOT);
 
 export interface Lab {
   readonly names: LabNames;
-  readonly dir: string;
   readonly birdSocket: string;
-  /** Running processes by name: `gateway:dar`, `speaker:dar`, `backend:dar:8001`, `bird`. */
-  readonly processes: Map<string, LabProcess>;
+  /**
+   * Running processes by name: `gateway:dar`, `speaker:dar`, `backend:dar:8001`, `bird`,
+   * `client`.
+   */
+  readonly processes: ReadonlyMap<string, LabProcess>;
   startGateway(site: string): LabProcess;
   startBackend(site: string, port: number): LabProcess;
   startSpeaker(site: string, settings: AnnouncerSettings): LabProcess;
@@ -57,12 +62,6 @@ export interface Lab {
   stop(name: string, signal?: NodeJS.Signals): Promise<void>;
   close(): Promise<void>;
 }
-
-const siteOf = (id: string): LabSite => {
-  const site = LAB_SITES.find((s) => s.id === id);
-  if (!site) throw new Error(`no lab site "${id}"`);
-  return site;
-};
 
 async function buildTopology(names: LabNames): Promise<void> {
   const ip = (...args: string[]) => run(["ip", ...args]);
@@ -125,7 +124,6 @@ export async function createLab(): Promise<Lab> {
   const names = labNames(randomBytes(3).toString("hex"));
   const dir = mkdtempSync(join(tmpdir(), `gwlab-${names.runId}-`));
   const table = processTable(dir);
-  const processes = new Map<string, LabProcess>();
   let closed = false;
   const closeSync = () => {
     if (closed) return;
@@ -141,11 +139,6 @@ export async function createLab(): Promise<Lab> {
   process.once("exit", closeSync);
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  const started = (name: string, p: LabProcess) => {
-    processes.set(name, p);
-    void p.exited.then(() => processes.get(name) === p && processes.delete(name));
-    return p;
-  };
   try {
     await buildTopology(names);
   } catch (error) {
@@ -156,53 +149,40 @@ export async function createLab(): Promise<Lab> {
   writeFileSync(join(dir, "policy.yaml"), LAB_POLICY);
   writeFileSync(join(dir, "bird.conf"), routerBirdConfig());
   const birdSocket = join(dir, "bird.ctl");
-  started(
+  table.spawnIn(names.router, "bird", [
     "bird",
-    table.spawnIn(names.router, "bird", [
-      "bird",
-      "-f",
-      "-c",
-      join(dir, "bird.conf"),
-      "-s",
-      birdSocket,
-    ]),
-  );
+    "-f",
+    "-c",
+    join(dir, "bird.conf"),
+    "-s",
+    birdSocket,
+  ]);
   const lab: Lab = {
     names,
-    dir,
     birdSocket,
-    processes,
+    processes: table.processes,
     startGateway(id) {
-      const site = siteOf(id);
       const boot = join(dir, `gateway-${id}.yaml`);
-      writeFileSync(boot, labGatewayBoot(site));
+      writeFileSync(boot, labGatewayBoot(siteOf(id)));
       const command = [process.execPath, CLI, "serve", "--config", boot];
-      return started(`gateway:${id}`, table.spawnIn(names.site(id), `gateway-${id}`, command));
+      return table.spawnIn(names.site(id), `gateway:${id}`, command);
     },
     startBackend(id, port) {
-      const site = siteOf(id);
-      const command = [process.execPath, BACKEND, site.address, String(port), id];
-      const name = `backend:${id}:${port}`;
-      return started(name, table.spawnIn(names.site(id), name, command));
+      const command = [process.execPath, BACKEND, siteOf(id).address, String(port), id];
+      return table.spawnIn(names.site(id), `backend:${id}:${port}`, command);
     },
     startSpeaker(id, settings) {
-      const site = siteOf(id);
       const config = join(dir, `exabgp-${id}.conf`);
-      writeFileSync(
-        config,
-        siteExabgpConfig(site, [process.execPath, CLI, ...announcerArgs(settings)]),
-      );
+      writeFileSync(config, siteExabgpConfig(EXABGP_TEMPLATE, siteOf(id), settings));
       const env = {
         exabgp_daemon_user: "root",
         exabgp_daemon_daemonize: "false",
         exabgp_log_destination: "stdout",
         exabgp_api_ack: "false",
       };
-      const speaker = table.spawnIn(names.site(id), `speaker-${id}`, ["exabgp", config], { env });
-      return started(`speaker:${id}`, speaker);
+      return table.spawnIn(names.site(id), `speaker:${id}`, ["exabgp", config], { env });
     },
-    startClient: (command) =>
-      started("client", table.spawnIn(names.client, "client", command, { pipeStdout: true })),
+    startClient: (command) => table.spawnIn(names.client, "client", command, { pipeStdout: true }),
     exec: (ns, command) => run(["ip", "netns", "exec", ns, ...command]),
     admin: (id, method, path) =>
       run([
@@ -222,10 +202,10 @@ export async function createLab(): Promise<Lab> {
       await run(["ip", "-n", names.wire, "link", "set", `p-${id}`, up ? "up" : "down"]);
     },
     async stop(name, signal = "SIGTERM") {
-      await processes.get(name)?.stop(signal);
+      await table.processes.get(name)?.stop(signal);
     },
     async close() {
-      await Promise.all([...processes.values()].map((p) => p.stop("SIGTERM", 3_000)));
+      await Promise.all([...table.processes.values()].map((p) => p.stop("SIGTERM", 3_000)));
       closeSync();
       process.removeListener("exit", closeSync);
       process.removeListener("SIGINT", onSignal);

@@ -7,11 +7,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { eventPairs, MOVE_BOUND_MS, routerPathMed } from "./lab-events.ts";
-import { VIP } from "./lab-plan.ts";
+import { LAB_ANNOUNCER, VIP } from "./lab-plan.ts";
 import { labUnavailable } from "./lab-prerequisites.ts";
 import { type LabRun, startLabRun, timeEvent } from "./lab-run.ts";
 
-const SETTINGS = { intervalMs: 200, riseCount: 2, holdDownMs: 2_000, depreferMed: 1_000 };
+const SETTINGS = { ...LAB_ANNOUNCER, holdDownMs: 2_000 };
 
 test("the anycast lab: the VIP follows the preferred site's own view of itself", async (t) => {
   const unavailable = labUnavailable();

@@ -41,6 +41,12 @@ ANNOUNCE_DEPREFER=prepend:3
 `;
 }
 
+/** The reference world's site ids, in catalogue order. */
+export function referenceSiteIds(): string[] {
+  const { sites } = parse(readFileSync(CATALOGUE, "utf8")) as { sites: CatalogueSite[] };
+  return sites.map((site) => site.id);
+}
+
 /** Every env file the catalogue calls for, by file name. */
 export function expectedEnvFiles(catalogueText: string): Map<string, string> {
   const { sites } = parse(catalogueText) as { sites: CatalogueSite[] };

@@ -92,7 +92,9 @@ export function analyseDrill(
     .filter((r) => r.event.action === "kill" || r.event.action === "compromise")
     .map((r) => lossOf(samples, ops, r, nextAfter(r)));
   const firstMs = ops[0]?.sentMs ?? endMs;
-  const returns = ops.filter(isReturn).map((r) => returnOf(samples, r, baselineFromMs, firstMs));
+  const returns = ops
+    .filter(isReturn)
+    .map((r) => returnOf(samples, r, baselineFromMs, firstMs, endMs));
   const failedIdempotent = samples.filter((s) => s.idempotent && isFailed(s)).length;
   const failedOther = samples.filter((s) => !s.idempotent && isFailed(s)).length;
   const analysis = {
@@ -199,6 +201,7 @@ function returnOf(
   record: OpsRecord,
   fromMs: number,
   firstMs: number,
+  lastMs: number,
 ): ReturnOutcome {
   const { site } = record.event;
   const atMs = record.sentMs;
@@ -212,7 +215,6 @@ function returnOf(
   const back = all.filter((s) => s.site === site && s.sentMs >= atMs);
   const firstBackMs = back.length ? Math.min(...back.map((s) => s.endMs)) - atMs : null;
   let shareBackMs: number | null = null;
-  const lastMs = Math.max(...all.map((s) => s.intendedMs));
   for (let from = atMs; from + 1_000 <= lastMs + 1; from += 1_000) {
     const bucket = samples.filter((s) => s.intendedMs >= from && s.intendedMs < from + 1_000);
     const share = bucket.filter((s) => s.site === site).length / Math.max(1, bucket.length);

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { DRILL, HOLD_DOWN_S, WARM_UP_S } from "../config/drill-plan.ts";
 import { workloadDurationS } from "../config/workloads.ts";
 import { startDemoTarget } from "../runner/demo-target.ts";
-import { runWorkload } from "../runner/run-workload.ts";
+import { reportRefusedOps, runWorkload } from "../runner/run-workload.ts";
 import type { RequestSample } from "../runner/sample.ts";
 import { formatSummary } from "../summary/format-summary.ts";
 import { analyseDrill } from "./analyse-drill.ts";
@@ -76,19 +76,15 @@ async function main(args: string[]): Promise<number> {
     samples.map((x) => JSON.stringify(x)).join("\n"),
   );
   const { timeline, ...figures } = analysis;
-  await writeFile(
-    join(values.out, "drill.json"),
-    `${JSON.stringify({ ...figures, ops: result.ops }, null, 2)}\n`,
-  );
-  if (values.json)
-    process.stdout.write(`${JSON.stringify({ ...figures, ops: result.ops }, null, 2)}\n`);
+  const json = `${JSON.stringify({ ...figures, ops: result.ops }, null, 2)}\n`;
+  await writeFile(join(values.out, "drill.json"), json);
+  if (values.json) process.stdout.write(json);
   else {
     for (const g of analysis.goals)
       process.stdout.write(`${g.met ? "met   " : "MISSED"}  ${g.goal}: ${g.observed}\n`);
     process.stdout.write(`report: ${join(values.out, "report.md")}\n`);
   }
-  for (const op of result.ops.filter((o) => o.status !== 200))
-    process.stderr.write(`ops ${op.event.action} ${op.event.site} answered ${op.status}\n`);
+  reportRefusedOps(result.ops);
   return analysis.goals.every((g) => g.met) && result.ops.every((o) => o.status === 200) ? 0 : 1;
 }
 

@@ -4,7 +4,7 @@
  * percentile curve from HDR histograms (hdr-histogram-js), corrected for coordinated omission
  * (from the scheduled start) and not (from the real send).
  */
-import { build } from "hdr-histogram-js";
+import { newHistogram, recordMs } from "../runner/run-metrics.ts";
 import { isFailed, type RequestSample } from "../runner/sample.ts";
 
 export interface Bucket {
@@ -67,16 +67,11 @@ export const CURVE_PERCENTILES = [
 ] as const;
 
 export function percentileCurve(samples: readonly RequestSample[]): CurvePoint[] {
-  const options = {
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000_000,
-    numberOfSignificantValueDigits: 3,
-  } as const;
-  const corrected = build(options);
-  const service = build(options);
+  const corrected = newHistogram();
+  const service = newHistogram();
   for (const s of samples) {
-    corrected.recordValue(Math.max(1, Math.round((s.endMs - s.intendedMs) * 1_000)));
-    service.recordValue(Math.max(1, Math.round((s.endMs - s.sentMs) * 1_000)));
+    recordMs(corrected, s.endMs - s.intendedMs);
+    recordMs(service, s.endMs - s.sentMs);
   }
   const points = CURVE_PERCENTILES.map((p) => ({
     percentile: p,

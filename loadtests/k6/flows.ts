@@ -63,14 +63,6 @@ export function sendRequest(
   if (compromised.includes(site)) compromisedHits.add(1, { ...tags, site });
 }
 
-export function browse(baseUrl: string, plan: RequestPlan, compromised: readonly string[]): void {
-  sendRequest(baseUrl, plan, compromised);
-}
-
-export function api(baseUrl: string, plan: RequestPlan, compromised: readonly string[]): void {
-  sendRequest(baseUrl, plan, compromised);
-}
-
 /** A long-lived WebSocket: one message every interval, each echo counted, then a clean close. */
 export function websocket(baseUrl: string, plan: SessionPlan): void {
   const tags = tagsOf(plan);

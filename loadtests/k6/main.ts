@@ -17,7 +17,7 @@ import { CLIENTS } from "../config/clients.ts";
 import { THRESHOLDS, WORKLOADS, type Workload, type WorkloadName } from "../config/workloads.ts";
 import { compromisedSites, planIteration } from "../flows/plan-iteration.ts";
 import { formatSummary, type SummaryData, TREND_STATS } from "../summary/format-summary.ts";
-import { api, browse, websocket } from "./flows.ts";
+import { sendRequest, websocket } from "./flows.ts";
 import { runOps } from "./ops.ts";
 
 const BASE_URL = (__ENV.BASE_URL ?? "http://127.0.0.1:8080").replace(/\/$/, "");
@@ -106,8 +106,7 @@ export function iteration(): void {
   const elapsedS = (Date.now() - exec.scenario.startTime) / 1_000;
   const compromised = compromisedSites(workload.ops, elapsedS);
   if (plan.flow === "websocket") websocket(BASE_URL, plan);
-  else if (plan.flow === "browse") browse(BASE_URL, plan, compromised);
-  else api(BASE_URL, plan, compromised);
+  else sendRequest(BASE_URL, plan, compromised);
 }
 
 export function handleSummary(data: SummaryData): Record<string, string> {

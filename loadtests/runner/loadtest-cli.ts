@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from "../config/workloads.ts";
 import { formatSummary } from "../summary/format-summary.ts";
 import { startDemoTarget, type Target } from "./demo-target.ts";
-import { runWorkload } from "./run-workload.ts";
+import { reportRefusedOps, runWorkload } from "./run-workload.ts";
 
 const USAGE = `usage: npm run loadtest -- --scenario NAME [options]
   --scenario NAME     one of ${WORKLOAD_NAMES.join(", ")}
@@ -71,8 +71,7 @@ async function main(args: string[]): Promise<number> {
     );
     await writeFile(join(values.out, `${name}-summary.txt`), text);
     process.stdout.write(values.json ? `${JSON.stringify(result.summary, null, 2)}\n` : text);
-    for (const op of result.ops.filter((o) => o.status !== 200))
-      process.stderr.write(`ops ${op.event.action} ${op.event.site} answered ${op.status}\n`);
+    reportRefusedOps(result.ops);
     return result.passed ? 0 : 1;
   } catch (error) {
     if ((error as { code?: string }).code === "target_not_ready") {

@@ -79,7 +79,7 @@ export function createRunMetrics(
       if (!s || !matchesKey(s.key, tags)) continue;
       s.count++;
       if (s.type === "rate" && value !== 0) s.passes++;
-      if (s.histogram) s.histogram.recordValue(Math.max(1, Math.round(value * 1_000)));
+      if (s.histogram) recordMs(s.histogram, value);
     }
   };
   return {
@@ -125,12 +125,18 @@ function recordSample(sample: Sample, add: (metric: string, tags: Tags, value: n
   if (sample.compromisedHit) add("compromised_site_requests", withSite, 1);
 }
 
-function newHistogram(): Histogram {
+/** A latency histogram: µs, 1 µs to an hour, 3 significant digits. */
+export function newHistogram(): Histogram {
   return build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000,
     numberOfSignificantValueDigits: 3,
   });
+}
+
+/** Records a latency given in ms (as µs, at least 1). */
+export function recordMs(histogram: Histogram, ms: number): void {
+  histogram.recordValue(Math.max(1, Math.round(ms * 1_000)));
 }
 
 function summarise(

@@ -24,7 +24,6 @@ export interface RunOptions {
   /** Multiplies every arrival rate. */
   readonly scale?: number;
   readonly expectSiteHeader?: boolean;
-  readonly thresholds?: Readonly<Record<string, readonly string[]>>;
   readonly readyTimeoutMs?: number;
   /** Every sample as it completes (the drill keeps them all). */
   readonly onSample?: (sample: Sample) => void;
@@ -49,7 +48,7 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
   await waitReady(`${baseUrl}/`, { "x-forwarded-for": CLIENTS[0]?.address ?? "" }, readyTimeoutMs);
   if (workload.ops.length > 0) await waitReady(`${options.adminUrl}/readyz`, {}, readyTimeoutMs);
-  const metrics = createRunMetrics(options.thresholds ?? THRESHOLDS);
+  const metrics = createRunMetrics(THRESHOLDS);
   const dispatcher = new Agent({ connections: workload.maxVUs, keepAliveTimeout: 4_000 });
   const startedAt = performance.now();
   const now = () => performance.now() - startedAt;
@@ -117,6 +116,12 @@ async function conductOps(
     }
     into.push({ event, sentMs, answeredMs: now(), status });
   }
+}
+
+/** Says on stderr which ops actions the admin did not answer with 200. */
+export function reportRefusedOps(ops: readonly OpsRecord[]): void {
+  for (const op of ops.filter((o) => o.status !== 200))
+    process.stderr.write(`ops ${op.event.action} ${op.event.site} answered ${op.status}\n`);
 }
 
 /** Sites whose compromise the admin had confirmed before `atMs`, and not restored since. */
