@@ -102,3 +102,16 @@ test("a site that left the catalogue is forgotten; a new one starts healthy", ()
   m.sync([{ id: "c", backends: ["c1"], capacity: 10 }], SPILL);
   assert.equal(m.evaluate().size, 0);
 });
+
+test("a capacity changed by a reload is the one saturation is read against", () => {
+  const { m } = monitor();
+  m.observe({ kind: "load", site: "b", inFlight: 50 });
+  assert.equal(m.evaluate().size, 0, "half the old capacity in flight is not saturation");
+  m.sync(
+    SITES.map((s) => (s.id === "b" ? { ...s, capacity: 50 } : s)),
+    SPILL,
+  );
+  const health = m.evaluate().get("b");
+  assert.equal(health?.state, "degraded");
+  assert.equal(health?.saturation, 1);
+});

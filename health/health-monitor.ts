@@ -35,7 +35,7 @@ export interface MonitoredSite {
   readonly capacity: number;
 }
 
-export const DEFAULT_TRACKER_SETTINGS: TrackerSettings = Object.freeze({
+const TRACKER_SETTINGS: TrackerSettings = Object.freeze({
   riseFall: HAPROXY_RISE_FALL,
   windowMs: 10_000,
   minRequests: 20,
@@ -46,22 +46,23 @@ const SAME_FRACTION = 0.01;
 export class HealthMonitor {
   readonly #trackers = new Map<string, SiteTracker>();
   readonly #published = new Map<string, SiteHealth>();
-  readonly #settings: TrackerSettings;
   readonly #now: () => number;
   #spill: SpillThresholds;
 
   constructor(
     sites: readonly MonitoredSite[],
     spill: SpillThresholds,
-    options: { settings?: TrackerSettings; now?: () => number } = {},
+    options: { now?: () => number } = {},
   ) {
-    this.#settings = options.settings ?? DEFAULT_TRACKER_SETTINGS;
     this.#now = options.now ?? Date.now;
     this.#spill = spill;
     this.sync(sites, spill);
   }
 
-  /** Follows a catalogue or policy change; trackers of kept sites keep their history. */
+  /**
+   * Follows a catalogue or policy change; trackers of kept sites keep their history and take
+   * the site's new backends and capacity.
+   */
   sync(sites: readonly MonitoredSite[], spill: SpillThresholds): void {
     this.#spill = spill;
     const wanted = new Set(sites.map((s) => s.id));
@@ -72,9 +73,12 @@ export class HealthMonitor {
     }
     for (const site of sites) {
       const tracker = this.#trackers.get(site.id);
-      if (tracker) tracker.setBackends(site.backends);
+      if (tracker) tracker.setSite(site.backends, site.capacity);
       else
-        this.#trackers.set(site.id, new SiteTracker(site.backends, site.capacity, this.#settings));
+        this.#trackers.set(
+          site.id,
+          new SiteTracker(site.backends, site.capacity, TRACKER_SETTINGS),
+        );
     }
   }
 

@@ -20,7 +20,7 @@ export interface TrackerSettings {
 
 export class SiteTracker {
   readonly #settings: TrackerSettings;
-  readonly #capacity: number;
+  #capacity = 1;
   #backends = new Map<string, BackendState>();
   readonly #brokenBackends = new Set<string>();
   #siteBroken = false;
@@ -32,13 +32,14 @@ export class SiteTracker {
 
   constructor(backends: readonly string[], capacity: number, settings: TrackerSettings) {
     this.#settings = settings;
-    this.#capacity = Math.max(1, capacity);
     this.#window = new RollingWindow(settings.windowMs);
-    this.setBackends(backends);
+    this.setSite(backends, capacity);
   }
 
-  setBackends(backends: readonly string[]): void {
+  /** The site's backends (kept ones keep their state) and capacity, e.g. after a reload. */
+  setSite(backends: readonly string[], capacity: number): void {
     this.#backends = new Map(backends.map((b) => [b, this.#backends.get(b) ?? NEW_BACKEND]));
+    this.#capacity = Math.max(1, capacity);
   }
 
   /** An active probe or a Consul check of one backend. */

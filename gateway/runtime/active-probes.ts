@@ -35,9 +35,7 @@ export function activeProbes(
   health: PassiveHealth,
   settings: Partial<ProbeSettings>,
 ) {
-  const tracker = createLatencyTracker(
-    settings.ewmaAlpha === undefined ? {} : { ewmaAlpha: settings.ewmaAlpha },
-  );
+  const tracker = createLatencyTracker();
   const prober = createProber({
     targets: targetsOf(state.snapshot),
     settings,

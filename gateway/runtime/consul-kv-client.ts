@@ -2,9 +2,9 @@
  * The gateway's KV prefix through the `consul` client (a thin adapter, STYLE.md 10): a
  * blocking query over the whole prefix, and check-and-set writes of one site's flags.
  */
-import { EventEmitter } from "node:events";
 import type Consul from "consul";
 import type { BlockingAnswer } from "../../health/consul/blocking-loop.ts";
+import { blockingAnswer, blockingCall, consulHeader } from "../../health/consul/consul-queries.ts";
 import type { OpsOverride } from "../../routing-tables/snapshot.ts";
 import { type KvEntry, readFlags } from "./consul-kv-document.ts";
 
@@ -14,13 +14,7 @@ export interface KvPrefixBody {
   readonly knownLeader: boolean;
 }
 
-type Headers = Record<string, string | string[] | undefined>;
 type RawPair = { readonly Key: string; readonly Value: string | null };
-
-const header = (headers: Headers, name: string): string | undefined => {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
 
 /**
  * `GET /v1/kv/<prefix>/?recurse&dc=&stale&index=&wait=` as a query for blockingLoop. A
@@ -30,39 +24,19 @@ const header = (headers: Headers, name: string): string | undefined => {
  */
 export function kvPrefixQuery(consul: Consul, prefix: string, datacenter: string, waitMs: number) {
   return async (index: number, signal: AbortSignal): Promise<BlockingAnswer<KvPrefixBody>> => {
-    // The client answers [response, body] when its ctx asks for the response; on a 404 it
-    // answers [response] alone. `ctx` and `timeout` are options its declarations omit.
-    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
-    const cancel = () => ctx.emit("cancel");
-    signal.addEventListener("abort", cancel, { once: true });
-    try {
-      const get = consul.kv.get as unknown as (
-        o: object,
-      ) => Promise<[{ headers: Headers }, RawPair[] | undefined]>;
-      const [res, body] = await get.call(consul.kv, {
-        key: `${prefix}/`,
-        recurse: true,
-        dc: datacenter,
-        stale: true,
-        index: String(index),
-        wait: `${waitMs}ms`,
-        ctx,
-        // Consul may hold a query wait + wait/16 of jitter; past that (and a margin) it is lost.
-        timeout: waitMs + waitMs / 16 + 5_000,
-      });
-      const answered = header(res.headers, "x-consul-index");
-      if (answered === undefined) throw new Error("a KV answer without X-Consul-Index");
-      const knownLeader = header(res.headers, "x-consul-knownleader") === "true";
-      const entries = (body ?? []).map((p) => ({ key: p.Key, value: p.Value }));
-      return {
-        index: Number(answered),
-        body: { entries, knownLeader },
-        knownLeader,
-        lastContactMs: Number(header(res.headers, "x-consul-lastcontact") ?? 0),
-      };
-    } finally {
-      signal.removeEventListener("abort", cancel);
+    // On a 404 the client answers with the response alone: no body.
+    const { headers, body } = await blockingCall<RawPair[] | undefined>(
+      consul.kv.get,
+      consul.kv,
+      { key: `${prefix}/`, recurse: true },
+      { datacenter, index, waitMs, signal },
+    );
+    if (consulHeader(headers, "x-consul-index") === undefined) {
+      throw new Error("a KV answer without X-Consul-Index");
     }
+    const entries = (body ?? []).map((p) => ({ key: p.Key, value: p.Value }));
+    const answer = blockingAnswer(headers, entries);
+    return { ...answer, body: { entries, knownLeader: answer.knownLeader } };
   };
 }
 

@@ -3,8 +3,9 @@
  * through the real `consul` client (index resets, spurious wake-ups, errors, abort).
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
-import { startConsulDouble } from "../testing/consul-double/consul-double.ts";
+import { type TestContext, test } from "node:test";
+import { eventually } from "../../gateway/testing/fixtures.ts";
+import { startDouble } from "../testing/consul-double/double-fixture.ts";
 import { backoffDelay, blockingLoop, nextIndex } from "./blocking-loop.ts";
 import { consulClient, healthServiceQuery } from "./consul-queries.ts";
 import { type InstanceVerdict, instanceVerdicts } from "./service-health.ts";
@@ -31,9 +32,8 @@ test("back-off doubles up to its ceiling, with full jitter below it", () => {
   );
 });
 
-async function watchWorld(t: { after: (fn: () => Promise<void> | void) => void }) {
-  const double = await startConsulDouble({ datacenters: ["bue"], random: () => 0 });
-  t.after(() => double.close());
+async function watchWorld(t: TestContext) {
+  const double = await startDouble(t, { datacenters: ["bue"] });
   const node = { Node: "bue-1", Address: "127.0.0.1" };
   double.setService("bue", node, { ID: "app-1", Service: "app", Port: 18011 }, [
     { CheckID: "app-ok", Status: "passing" },
@@ -58,70 +58,66 @@ async function watchWorld(t: { after: (fn: () => Promise<void> | void) => void }
   return { double, controller, changes, errors, loop };
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 test("a check going critical in Consul is seen as the instance going down", async (t) => {
   const w = await watchWorld(t);
-  await until(() => w.changes.length === 1, "the first answer");
+  await eventually(() => w.changes.length === 1, 10_000, "the first answer");
   assert.deepEqual(w.changes[0], [{ backend: "127.0.0.1:18011", up: true }]);
   w.double.setCheckStatus("bue", "app-ok", "critical");
-  await until(() => w.changes.length === 2, "the change");
+  await eventually(() => w.changes.length === 2, 10_000, "the change");
   assert.deepEqual(w.changes[1], [{ backend: "127.0.0.1:18011", up: false }]);
 });
 
 test("node maintenance takes the instance out", async (t) => {
   const w = await watchWorld(t);
-  await until(() => w.changes.length === 1, "the first answer");
+  await eventually(() => w.changes.length === 1, 10_000, "the first answer");
   w.double.setNodeMaintenance("bue", "bue-1", true);
-  await until(() => w.changes.length === 2, "the change");
+  await eventually(() => w.changes.length === 2, 10_000, "the change");
   assert.equal(w.changes[1]?.[0]?.up, false);
 });
 
 test("a wake-up without a change is not a change", async (t) => {
   const w = await watchWorld(t);
-  await until(() => w.changes.length === 1, "the first answer");
-  await until(() => w.double.blockedQueries() > 0, "the loop to block");
+  await eventually(() => w.changes.length === 1, 10_000, "the first answer");
+  await eventually(() => w.double.blockedQueries() > 0, 10_000, "the loop to block");
   w.double.wakeWithoutChange("bue");
-  await until(() => w.double.blockedQueries() > 0, "the loop to block again");
+  await eventually(() => w.double.blockedQueries() > 0, 10_000, "the loop to block again");
   w.double.setCheckStatus("bue", "app-ok", "warning");
-  await until(() => w.changes.length === 2, "the real change");
+  await eventually(() => w.changes.length === 2, 10_000, "the real change");
   assert.equal(w.changes.length, 2, "the wake-up itself told nobody");
 });
 
 test("an index that goes backwards (a restore) is followed, and later changes still arrive", async (t) => {
   const w = await watchWorld(t);
-  await until(() => w.changes.length === 1, "the first answer");
-  await until(() => w.double.blockedQueries() > 0, "the loop to block");
+  await eventually(() => w.changes.length === 1, 10_000, "the first answer");
+  await eventually(() => w.double.blockedQueries() > 0, 10_000, "the loop to block");
   w.double.resetIndex("bue", 1);
   w.double.setCheckStatus("bue", "app-ok", "critical");
-  await until(() => w.changes.length === 2, "the change after the restore");
+  await eventually(() => w.changes.length === 2, 10_000, "the change after the restore");
   assert.equal(w.changes[1]?.[0]?.up, false);
 });
 
 test("5xx answers back off and then recover, keeping the last state meanwhile", async (t) => {
   const w = await watchWorld(t);
-  await until(() => w.changes.length === 1, "the first answer");
-  await until(() => w.double.blockedQueries() > 0, "the loop to block");
+  await eventually(() => w.changes.length === 1, 10_000, "the first answer");
+  await eventually(() => w.double.blockedQueries() > 0, 10_000, "the loop to block");
   w.double.failNext(3, 500);
   w.double.wakeWithoutChange("bue");
-  await until(() => w.errors.length === 3, "three failed queries");
+  await eventually(() => w.errors.length === 3, 10_000, "three failed queries");
   assert.deepEqual(w.errors, [1, 2, 3], "the failure count grows while errors last");
   assert.equal(w.changes.length, 1, "errors change nothing: the last state stands");
-  await until(() => w.double.blockedQueries() > 0, "the loop to recover and block again");
+  await eventually(
+    () => w.double.blockedQueries() > 0,
+    10_000,
+    "the loop to recover and block again",
+  );
   w.double.setCheckStatus("bue", "app-ok", "critical");
-  await until(() => w.changes.length === 2, "the change after recovery");
+  await eventually(() => w.changes.length === 2, 10_000, "the change after recovery");
   assert.equal(w.changes[1]?.[0]?.up, false);
 });
 
 test("aborting stops the loop at once, even while a query is blocked", async (t) => {
   const w = await watchWorld(t);
-  await until(() => w.double.blockedQueries() > 0, "the loop to block");
+  await eventually(() => w.double.blockedQueries() > 0, 10_000, "the loop to block");
   const started = Date.now();
   w.controller.abort();
   await w.loop;

@@ -3,10 +3,12 @@
  * implementation details) as code: the index is reset to 0 when it goes backwards (a
  * snapshot restore, a tombstone reap) and raised to 1 when an answer gives 0 or less (an
  * index of 0 never blocks, which would spin); a wake-up is not a change (answers are
- * deduplicated by content); errors back off exponentially with full jitter; at most one
- * query per `minIntervalMs` (Consul asks clients to rate-limit); an AbortSignal stops it.
+ * deduplicated by content); errors back off exponentially with full jitter; an AbortSignal
+ * stops it.
  * Fetch → pure transform → publish (STYLE.md 2): the query and the listener are injected.
  */
+import { setTimeout as sleep } from "node:timers/promises";
+
 export interface BlockingAnswer<T> {
   readonly index: number;
   readonly body: T;
@@ -24,10 +26,7 @@ export interface BlockingLoopOptions<T> {
   readonly onError?: (error: unknown, failures: number, delayMs: number) => void;
   readonly signal: AbortSignal;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
-  readonly minIntervalMs?: number;
   readonly random?: () => number;
-  /** Waits, or rejects/resolves early when the signal aborts. Injected for tests. */
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /**
    * Content key for deduplication; default JSON.stringify. Give the content routing acts on:
    * raw answers also differ in Consul's own CreateIndex/ModifyIndex, which a restore rewrites.
@@ -53,22 +52,9 @@ export function backoffDelay(
   return Math.floor(random() * ceiling);
 }
 
-const abortableSleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-
 export async function blockingLoop<T>(options: BlockingLoopOptions<T>): Promise<void> {
-  const { signal, backoff = { baseMs: 250, maxMs: 30_000 }, minIntervalMs = 0 } = options;
+  const { signal, backoff = { baseMs: 250, maxMs: 30_000 } } = options;
   const random = options.random ?? Math.random;
-  const sleep = options.sleep ?? abortableSleep;
   const key = options.key ?? ((body: T) => JSON.stringify(body));
   let index = 0;
   let lastKey: string | undefined;
@@ -82,7 +68,8 @@ export async function blockingLoop<T>(options: BlockingLoopOptions<T>): Promise<
       failures += 1;
       const delay = backoffDelay(failures, backoff.baseMs, backoff.maxMs, random);
       options.onError?.(error, failures, delay);
-      await sleep(delay, signal);
+      // An abort ends the wait early; the loop's condition then stops it.
+      await sleep(delay, undefined, { signal }).catch(() => undefined);
       continue;
     }
     failures = 0;
@@ -93,6 +80,5 @@ export async function blockingLoop<T>(options: BlockingLoopOptions<T>): Promise<
       options.onChange(answer.body, answer);
     }
     index = nextIndex(index, answer.index);
-    if (minIntervalMs > 0) await sleep(minIntervalMs, signal);
   }
 }

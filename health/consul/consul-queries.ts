@@ -73,19 +73,65 @@ export function consulClient(connection: ConsulConnection): Consul {
   });
 }
 
-type Headers = Record<string, string | string[] | undefined>;
+/** Response headers as the `consul` client hands them over. */
+export type ConsulHeaders = Record<string, string | string[] | undefined>;
 
-function answerOf<T>(headers: Headers, body: T): BlockingAnswer<T> {
-  const header = (name: string) => {
-    const value = headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
+/** One response header's value (the first, when repeated). */
+export function consulHeader(headers: ConsulHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** An answer for blockingLoop from Consul's headers (X-Consul-Index: NaN when absent). */
+export function blockingAnswer<T>(headers: ConsulHeaders, body: T): Required<BlockingAnswer<T>> {
   return {
-    index: Number(header("x-consul-index") ?? Number.NaN),
+    index: Number(consulHeader(headers, "x-consul-index") ?? Number.NaN),
     body,
-    knownLeader: header("x-consul-knownleader") === "true",
-    lastContactMs: Number(header("x-consul-lastcontact") ?? 0),
+    knownLeader: consulHeader(headers, "x-consul-knownleader") === "true",
+    lastContactMs: Number(consulHeader(headers, "x-consul-lastcontact") ?? 0),
   };
+}
+
+/** Where and how long one blocking call waits, and the signal that cancels it. */
+export interface BlockingCallAt {
+  readonly datacenter: string;
+  readonly index: number;
+  readonly waitMs: number;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * One stale blocking read through a `consul` client method (`method` called on `self`, with
+ * `options` plus dc, stale, index and wait): resolves with the response's headers and its
+ * body (undefined when the client gives none, as on a KV 404); the signal cancels it.
+ */
+export async function blockingCall<B>(
+  method: (options: never) => Promise<unknown>,
+  self: object,
+  options: object,
+  { datacenter, index, waitMs, signal }: BlockingCallAt,
+): Promise<{ readonly headers: ConsulHeaders; readonly body: B }> {
+  // The client answers [response, body] when its ctx asks for the response (as its Watch does).
+  const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
+  const cancel = () => ctx.emit("cancel");
+  signal.addEventListener("abort", cancel, { once: true });
+  try {
+    // `ctx` and `timeout` are options the client takes but its type declarations omit.
+    const call = method as unknown as (o: object) => Promise<[{ headers: ConsulHeaders }, B]>;
+    const [res, body] = await call.call(self, {
+      ...options,
+      dc: datacenter,
+      stale: true,
+      index: String(index),
+      wait: `${waitMs}ms`,
+      ctx,
+      // Consul may hold a query wait + wait/16 of jitter; past that (and a margin) it is lost.
+      timeout: waitMs + waitMs / 16 + 5_000,
+    });
+    return { headers: res.headers, body };
+  } finally {
+    signal.removeEventListener("abort", cancel);
+  }
 }
 
 /** `GET /v1/health/service/:service?dc=&stale&index=&wait=` as a query for blockingLoop. */
@@ -99,31 +145,12 @@ export function healthServiceQuery(
     index: number,
     signal: AbortSignal,
   ): Promise<BlockingAnswer<ConsulHealthEntry[]>> => {
-    // The client answers [response, body] when its ctx asks for the response (as its Watch does).
-    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
-    const cancel = () => ctx.emit("cancel");
-    signal.addEventListener("abort", cancel, { once: true });
-    try {
-      const options = {
-        service,
-        dc: datacenter,
-        stale: true,
-        index: String(index),
-        wait: `${waitMs}ms`,
-        ctx,
-      };
-      // Consul may hold a query wait + wait/16 of jitter; past that (and a margin) it is lost.
-      // `ctx` and `timeout` are options the client takes but its type declarations omit.
-      const call = consul.health.service as unknown as (
-        o: object,
-      ) => Promise<[{ headers: Headers }, ConsulHealthEntry[]]>;
-      const [res, body] = await call.call(consul.health, {
-        ...options,
-        timeout: waitMs + waitMs / 16 + 5_000,
-      });
-      return answerOf(res.headers, body);
-    } finally {
-      signal.removeEventListener("abort", cancel);
-    }
+    const { headers, body } = await blockingCall<ConsulHealthEntry[]>(
+      consul.health.service,
+      consul.health,
+      { service },
+      { datacenter, index, waitMs, signal },
+    );
+    return blockingAnswer(headers, body);
   };
 }

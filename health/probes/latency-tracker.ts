@@ -8,6 +8,7 @@
  */
 import { build, type Histogram } from "hdr-histogram-js";
 import type { ProbeResult } from "./probe-result.ts";
+import { DEFAULT_PROBE_SETTINGS } from "./probe-settings.ts";
 
 /** Histograms count microseconds, 1 µs to 60 s, 3 significant digits (±0.1 %). */
 const HIGHEST_MICROS = 60_000_000;
@@ -32,7 +33,7 @@ export interface LatencyTracker {
 }
 
 export interface LatencyTrackerOptions {
-  /** Weight of the newest sample, above 0 and at most 1 (ProbeSettings.ewmaAlpha, default 0.3). */
+  /** Weight of the newest sample, above 0 and at most 1. Default: DEFAULT_PROBE_SETTINGS'. */
   readonly ewmaAlpha?: number;
 }
 
@@ -61,7 +62,7 @@ function newHistogram(): Histogram {
 }
 
 export function createLatencyTracker(options: LatencyTrackerOptions = {}): LatencyTracker {
-  const alpha = options.ewmaAlpha ?? 0.3;
+  const alpha = options.ewmaAlpha ?? DEFAULT_PROBE_SETTINGS.ewmaAlpha;
   if (!(alpha > 0 && alpha <= 1)) throw new RangeError("ewmaAlpha: expected above 0, at most 1");
   const sites = new Map<string, SiteLatency>();
 

@@ -3,6 +3,7 @@ import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type TestContext, test } from "node:test";
 import { MockAgent } from "undici";
+import { eventually } from "../../gateway/testing/fixtures.ts";
 import type { ProbeResult } from "./probe-result.ts";
 import { type ClearTimer, createProber, type SetTimer } from "./prober.ts";
 
@@ -51,14 +52,6 @@ function countedTimers() {
   return { live, setTimer, clearTimer };
 }
 
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 const of = (results: ProbeResult[], siteId: string) => results.filter((r) => r.siteId === siteId);
 
 test("each backend's result says what it answered: 200, 503, silence, refused, a cut body", async (t) => {
@@ -86,7 +79,11 @@ test("each backend's result says what it answered: 200, 503, silence, refused, a
   });
   prober.start();
   const sites = ["healthy", "sick", "silent", "cut", "refused"];
-  await eventually(() => sites.every((s) => of(results, s).length >= 2), "two results per site");
+  await eventually(
+    () => sites.every((s) => of(results, s).length >= 2),
+    10_000,
+    "two results per site",
+  );
   await prober.stop();
 
   const shape = (siteId: string) =>
@@ -120,13 +117,17 @@ test("stop() aborts a probe in flight, publishes nothing of it and closes its co
     onResult: (result) => results.push(result),
   });
   prober.start();
-  await eventually(() => silent.stats.requests === 1, "the probe to arrive");
+  await eventually(() => silent.stats.requests === 1, 10_000, "the probe to arrive");
   const started = performance.now();
   await prober.stop();
   assert.ok(performance.now() - started < 1_000, "stop() does not wait for the 60 s timeout");
   assert.deepEqual(results, []);
   assert.equal(timers.live.size, 0);
-  await eventually(async () => (await silent.open()) === 0, "the probe's connection to close");
+  await eventually(
+    async () => (await silent.open()) === 0,
+    10_000,
+    "the probe's connection to close",
+  );
   assert.throws(() => prober.start(), /after stop/);
 });
 
@@ -141,11 +142,23 @@ test("setTargets: removed targets stop at once, kept ones go on, new ones start"
   });
   t.after(() => prober.stop());
   prober.start();
-  await eventually(() => of(results, "removed").length >= 1, "a first result of the doomed one");
+  await eventually(
+    () => of(results, "removed").length >= 1,
+    10_000,
+    "a first result of the doomed one",
+  );
   prober.setTargets([target("kept"), target("added")]);
   const mark = results.length;
-  await eventually(() => of(results.slice(mark), "added").length >= 2, "the new target's results");
-  await eventually(() => of(results.slice(mark), "kept").length >= 2, "the kept target going on");
+  await eventually(
+    () => of(results.slice(mark), "added").length >= 2,
+    10_000,
+    "the new target's results",
+  );
+  await eventually(
+    () => of(results.slice(mark), "kept").length >= 2,
+    10_000,
+    "the kept target going on",
+  );
   assert.deepEqual(of(results.slice(mark), "removed"), []);
 });
 
