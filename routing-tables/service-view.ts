@@ -22,17 +22,20 @@ export function resolveTuning(service: ServiceConfig, defaults: Tuning): Tuning 
   return Object.freeze(tuning) as Tuning;
 }
 
+/**
+ * `defaultsTables` gives the defaults' tables, which every dry-run service routes as: built
+ * once per snapshot by the caller, and only when a service asks for them.
+ */
 export function resolveService(
   service: ServiceConfig,
   index: number,
   defaults: Tuning,
   sites: readonly SiteView[],
   siteIndex: ReadonlyMap<string, number>,
+  defaultsTables: () => ServiceTables,
 ): ServiceView {
   const tuning = resolveTuning(service, defaults);
-  const routeAs = tuning.dryRun
-    ? buildServiceTables({ ...defaults, dryRun: false }, sites, siteIndex)
-    : undefined;
+  const routeAs = tuning.dryRun ? defaultsTables() : undefined;
   return Object.freeze({
     index,
     name: service.name,

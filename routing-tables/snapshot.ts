@@ -10,6 +10,7 @@ import type { CatalogueConfig, SiteConfig } from "./catalogue-schema.ts";
 import { estimateRttMs } from "./geo.ts";
 import type { PolicyConfig } from "./policy-schema.ts";
 import { buildServiceRouter, type ServiceRouter } from "./service-router.ts";
+import { buildServiceTables, type ServiceTables } from "./service-tables.ts";
 import { resolveService, type ServiceView } from "./service-view.ts";
 
 export type SiteState = "healthy" | "degraded" | "down" | "draining" | "compromised";
@@ -137,9 +138,13 @@ function rttTables(sites: readonly SiteConfig[], input: SnapshotInput) {
 export function buildSnapshot(input: SnapshotInput): Snapshot {
   const sites = Object.freeze(input.catalogue.sites.map((s, i) => siteView(s, i, input)));
   const siteIndex = new Map(sites.map((s) => [s.id, s.index]));
+  const { defaults } = input.policy;
+  let defaultsTables: ServiceTables | undefined;
+  const routeAs = () =>
+    (defaultsTables ??= buildServiceTables({ ...defaults, dryRun: false }, sites, siteIndex));
   const services = Object.freeze(
     input.policy.services.map((svc, i) =>
-      resolveService(svc, i, input.policy.defaults, sites, siteIndex),
+      resolveService(svc, i, defaults, sites, siteIndex, routeAs),
     ),
   );
   return Object.freeze({
