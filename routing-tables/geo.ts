@@ -34,3 +34,23 @@ export function greatCircleKm(a: Coordinates, b: Coordinates): number {
 export function estimateRttMs(a: Coordinates, b: Coordinates): number {
   return Math.max(MIN_RTT_MS, (greatCircleKm(a, b) / FIBRE_KM_PER_RTT_MS) * ROUTE_STRETCH);
 }
+
+/**
+ * The candidate nearest to `point` by great-circle distance, or undefined when there are
+ * none. Ties go to the earlier candidate, so callers decide precedence by order.
+ */
+export function nearestSite<T extends Coordinates>(
+  candidates: Iterable<T>,
+  point: Coordinates,
+): T | undefined {
+  let best: T | undefined;
+  let bestKm = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const km = greatCircleKm(point, candidate);
+    if (km < bestKm) {
+      best = candidate;
+      bestKm = km;
+    }
+  }
+  return best;
+}

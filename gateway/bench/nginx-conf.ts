@@ -8,14 +8,13 @@
  * who cannot write the temp folder).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 
 export function findNginx(): string | undefined {
   for (const candidate of ["nginx", "/usr/sbin/nginx", "/usr/local/sbin/nginx"]) {
     const probe = spawnSync(candidate, ["-v"], { encoding: "utf8" });
     if (probe.error === undefined) return candidate;
   }
-  return existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : undefined;
+  return undefined;
 }
 
 export function nginxVersion(binary: string): string {

@@ -1,15 +1,15 @@
 /**
- * Proxy benchmark (not a test): the upstream asked directly, a bare undici pass-through, the
- * gateway with every feature on (one worker and two), and nginx when installed, each in a
- * process of its own, loaded by wrk (or autocannon) in another, with 64 keep-alive
- * connections, small and 16 KiB bodies. Runs are interleaved: for each round, for each
+ * Proxy benchmark (not a test): the upstream asked directly, bare undici pass-throughs (on
+ * `pool.request` and on `pool.dispatch`), the gateway with every feature on (one worker and
+ * two), and nginx when installed, each in a process of its own, loaded by wrk (or
+ * autocannon) in another, with 64 keep-alive connections, small and 16 KiB bodies. Runs are interleaved: for each round, for each
  * target (the order rotates by round), for each body. Per run it takes req/s and p50/p99
  * from the load generator, the target's CPU time per response and its RSS from /proc.
  * Reports the median per (target, body) and the paired comparisons against the goals of
  * the issue. See README.md in this folder for how to read it.
  *
  * Usage: node gateway/bench/proxy.bench.ts [--rounds 3] [--seconds 5] [--warmup 2]
- *          [--only upstream,bare,gateway,gateway-2w,nginx] [--bodies small,16k]
+ *          [--only upstream,bare,bare-dispatch,gateway,gateway-2w,nginx] [--bodies small,16k]
  *          [--load wrk|autocannon] [--cpu-prof DIR] [--keep] [--json]
  */
 import { spawnSync } from "node:child_process";
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
   const summaries = summarise(measurements);
   const bodyNames = bodies.map((b) => b.name);
   const comparisons = compare(measurements, bodyNames, summaries);
-  const profiles = profileDir ? summariseTargetProfiles(targets, served) : [];
+  const profiles = profileDir ? summariseTargetProfiles(targets) : [];
   const meta = {
     benchmark: "proxy",
     node: process.version,
@@ -218,33 +218,35 @@ async function main(): Promise<void> {
       );
       console.log(formatProfile(summary, served.get(target)));
     }
-    const gateway = profiles.find((p) => p.target === "gateway");
-    const bare = profiles.find((p) => p.target === "bare");
-    if (gateway && bare) {
-      console.log("\nCPU profiles compared, per request served (warm-up included):");
-      const side = (label: string, p: typeof gateway) => ({
-        label,
-        summary: p.summary,
-        requests: served.get(p.target) ?? 1,
-      });
-      console.log(formatProfileDiff(side("gateway", gateway), side("bare", bare)));
+    const side = (target: TargetName) => {
+      const profile = profiles.find((p) => p.target === target);
+      return profile && { summary: profile.summary, requests: served.get(target) ?? 1 };
+    };
+    const gateway = side("gateway");
+    for (const baseline of ["bare", "bare-dispatch"] as const) {
+      const bare = side(baseline);
+      if (!gateway || !bare) continue;
+      console.log(
+        `\nCPU profiles compared, gateway against ${TARGET_LABELS[baseline]}, per request served (warm-up included):`,
+      );
+      console.log(
+        formatProfileDiff({ label: "gateway", ...gateway }, { label: baseline, ...bare }),
+      );
     }
   }
   if (values.keep) log(`kept ${dir}`);
 }
 
-function summariseTargetProfiles(
-  targets: readonly TargetName[],
-  served: ReadonlyMap<TargetName, number>,
-) {
-  const profiled = targets.filter((t) => t === "bare" || t === "gateway" || t === "gateway-2w");
+function summariseTargetProfiles(targets: readonly TargetName[]) {
+  // The targets targets.ts starts with --cpu-prof: the bare pass-throughs and the gateways.
+  const profiled = targets.filter((t) => t.startsWith("bare") || t.startsWith("gateway"));
   return profiled.flatMap((target) => {
     const files = profileFiles([join(profileDir as string, target)]);
     if (files.length === 0) {
       notes.push(`no CPU profile was written for ${target} (did it exit cleanly?)`);
       return [];
     }
-    return [{ target, summary: summariseProfiles(files, 25), requests: served.get(target) }];
+    return [{ target, summary: summariseProfiles(files, 25) }];
   });
 }
 

@@ -15,8 +15,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
-import { setTimeout as delay } from "node:timers/promises";
 import { DEMO_GEOIP } from "../config-files.ts";
+import { eventually } from "../testing/fixtures.ts";
 import { type GeoipSource, type GeoipSourceOptions, openGeoipSource } from "./geoip-source.ts";
 
 const SHARED_GEOIP = join(import.meta.dirname, "../../../shared/geoip");
@@ -42,15 +42,6 @@ function open(t: TestContext, file: string, options?: GeoipSourceOptions): Geoip
   const source = openGeoipSource(file, options);
   t.after(() => source.close());
   return source;
-}
-
-/** Polls `condition` every 10 ms until it holds; fails after `timeoutMs`. */
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(10);
-  }
 }
 
 /** MaxMind's City test database, or undefined after skipping when ../shared is absent. */
@@ -168,7 +159,7 @@ test("watch mode picks up a rename-over through fs.watch", async (t) => {
   const file = demoCopy(t);
   const source = open(t, file, { watch: true, debounceMs: 20, pollIntervalMs: 600_000 });
   renameOver(file, readFileSync(DEMO_GEOIP));
-  await waitFor(() => source.current().generation === 2, "generation 2");
+  await eventually(() => source.current().generation === 2, 10_000, "generation 2");
   assert.equal(source.locate(ZANZIBAR).country, "TZ");
 });
 
@@ -178,10 +169,10 @@ test("watch mode reports a broken rename-over, then recovers on a good one", asy
   const options = { watch: true, debounceMs: 20, pollIntervalMs: 600_000 };
   const source = open(t, file, { ...options, onReload: (ok) => reloads.push(ok) });
   renameOver(file, readFileSync(DEMO_GEOIP).subarray(0, 3_000));
-  await waitFor(() => source.lastError() !== undefined, "the reload error");
+  await eventually(() => source.lastError() !== undefined, 10_000, "the reload error");
   assert.equal(source.locate(ZANZIBAR).country, "TZ");
   renameOver(file, readFileSync(DEMO_GEOIP));
-  await waitFor(() => source.current().generation === 2, "generation 2");
+  await eventually(() => source.current().generation === 2, 10_000, "generation 2");
   assert.equal(source.lastError(), undefined);
   assert.deepEqual(reloads, [false, true]);
 });

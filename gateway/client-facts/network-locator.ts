@@ -1,9 +1,8 @@
 /**
- * A client locator that also says which network an answer holds for (the prefix length at
- * which the MaxMind search tree ended: every address sharing those leading bits walks the same
- * path to the same record, "location unknown" included), and which version of the file it
- * read. The database is read once (openClientLocator); its identity is taken before the read,
- * so a file replaced while it was being read shows as changed at the next check.
+ * A client locator (openClientLocator: locations and the prefix lengths per-network caches
+ * need) tagged with the version of the file it read, so a reload can tell whether the file
+ * changed since. The identity is taken before the read, so a file replaced while it was being
+ * read shows as changed at the next check.
  */
 import { type BigIntStats, statSync } from "node:fs";
 import {

@@ -24,9 +24,18 @@ export function normalizeAddress(text: string): string | undefined {
   const family = isIP(bare);
   if (family === 4) return bare;
   if (family !== 6) return undefined;
+  // Per request, so two shortcuts before parsing groups (~0.4 µs): the form dual-stack sockets
+  // report, and addresses that cannot be mapped (a mapped one always has an "ffff" group).
+  const dotted = MAPPED_DOTTED.exec(bare);
+  if (dotted) return dotted[1];
+  if (!FFFF.test(bare)) return bare.toLowerCase();
   const groups = ipv6Groups(bare) as number[];
   return ipv4FromMapped(groups) ?? bare.toLowerCase();
 }
+
+/** `::ffff:` and a dotted quad (valid: the whole text passed isIP). */
+const MAPPED_DOTTED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
+const FFFF = /ffff/i;
 
 /** `[v6]` or `[v6]:port` → v6; `v4:port` → v4; anything else as is; undefined if malformed. */
 function withoutPort(text: string): string | undefined {
@@ -44,8 +53,6 @@ function withoutPort(text: string): string | undefined {
 const TRUST_MEMO_LIMIT = 10_000;
 
 export interface TrustedProxies {
-  /** The CIDRs as given. */
-  readonly cidrs: readonly string[];
   /** Whether the address (any form normalizeAddress reads) is inside a trusted CIDR. */
   has(address: string): boolean;
 }
@@ -75,7 +82,7 @@ export function createTrustedProxies(cidrs: readonly string[]): TrustedProxies {
     memo.set(address, answer);
     return answer;
   };
-  return Object.freeze({ cidrs: Object.freeze([...cidrs]), has });
+  return Object.freeze({ has });
 }
 
 /** Adds one CIDR; returns what is wrong with it instead, if anything. */

@@ -10,7 +10,7 @@ import type { ClientLocation } from "../../routing-tables/client.ts";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
 import { decide } from "../../routing-tables/decide.ts";
 import { explainJson, explainText } from "../../routing-tables/explain.ts";
-import { greatCircleKm } from "../../routing-tables/geo.ts";
+import { nearestSite } from "../../routing-tables/geo.ts";
 import { buildSnapshot, type Snapshot } from "../../routing-tables/snapshot.ts";
 import { DEMO_GEOIP, loadWorld, REFERENCE_CATALOGUE, REFERENCE_POLICY } from "../config-files.ts";
 import { openClientLocator } from "../geoip/client-locator.ts";
@@ -91,15 +91,8 @@ export function nearestAnnouncingSite(
 ): string | undefined {
   const { latitude, longitude } = client;
   if (latitude === undefined || longitude === undefined) return undefined;
-  let best: string | undefined;
-  let bestKm = Number.POSITIVE_INFINITY;
-  for (const site of snapshot.sites) {
-    if (site.state !== "healthy" && site.state !== "degraded") continue;
-    const km = greatCircleKm({ latitude, longitude }, site.config);
-    if (km < bestKm) {
-      best = site.id;
-      bestKm = km;
-    }
-  }
-  return best;
+  const announcing = snapshot.sites
+    .filter((site) => site.state === "healthy" || site.state === "degraded")
+    .map((site) => site.config);
+  return nearestSite(announcing, { latitude, longitude })?.id;
 }

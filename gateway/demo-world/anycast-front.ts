@@ -3,13 +3,13 @@
  * site announces the same VIP over BGP and the network delivers each client to the nearest
  * announcing site (a BGP speaker per site comes in a later issue). Here one HTTP server on
  * one address (default 127.0.0.1:8080) plays that network: per request it finds the client
- * (the socket peer, or from a trusted proxy its forwarding header), locates it with GeoIP,
+ * (the socket peer, or from a trusted proxy its X-Forwarded-For), locates it with GeoIP,
  * and forwards the request — streamed both ways, through an undici Pool per gateway — to the
  * gateway of the nearest site that announces right now (`choose-ingress.ts`). A gateway
  * announces while it is ready: its own site is healthy or degraded, i.e. not down, draining
  * or compromised, and it is not shutting down.
  *
- * The front appends the peer to the forwarding header, as a proxy does, so the gateway (which
+ * The front appends the peer to X-Forwarded-For, as a proxy does, so the gateway (which
  * trusts loopback in the demo) sees the original client. It adds `x-demo-anycast: <site>` to
  * every HTTP answer (not to a 101). WebSocket upgrades go to the same gateway through
  * http-proxy-3. It adds no Via entry: a network is not an HTTP hop.
@@ -28,13 +28,12 @@ import { createProxyServer } from "http-proxy-3";
 import { type Dispatcher, Pool } from "undici";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import {
-  type ClientAddressHeader,
   clientAddress,
   normalizeAddress,
   type TrustedProxies,
 } from "../client-facts/trusted-proxies.ts";
 import { type ErrorCode, GatewayError } from "../errors/error-catalogue.ts";
-import { HOP_BY_HOP } from "../forward/headers.ts";
+import { endToEnd } from "../forward/headers.ts";
 import { rawProblem } from "../server/create-server.ts";
 import { sendProblem } from "../server/respond.ts";
 import { type AnycastSite, chooseIngress } from "./choose-ingress.ts";
@@ -52,15 +51,18 @@ export interface AnycastFrontOptions {
   /** The site's gateway, if it runs. */
   readonly gatewayOf: (siteId: string) => Announcer | undefined;
   readonly locate: (address: string) => ClientLocation;
-  /** Peers whose forwarding header is believed (the demo: loopback). */
+  /** Peers whose X-Forwarded-For is believed (the demo: loopback). */
   readonly trusted: TrustedProxies;
-  readonly clientAddressHeader?: ClientAddressHeader;
-  /** Where clients of unknown location go; default: the first announcing hub. */
-  readonly defaultSite?: string;
 }
 
 export interface AnycastFront {
   readonly server: Server;
+  /**
+   * Where the front delivers a client address now (undefined: no site announces); a client
+   * of unknown location goes to the first announcing hub. Throws a TypeError for text that
+   * is not an IP address.
+   */
+  ingressFor(address: string): string | undefined;
   /** Requests and upgrades delivered so far, by site. */
   deliveries(): ReadonlyMap<string, number>;
   /** Stops listening, cuts every connection (upgraded ones too), closes the pools. */
@@ -69,21 +71,24 @@ export interface AnycastFront {
 
 /** The Via of the answers the front writes itself (no gateway was reached). */
 const VIA = "1.1 demo-anycast";
-/** Request headers undici sets itself or refuses. */
-const NOT_FORWARDED = new Set([...HOP_BY_HOP, "expect"]);
+/** The forwarding header the front reads (from trusted peers) and extends. */
+const XFF = "x-forwarded-for";
 
 export function createAnycastFront(options: AnycastFrontOptions): AnycastFront {
-  const header = options.clientAddressHeader ?? "x-forwarded-for";
+  const announcing = (id: string) => options.gatewayOf(id)?.isAnnouncing() === true;
+  const ingressFor = (address: string) =>
+    chooseIngress(options.sites, options.locate(address), announcing);
   const deliveries = new Map<string, number>();
-  const route = router(options, header, deliveries);
+  const route = router(options, ingressFor, deliveries);
   const pools = gatewayPools();
   const server = createServer((req, res) => {
-    void deliver(req, res, route, pools.get, header);
+    void deliver(req, res, route, pools.get);
   });
-  const upgrades = upgradeRelay(route, header);
+  const upgrades = upgradeRelay(route);
   server.on("upgrade", upgrades.relay);
   return {
     server,
+    ingressFor,
     deliveries: () => deliveries,
     close: async () => {
       const closed = new Promise<void>((resolve) => {
@@ -102,27 +107,26 @@ type Route = (
   req: IncomingMessage,
 ) => { site: string; gateway: Announcer; hop: string } | undefined;
 
-/** The site and gateway for a request, with the forwarding header to send on; counts it. */
+/**
+ * The site and gateway for a request, with the X-Forwarded-For to send on; counts it. Throws
+ * a TypeError when the socket peer is not an IP address.
+ */
 function router(
   options: AnycastFrontOptions,
-  header: ClientAddressHeader,
+  ingressFor: (address: string) => string | undefined,
   deliveries: Map<string, number>,
 ): Route {
-  const announcing = (id: string) => options.gatewayOf(id)?.isAnnouncing() === true;
   return (req) => {
     const peer = req.socket.remoteAddress ?? "";
-    const client = clientAddress(peer, req.headers, options.trusted, header);
-    let location: ClientLocation = {};
-    try {
-      location = options.locate(client.address);
-    } catch {
-      // Not an address GeoIP can read: location unknown.
-    }
-    const site = chooseIngress(options.sites, location, announcing, options.defaultSite);
+    // client.address is one normalizeAddress read, so locate (in ingressFor) accepts it.
+    const client = clientAddress(peer, req.headers, options.trusted);
+    const site = ingressFor(client.address);
     const gateway = site === undefined ? undefined : options.gatewayOf(site);
     if (site === undefined || !gateway) return undefined;
     deliveries.set(site, (deliveries.get(site) ?? 0) + 1);
-    const hop = forwardingHeader(req.headers, header, peer, options.trusted.has(peer));
+    // clientAddress has read the peer as an IP address, so normalizeAddress answers one.
+    const peerAddress = normalizeAddress(peer) as string;
+    const hop = forwardingHeader(req.headers, peerAddress, options.trusted.has(peer));
     return { site, gateway, hop };
   };
 }
@@ -150,12 +154,14 @@ function gatewayPools() {
  * Upgrade requests, to the same gateway a request would go to, through http-proxy-3. The
  * sockets are kept so `close` can cut them: server.closeAllConnections() does not reach them.
  */
-function upgradeRelay(route: Route, header: ClientAddressHeader) {
+function upgradeRelay(route: Route) {
   const proxy = createProxyServer({ ws: true, xfwd: false });
-  proxy.on("error", (_error, _req, target) => {
+  proxy.on("error", (error, _req, target) => {
     const socket = target as Duplex | undefined;
     if (socket && "writable" in socket && socket.writable)
-      socket.end(rawProblem("upstream_refused", "the gateway refused the upgrade"));
+      socket.end(
+        rawProblem(frontError("upstream_refused", "the gateway refused the upgrade", error)),
+      );
   });
   const upgraded = new Set<Duplex>();
   const relay = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -165,15 +171,15 @@ function upgradeRelay(route: Route, header: ClientAddressHeader) {
     let chosen: ReturnType<Route>;
     try {
       chosen = route(req);
-    } catch {
-      socket.end(rawProblem("bad_request", "the peer is not an IP address"));
+    } catch (error) {
+      socket.end(rawProblem(frontError("bad_request", "the peer is not an IP address", error)));
       return;
     }
     if (!chosen) {
-      socket.end(rawProblem("no_usable_site", "no site announces the VIP"));
+      socket.end(rawProblem(frontError("no_usable_site", "no site announces the VIP")));
       return;
     }
-    req.headers[header] = chosen.hop;
+    req.headers[XFF] = chosen.hop;
     proxy.ws(req, socket, head, { target: chosen.gateway.url });
   };
   const close = () => {
@@ -188,7 +194,6 @@ async function deliver(
   res: ServerResponse,
   route: Route,
   poolFor: (url: string) => Pool,
-  header: ClientAddressHeader,
 ): Promise<void> {
   let chosen: ReturnType<Route>;
   try {
@@ -202,10 +207,13 @@ async function deliver(
     if (!res.writableFinished) aborted.abort(new Error("client went away"));
   });
   try {
+    const headers = endToEnd(req.headers);
+    delete headers.expect; // Node has answered 100-continue; undici refuses the header
+    headers[XFF] = chosen.hop;
     const response = await poolFor(chosen.gateway.url).request({
       method: (req.method ?? "GET") as Dispatcher.HttpMethod,
       path: req.url ?? "/",
-      headers: { ...endToEnd(req.headers), [header]: chosen.hop },
+      headers,
       body: hasBody(req) ? req : null,
       signal: aborted.signal,
     });
@@ -221,41 +229,17 @@ async function deliver(
 }
 
 /**
- * The forwarding header for the gateway: a trusted peer's chain with the peer appended; from
- * an untrusted peer its own claim is dropped and the peer alone is named.
+ * X-Forwarded-For for the gateway: a trusted peer's chain with the peer appended; from an
+ * untrusted peer its own claim is dropped and the peer alone is named.
  */
 function forwardingHeader(
   headers: IncomingHttpHeaders,
-  header: ClientAddressHeader,
-  peer: string,
+  peerAddress: string,
   peerTrusted: boolean,
 ): string {
-  const address = normalizeAddress(peer) ?? "unknown";
-  const node =
-    header === "forwarded" ? `for=${address.includes(":") ? `"[${address}]"` : address}` : address;
-  const raw = peerTrusted ? headers[header] : undefined;
+  const raw = peerTrusted ? headers[XFF] : undefined;
   const theirs = (Array.isArray(raw) ? raw.join(", ") : (raw ?? "")).trim();
-  return theirs === "" ? node : `${theirs}, ${node}`;
-}
-
-/** End-to-end headers: hop-by-hop ones and those `Connection` names are dropped. */
-function endToEnd(
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-): Record<string, string | string[]> {
-  const connection = headers.connection;
-  const listed = new Set(
-    (Array.isArray(connection) ? connection.join(",") : (connection ?? ""))
-      .split(",")
-      .map((token) => token.trim().toLowerCase()),
-  );
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase();
-    if (value === undefined || NOT_FORWARDED.has(lower) || (listed.has(lower) && lower !== "host"))
-      continue;
-    out[lower] = value;
-  }
-  return out;
+  return theirs === "" ? peerAddress : `${theirs}, ${peerAddress}`;
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -263,12 +247,11 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
-function problem(
-  res: ServerResponse,
-  code: ErrorCode,
-  detail: string,
-  cause: unknown = new Error(detail),
-): void {
-  const error = new GatewayError(code, detail, { cause });
+function frontError(code: ErrorCode, detail: string, cause: unknown = new Error(detail)) {
+  return new GatewayError(code, detail, { cause });
+}
+
+function problem(res: ServerResponse, code: ErrorCode, detail: string, cause?: unknown): void {
+  const error = frontError(code, detail, cause);
   sendProblem(res, error, { requestId: randomUUID(), unknownHostStatus: 421, via: VIA });
 }

@@ -8,7 +8,7 @@
  * (`defaultSite` when given and announcing), else to the first announcing site. Pure.
  */
 import type { ClientLocation } from "../../routing-tables/client.ts";
-import { greatCircleKm } from "../../routing-tables/geo.ts";
+import { nearestSite } from "../../routing-tables/geo.ts";
 
 export interface AnycastSite {
   readonly id: string;
@@ -36,14 +36,5 @@ export function chooseIngress(
       announcing[0];
     return fallback?.id;
   }
-  let best: AnycastSite | undefined;
-  let bestKm = Number.POSITIVE_INFINITY;
-  for (const site of announcing) {
-    const km = greatCircleKm({ latitude, longitude }, site);
-    if (km < bestKm) {
-      best = site;
-      bestKm = km;
-    }
-  }
-  return best?.id;
+  return nearestSite(announcing, { latitude, longitude })?.id;
 }

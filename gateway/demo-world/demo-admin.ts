@@ -118,7 +118,6 @@ async function metrics(
 ): Promise<void> {
   const all = await Promise.all(
     [...gateways].map(async ([ingress, gateway]) => {
-      gateway.metrics.snapshotAge.set(gateway.state.ageMs() / 1000);
       const families = await gateway.metrics.registry.getMetricsAsJSON();
       return families.map((family) => ({
         ...family,

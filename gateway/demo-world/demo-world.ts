@@ -18,10 +18,10 @@ import { createTrustedProxies } from "../client-facts/trusted-proxies.ts";
 import { bootSchema } from "../config/boot-schema.ts";
 import { DEMO_GEOIP, loadWorld, REFERENCE_CATALOGUE, REFERENCE_POLICY } from "../config-files.ts";
 import { type RunningGateway, startGateway } from "../runtime/start-gateway.ts";
+import { urlOf } from "../server/listen.ts";
 import { createAnycastFront } from "./anycast-front.ts";
-import { chooseIngress } from "./choose-ingress.ts";
 import { createDemoAdmin } from "./demo-admin.ts";
-import { closeServer, listen, urlOf } from "./fixed-ports.ts";
+import { closeServer, listen } from "./fixed-ports.ts";
 import { startWanBackend, type WanBackend } from "./wan-backend.ts";
 import { worldReport } from "./world-report.ts";
 
@@ -75,8 +75,6 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
   // Filled once the fixed ports are taken; until then nothing announces.
   const gateways = new Map<string, RunningGateway>();
   const backends = new Map<string, readonly WanBackend[]>();
-  const announcing = (id: string) => gateways.get(id)?.ready().ready === true;
-  const ingressFor = (address: string) => chooseIngress(sites, locate(address), announcing);
   const applyOverride: ApplyOverride = (siteId, override) => {
     for (const gateway of gateways.values()) gateway.state.setOverride(siteId, override);
   };
@@ -97,7 +95,7 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
   const admin = createDemoAdmin({
     gateways,
     defaultIngress: sites.find((s) => s.tier === "hub")?.id ?? sites[0]?.id ?? "",
-    ingressFor,
+    ingressFor: front.ingressFor,
     locate,
     applyOverride,
     kill,
@@ -119,6 +117,7 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     for (const [siteId, gateway] of await startGateways(catalogue, world.policy, settings))
       gateways.set(siteId, gateway);
     const [frontUrl, adminUrl] = [urlOf(front.server), urlOf(admin)];
+    const { ingressFor } = front; // DemoWorld's, delegated: the front is where clients go
     return { frontUrl, adminUrl, catalogue, gateways, backends, ingressFor, kill, revive, close };
   } catch (error) {
     await close();

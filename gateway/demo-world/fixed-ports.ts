@@ -1,9 +1,9 @@
 /**
- * The demo's two fixed addresses (front and admin): listening with a clear error when the
- * port is taken, closing, and the URL a server listens on.
+ * The demo's two fixed addresses (front and admin): listening (as the gateway does,
+ * server/listen.ts) with a clear error when the port is taken, and closing.
  */
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen as listenOn } from "../server/listen.ts";
 
 export type FixedPortRole = "front" | "admin";
 
@@ -20,16 +20,19 @@ export class PortInUseError extends Error {
 }
 
 /** Listens; a taken port rejects with a PortInUseError, anything else as it came. */
-export function listen(server: Server, role: FixedPortRole, host: string, port: number) {
-  return new Promise<void>((resolve, reject) => {
-    const fail = (error: NodeJS.ErrnoException) =>
-      reject(error.code === "EADDRINUSE" ? new PortInUseError(role, host, port, error) : error);
-    server.once("error", fail);
-    server.listen(port, host, () => {
-      server.off("error", fail);
-      resolve();
-    });
-  });
+export async function listen(
+  server: Server,
+  role: FixedPortRole,
+  host: string,
+  port: number,
+): Promise<void> {
+  try {
+    await listenOn(server, port, host, false);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new PortInUseError(role, host, port, error);
+    throw error;
+  }
 }
 
 /** Stops listening and cuts every HTTP connection; a server not listening is done already. */
@@ -39,10 +42,4 @@ export function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
-}
-
-export function urlOf(server: Server): string {
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
 }

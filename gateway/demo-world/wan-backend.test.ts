@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import { estimateRttMs } from "../../routing-tables/geo.ts";
+import { eventually } from "../testing/fixtures.ts";
 import { ingressFromVia, startWanBackend, type WanBackend } from "./wan-backend.ts";
 
 const PLACES = new Map([
@@ -78,7 +79,7 @@ test("a killed backend refuses connections and cuts a delayed answer; revived, i
     () => "answered",
     () => "cut",
   );
-  while (b.hits() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await eventually(() => b.hits() > 0, 10_000, "the request to arrive");
   const killedAt = performance.now();
   await b.kill();
   assert.equal(await outcome, "cut");

@@ -22,8 +22,6 @@ export interface WanBackendOptions {
   /** Where a site stands, by id; undefined for an unknown site (then no WAN delay). */
   readonly coordinatesOf: (siteId: string) => Coordinates | undefined;
   readonly host?: string;
-  /** 0 (default) picks a free port, kept across kill and revive. */
-  readonly port?: number;
 }
 
 export interface WanBackend {
@@ -105,7 +103,7 @@ export async function startWanBackend(options: WanBackendOptions): Promise<WanBa
     });
   });
 
-  let port = options.port ?? 0;
+  let port = 0; // the system picks one at the first listen; revive() listens on it again
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server.once("error", reject);

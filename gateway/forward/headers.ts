@@ -10,6 +10,7 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { isIPv6 } from "node:net";
+import { normalizeAddress } from "../client-facts/trusted-proxies.ts";
 
 export const HOP_BY_HOP: readonly string[] = Object.freeze([
   "connection",
@@ -69,7 +70,9 @@ export function upstreamRequestHeaders(
   const out = endToEnd(incoming);
   delete out.expect;
   if (!ctx.peerTrusted) for (const name of FORGEABLE) delete out[name];
-  const peer = normaliseAddress(ctx.peerAddress);
+  // `::ffff:192.0.2.1` (an IPv4 client on a dual-stack socket) is written as `192.0.2.1`; a
+  // peer whose address is gone ("") as RFC 7239's `unknown`.
+  const peer = normalizeAddress(ctx.peerAddress) ?? "unknown";
   const kept = (name: string) => (ctx.peerTrusted ? nonEmpty(joined(out[name])) : undefined);
   const chain = (name: string, ours: string) => {
     const theirs = kept(name);
@@ -108,10 +111,11 @@ const HOP_BY_HOP_SET: ReadonlySet<string> = new Set(HOP_BY_HOP);
 /**
  * The end-to-end headers, in one pass, as an object without a prototype (so a header named
  * `__proto__` is just a header): names lower-cased, arrays copied, HTTP/2 pseudo-headers
- * dropped. `Host` is kept even when `Connection` names it: the upstream needs it. This runs
- * twice per request, so it allocates nothing but the result.
+ * dropped. `Host` is kept even when `Connection` names it: the upstream needs it. `Expect` is
+ * kept: a caller sending a request through undici deletes it. This runs twice per request, so
+ * it allocates nothing but the result.
  */
-function endToEnd(
+export function endToEnd(
   headers: Readonly<Record<string, string | string[] | undefined>>,
 ): OutgoingHeaders {
   const connection = headers.connection;
@@ -156,13 +160,6 @@ function nonEmpty(value: string | undefined): string | undefined {
 function appendVia(existing: string | string[] | undefined, ours: string): string {
   const theirs = nonEmpty(joined(existing));
   return theirs === undefined ? ours : `${theirs}, ${ours}`;
-}
-
-/** `::ffff:192.0.2.1` (an IPv4 client on a dual-stack socket) → `192.0.2.1`; "" → `unknown`. */
-function normaliseAddress(address: string): string {
-  if (address === "") return "unknown";
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  return mapped?.[1] ?? address;
 }
 
 /** One RFC 7239 element; an IPv6 node is bracketed and quoted (§6). */

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
+import { GatewayError } from "../errors/error-catalogue.ts";
 import { rawProblem } from "../server/create-server.ts";
 import { pickBackend, type Upstreams } from "./upstreams.ts";
 
@@ -31,7 +32,7 @@ export function createUpgradeProxy(
     onError(error);
     const socket = target as Duplex | undefined;
     if (socket && "writable" in socket && socket.writable)
-      socket.end(rawProblem("upstream_refused", error.message));
+      socket.end(rawProblem(new GatewayError("upstream_refused", error.message, { cause: error })));
   });
   return function upgrade(
     req: IncomingMessage,
@@ -47,8 +48,11 @@ export function createUpgradeProxy(
       proxy.ws(req, socket, head, { target: `http://${backend.address}` });
       return;
     }
-    const code = route.code ?? "no_usable_site";
-    const status = code === "unknown_host" ? unknownHostStatus : undefined;
-    socket.end(rawProblem(code, "no site can take this upgrade now", undefined, status));
+    const refusal = new GatewayError(
+      route.code ?? "no_usable_site",
+      "no site can take this upgrade now",
+      { cause: route },
+    );
+    socket.end(rawProblem(refusal, { unknownHostStatus }));
   };
 }

@@ -209,6 +209,35 @@ for (const corruption of corruptions) {
   });
 }
 
+/**
+ * The demo database with its metadata's database_type rewritten. The metadata map is the last
+ * thing in the file and holds no pointers, so the string can change length in place: its
+ * control byte is type 2 (UTF-8 string) with the length in the low five bits (under 29).
+ */
+function withDatabaseType(bytes: Buffer, databaseType: string): Buffer {
+  const encode = (text: string) =>
+    Buffer.concat([Buffer.from([(2 << 5) | text.length]), Buffer.from(text, "utf8")]);
+  const old = encode("GeoIP2-City");
+  const at = bytes.lastIndexOf(old);
+  assert.ok(at > 0, "the demo database is a GeoIP2-City one");
+  return Buffer.concat([
+    bytes.subarray(0, at),
+    encode(databaseType),
+    bytes.subarray(at + old.length),
+  ]);
+}
+
+test("a database whose type does not name City (GeoIP2-Enterprise) fails at open, as geoip2-node's city() refuses it", (t) => {
+  const directory = mkdtempSync(join(tmpdir(), "client-locator-"));
+  t.after(() => rmSync(directory, { recursive: true, force: true }));
+  const enterprise = join(directory, "enterprise.mmdb");
+  writeFileSync(enterprise, withDatabaseType(readFileSync(DEMO_GEOIP), "GeoIP2-Enterprise"));
+  assert.throws(() => openClientLocator(enterprise), namesFile(enterprise));
+  const europe = join(directory, "europe.mmdb");
+  writeFileSync(europe, withDatabaseType(readFileSync(DEMO_GEOIP), "GeoIP2-City-Europe"));
+  assert.deepEqual(openClientLocator(europe).locate("198.51.100.97"), demo.locate("198.51.100.97"));
+});
+
 /** ../shared/geoip, or undefined after skipping the test when a fresh clone lacks it. */
 function sharedGeoip(t: TestContext): string | undefined {
   if (existsSync(SHARED_GEOIP)) return SHARED_GEOIP;

@@ -1,11 +1,13 @@
 /**
  * Client location from a MaxMind GeoIP2/GeoLite2 City database (thin adapter over
- * @maxmind/geoip2-node). An address the database does not cover is "location unknown",
- * never an error; a file that is not a valid database fails at open, with its name.
+ * @maxmind/geoip2-node's City model). An address the database does not cover is "location
+ * unknown", never an error; a file that is not a valid City database fails at open, with its
+ * name.
  */
 import { readFileSync } from "node:fs";
-import { AddressNotFoundError, Reader, type ReaderModel } from "@maxmind/geoip2-node";
-import { Reader as MmdbReader } from "mmdb-lib";
+import { isIP } from "node:net";
+import { City } from "@maxmind/geoip2-node";
+import { type CityResponse, Reader } from "mmdb-lib";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { verifyMmdb } from "./verify-mmdb.ts";
 
@@ -24,47 +26,44 @@ export interface ClientLocator {
 }
 
 const UNKNOWN: ClientLocation = Object.freeze({});
-/** Database types whose records follow the City schema. */
-const CITY_TYPES = /City|Enterprise/;
 
 /**
- * Reads the file once: the City reader and the search-tree reader (for prefix lengths) share
- * the same bytes, so there is one copy in memory and no second read to race a replacement.
+ * Whether records of this database type follow the City schema: geoip2-node's
+ * ReaderModel#city() accepts exactly the types whose name includes "City" (GeoIP2-City,
+ * GeoLite2-City, GeoIP2-City-Europe, …) and refuses the rest, GeoIP2-Enterprise included.
+ */
+const isCityType = (databaseType: string) => databaseType.includes("City");
+
+/**
+ * Reads the file once, into one mmdb-lib Reader: its metadata drives the structural check,
+ * and one walk of its search tree per look-up gives both the record (mapped by geoip2-node's
+ * City model, as ReaderModel#city() maps it) and the prefix length. ReaderModel itself is not
+ * used because it reports no prefix length for an address outside every network.
  */
 export function openClientLocator(file: string): ClientLocator {
-  let reader: ReaderModel;
-  let tree: MmdbReader<never>;
+  let tree: Reader<CityResponse>;
   try {
     const db = readFileSync(file);
+    tree = new Reader<CityResponse>(db);
     // Readers decode lazily and trust size fields: check the whole structure now.
-    const { databaseType } = verifyMmdb(db);
-    if (!CITY_TYPES.test(databaseType))
-      throw new Error(`a ${databaseType} database, not a City one`);
-    reader = Reader.openBuffer(db);
-    tree = new MmdbReader<never>(db);
+    verifyMmdb(db, tree.metadata);
+    const { databaseType } = tree.metadata;
+    if (!isCityType(databaseType)) throw new Error(`a ${databaseType} database, not a City one`);
   } catch (cause) {
     throw new Error(`${file}: not a readable GeoIP2 City database (${(cause as Error).message})`, {
       cause,
     });
   }
-  const locate = (address: string) => lookup(reader, address);
   const locateNetwork = (address: string): NetworkAnswer => {
-    const location = locate(address); // first: it throws the TypeError for text that is no address
-    return { location, prefixLength: tree.getWithPrefixLength(address)[1] };
+    // mmdb-lib parses any text; geoip2-node validates with the same node:net rule first.
+    if (isIP(address) === 0) throw new TypeError(`not an IP address: ${address}`);
+    const [record, prefixLength] = tree.getWithPrefixLength(address);
+    return { location: record ? toLocation(new City(record)) : UNKNOWN, prefixLength };
   };
-  return { file, locate, locateNetwork };
+  return { file, locate: (address) => locateNetwork(address).location, locateNetwork };
 }
 
-function lookup(reader: ReaderModel, address: string): ClientLocation {
-  let city: ReturnType<ReaderModel["city"]>;
-  try {
-    city = reader.city(address);
-  } catch (error) {
-    if (error instanceof AddressNotFoundError) return UNKNOWN;
-    if ((error as Error).name === "ValueError")
-      throw new TypeError(`not an IP address: ${address}`);
-    throw error;
-  }
+function toLocation(city: City): ClientLocation {
   const country = city.country?.isoCode;
   const subdivision = city.subdivisions?.[0]?.isoCode;
   const { latitude, longitude } = city.location ?? {};

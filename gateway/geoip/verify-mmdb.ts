@@ -6,7 +6,7 @@
  * fields, so a corrupt file can answer with made-up coordinates; this refuses it at load time.
  * Format: MaxMind DB File Format Specification 2.0.
  */
-import { Reader } from "mmdb-lib";
+import type { Reader } from "mmdb-lib";
 
 type Metadata = Reader<never>["metadata"];
 
@@ -22,9 +22,11 @@ export class CorruptDatabaseError extends Error {
   override name = "CorruptDatabaseError";
 }
 
-/** Returns the database's metadata when its structure is sound; throws otherwise. */
-export function verifyMmdb(db: Buffer): Metadata {
-  const { metadata } = new Reader(db);
+/**
+ * Throws a CorruptDatabaseError unless the structure of `db` is sound; `metadata` is the one a
+ * Reader over the same bytes parsed (so the caller's Reader is the only one built).
+ */
+export function verifyMmdb(db: Buffer, metadata: Metadata): void {
   const { nodeCount, recordSize } = metadata;
   const treeSize = (nodeCount * recordSize * 2) / 8;
   const dataStart = treeSize + DATA_SECTION_SEPARATOR;
@@ -42,7 +44,6 @@ export function verifyMmdb(db: Buffer): Metadata {
       checker.check(offset);
     }
   }
-  return metadata;
 }
 
 function records(db: Buffer, node: number, recordSize: number): [number, number] {

@@ -8,7 +8,13 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { ERROR_CODES, type ErrorCode, PROBLEM_CONTENT_TYPE } from "../errors/error-catalogue.ts";
+import {
+  type ErrorCode,
+  GatewayError,
+  PROBLEM_CONTENT_TYPE,
+  type ProblemOptions,
+  problemDetails,
+} from "../errors/error-catalogue.ts";
 
 export interface ServerLimits {
   readonly maxHeaderBytes: number;
@@ -42,7 +48,9 @@ export function createGatewayServer(limits: ServerLimits, handlers: ServerHandle
   // Without a listener Node destroys a CONNECT's socket silently; refuse it in words.
   server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
     socket.on("error", () => socket.destroy());
-    socket.end(rawProblem("open_proxy_refused", "CONNECT: this gateway is not a forward proxy"));
+    const detail = "CONNECT: this gateway is not a forward proxy";
+    // Nothing failed: the method itself is refused, so there is no cause to keep.
+    socket.end(rawProblem(new GatewayError("open_proxy_refused", detail, { cause: undefined })));
   });
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) =>
     answerClientError(error, socket),
@@ -62,27 +70,22 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
       : error.code === "ERR_HTTP_REQUEST_TIMEOUT" || error.code === "HPE_HEADERS_TIMEOUT"
         ? "request_timeout"
         : "bad_request";
-  socket.end(rawProblem(code, error.code ?? "parse error"));
+  socket.end(rawProblem(new GatewayError(code, error.code ?? "parse error", { cause: error })));
 }
 
+/**
+ * The problem as a whole HTTP/1.1 response for a raw socket, closing the connection: the
+ * body is problemDetails' (the same bytes sendProblem writes), `requestId` a fresh UUID
+ * unless given.
+ */
 export function rawProblem(
-  code: ErrorCode,
-  detail: string,
-  requestId = randomUUID(),
-  status: number = ERROR_CODES[code].status,
+  error: GatewayError,
+  { requestId = randomUUID(), unknownHostStatus }: Omit<ProblemOptions, "instance"> = {},
 ): string {
-  const { title } = ERROR_CODES[code];
-  const body = JSON.stringify({
-    type: `urn:gateway:problem:${code}`,
-    title,
-    status,
-    detail,
-    code,
-    sitesTried: [],
-    requestId,
-  });
+  const details = problemDetails(error, { requestId, unknownHostStatus });
+  const body = JSON.stringify(details);
   return [
-    `HTTP/1.1 ${status} ${title}`,
+    `HTTP/1.1 ${details.status} ${details.title}`,
     `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
     `Content-Length: ${Buffer.byteLength(body)}`,
     `X-Request-Id: ${requestId}`,

@@ -3,7 +3,6 @@ import type { ServerResponse } from "node:http";
 import {
   type GatewayError,
   PROBLEM_CONTENT_TYPE,
-  problemBody,
   problemDetails,
 } from "../errors/error-catalogue.ts";
 
@@ -19,20 +18,21 @@ export function sendProblem(
   error: GatewayError,
   context: ProblemContext,
 ): number {
-  const options = { requestId: context.requestId, unknownHostStatus: context.unknownHostStatus };
-  const status = problemDetails(error, options).status;
+  const { requestId, unknownHostStatus } = context;
+  const details = problemDetails(error, { requestId, unknownHostStatus });
+  const { status } = details;
   if (res.headersSent) {
     res.destroy(error);
     return status;
   }
-  const body = problemBody(error, options);
+  const body = JSON.stringify(details); // problemBody's bytes, from the details built once
   if (!res.req.complete) res.shouldKeepAlive = false;
   res.writeHead(status, {
     "content-type": PROBLEM_CONTENT_TYPE,
     "content-length": Buffer.byteLength(body),
     "cache-control": "no-store",
     via: context.via,
-    "x-request-id": context.requestId,
+    "x-request-id": requestId,
   });
   res.end(body);
   return status;
