@@ -1,8 +1,9 @@
 /** Reads config files from disk and validates them together (see routing-tables/load-config.ts). */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
 import type { CatalogueConfig } from "../routing-tables/catalogue-schema.ts";
-import type { ConfigError } from "../routing-tables/config-error.ts";
+import { type ConfigError, wholeFileError } from "../routing-tables/config-error.ts";
 import { type ConfigText, validateConfig } from "../routing-tables/load-config.ts";
 import type { PolicyConfig } from "../routing-tables/policy-schema.ts";
 
@@ -20,20 +21,18 @@ export type LoadResult =
   | { readonly ok: true; readonly catalogue?: CatalogueConfig; readonly policy?: PolicyConfig }
   | { readonly ok: false; readonly errors: readonly ConfigError[] };
 
-export function loadConfigFiles(files: readonly string[]): LoadResult {
-  const texts: ConfigText[] = [];
+/** The files read and validated as a whole, together with `also` (texts held in memory). */
+export function loadConfigFiles(
+  files: readonly string[],
+  also: readonly ConfigText[] = [],
+): LoadResult {
+  const texts: ConfigText[] = [...also];
   const errors: ConfigError[] = [];
   for (const file of files) {
     try {
       texts.push({ file, text: readFileSync(file, "utf8") });
     } catch (error) {
-      errors.push({
-        file,
-        line: 0,
-        column: 0,
-        path: "",
-        message: `cannot read: ${(error as Error).message}`,
-      });
+      errors.push(wholeFileError(file, `cannot read: ${(error as Error).message}`));
     }
   }
   const result = validateConfig(texts);
@@ -49,10 +48,24 @@ export function loadWorld(catalogueFile: string, policyFile: string) {
   if (!result.catalogue || !result.policy) {
     const missing = !result.catalogue ? catalogueFile : policyFile;
     const what = !result.catalogue ? "a catalogue (sites:)" : "a policy (services:)";
-    return {
-      ok: false as const,
-      errors: [{ file: missing, line: 0, column: 0, path: "", message: `expected ${what}` }],
-    };
+    return { ok: false as const, errors: [wholeFileError(missing, `expected ${what}`)] };
   }
   return { ok: true as const, catalogue: result.catalogue, policy: result.policy };
+}
+
+/**
+ * The catalogue file checked against a policy already serving and held elsewhere (Consul
+ * KV), or every error; the policy comes back unchanged. Errors about the policy name the
+ * file `(policy now serving)`, located in its YAML form.
+ */
+export function loadCatalogueFor(catalogueFile: string, policy: PolicyConfig) {
+  const serving = { file: "(policy now serving)", text: stringify(policy) };
+  const result = loadConfigFiles([catalogueFile], [serving]);
+  if (!result.ok) return result;
+  if (!result.catalogue)
+    return {
+      ok: false as const,
+      errors: [wholeFileError(catalogueFile, "expected a catalogue (sites:)")],
+    };
+  return { ok: true as const, catalogue: result.catalogue, policy };
 }

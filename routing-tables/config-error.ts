@@ -9,6 +9,11 @@ export interface ConfigError {
   readonly message: string;
 }
 
+/** A problem with a file as a whole (unreadable, the wrong kind of document): no line, no path. */
+export function wholeFileError(file: string, message: string): ConfigError {
+  return { file, line: 0, column: 0, path: "", message };
+}
+
 export type PathSegment = string | number;
 
 /** A problem found by a check, before it is given a place in a file. */

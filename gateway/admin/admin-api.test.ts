@@ -4,13 +4,8 @@
 import assert from "node:assert/strict";
 import { networkInterfaces } from "node:os";
 import { test } from "node:test";
-import pino from "pino";
-import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
-import { policySchema } from "../../routing-tables/policy-schema.ts";
-import { bootSchema } from "../config/boot-schema.ts";
-import { startGateway } from "../runtime/start-gateway.ts";
-import { startBackend, startTestWorld, type TestWorld } from "../testing/fixtures.ts";
+import { startTestWorld, type TestWorld } from "../testing/fixtures.ts";
 
 const TANZANIAN = "192.0.2.10";
 const locate = (address: string): ClientLocation =>
@@ -75,6 +70,8 @@ test("/metrics exposes the request, breaker, snapshot, panic and spill metrics",
   assert.match(res.text, /^gateway_requests_total\{site="west",status="200",code="ok"\} 1$/m);
   assert.match(res.text, /^# TYPE gateway_breaker_state gauge$/m);
   assert.match(res.text, /^gateway_snapshot_version \d+$/m);
+  assert.match(res.text, /^gateway_snapshot_age_seconds [\d.e-]+$/m);
+  assert.match(res.text, /^gateway_config_rejected 0$/m);
   assert.match(res.text, /^gateway_panic\{service="web"\} 0$/m);
   assert.match(res.text, /^gateway_spill_ratio\{service="web"\} 0$/m);
   // The usual process metrics of a Node service, in the same registry.
@@ -219,36 +216,14 @@ const offLoopback = Object.values(networkInterfaces())
 test("off loopback the admin API wants the bearer token", {
   skip: offLoopback ? false : "no non-loopback IPv4 interface",
 }, async (t) => {
-  const host = offLoopback ?? "";
-  const backend = await startBackend("solo-1");
-  t.after(() => backend.kill());
-  const catalogue = catalogueSchema.parse({
-    sites: [
-      {
-        id: "solo",
-        name: "SOLO",
-        country: "EC",
-        jurisdiction: "EC",
-        latitude: 0,
-        longitude: 0,
-        tier: "hub",
-        capacity: 100,
-        backends: [backend.address],
-      },
-    ],
+  const w = await startTestWorld({
+    sites: [{ id: "solo", tier: "hub", backends: 1 }],
+    ingresses: ["solo"],
+    boot: { admin: { host: offLoopback, port: 0 } },
+    adminToken: "s3cret",
   });
-  const policy = policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] });
-  const boot = bootSchema.parse({
-    site: "solo",
-    catalogue: "(in memory)",
-    policy: "(in memory)",
-    listen: { host: "127.0.0.1", port: 0 },
-    admin: { host, port: 0 },
-    log: { level: "silent", requests: false },
-  });
-  const logger = pino({ level: "silent" });
-  const gateway = await startGateway({ boot, catalogue, policy, logger, adminToken: "s3cret" });
-  t.after(() => gateway.shutdown(1_000));
+  t.after(() => w.close());
+  const gateway = w.gateway("solo");
   const healthz = `${gateway.adminUrl}/healthz`;
   const without = await call(healthz);
   assert.equal(without.status, 401);

@@ -87,7 +87,6 @@ async function handleAdmin(
     return json(res, ready ? 200 : 503, { ready, reason });
   }
   if (req.method === "GET" && path === "/metrics") {
-    context.metrics.snapshotAge.set(context.state.ageMs() / 1000);
     const body = await context.metrics.registry.metrics();
     res.writeHead(200, { "content-type": context.metrics.registry.contentType });
     res.end(body);

@@ -7,6 +7,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { BreakerState } from "../forward/breaker.ts";
+import type { RoutingState } from "../runtime/routing-state.ts";
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
 
@@ -76,23 +77,36 @@ export class GatewayMetrics {
     help: "Version of the routing snapshot in use",
     registers: [this.registry],
   });
-  readonly snapshotAge = new Gauge({
-    name: "gateway_snapshot_age_seconds",
-    help: "Age of the routing snapshot in use",
-    registers: [this.registry],
-  });
   readonly configRejected = new Counter({
     name: "gateway_config_rejected_total",
     help: "Catalogue/policy reloads refused (the last good config kept serving)",
     registers: [this.registry],
   });
-  readonly configRejectedActive = new Gauge({
-    name: "gateway_config_rejected",
-    help: "1 while the latest catalogue/policy on disk is refused",
-    registers: [this.registry],
-  });
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Reports the routing state's snapshot age and whether its latest config was refused, read
+   * at every scrape (so they cannot disagree with the state). Call once per registry.
+   */
+  trackRoutingState(state: Pick<RoutingState, "ageMs" | "rejected">): void {
+    new Gauge({
+      name: "gateway_snapshot_age_seconds",
+      help: "Age of the routing snapshot in use",
+      registers: [this.registry],
+      collect() {
+        this.set(state.ageMs() / 1000);
+      },
+    });
+    new Gauge({
+      name: "gateway_config_rejected",
+      help: "1 while the latest catalogue/policy (file or Consul KV) is refused and the last good serves",
+      registers: [this.registry],
+      collect() {
+        this.set(state.rejected === undefined ? 0 : 1);
+      },
+    });
   }
 
   /** Reports how old each site's last Consul answer is, read at every scrape. */

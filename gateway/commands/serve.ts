@@ -8,9 +8,10 @@
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import type { Logger } from "pino";
 import { connectionFromEnv, consulClient } from "../../health/consul/consul-queries.ts";
-import { formatConfigError } from "../../routing-tables/config-error.ts";
 import { openGeoipSource } from "../client-facts/geoip-source.ts";
+import type { BootConfig } from "../config/boot-schema.ts";
 import { describeErrors, loadBoot } from "../config/load-boot.ts";
 import { loadWorld } from "../config-files.ts";
 import { configReloader } from "../runtime/config-reloader.ts";
@@ -48,7 +49,7 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
   }
   if (workers > 1 && cluster.isPrimary) return runPrimary(workers, io);
   const index = cluster.isPrimary ? 0 : Number(process.env.GATEWAY_WORKER_INDEX ?? 0);
-  return runWorker(values.config, index, workers > 1, io);
+  return runWorker(loaded.boot, index, workers > 1, io);
 }
 
 function runPrimary(workers: number, io: CommandIo): Promise<number> {
@@ -69,20 +70,14 @@ function runPrimary(workers: number, io: CommandIo): Promise<number> {
 }
 
 async function runWorker(
-  configFile: string,
+  boot: BootConfig,
   index: number,
   shared: boolean,
   io: CommandIo,
 ): Promise<number> {
-  const loaded = loadBoot(configFile);
-  if (!loaded.ok) {
-    io.err(describeErrors(loaded.errors));
-    return EXIT_INVALID;
-  }
-  const boot = loaded.boot;
   const world = loadWorld(boot.catalogue, boot.policy);
   if (!world.ok) {
-    io.err(world.errors.map(formatConfigError).join("\n"));
+    io.err(describeErrors(world.errors));
     return EXIT_INVALID;
   }
   // A stop signal that comes while the gateway is still starting is kept, not lost to
@@ -93,7 +88,21 @@ async function runWorker(
   });
   process.once("SIGTERM", () => stopAsked?.());
   process.once("SIGINT", () => stopAsked?.());
-  const geoip = boot.geoip ? openGeoipSource(boot.geoip, { watch: true }) : undefined;
+  // Consul is on when the boot says so or CONSUL_HTTP_ADDR is set to an address (an empty
+  // value counts as unset, as connectionFromEnv reads it).
+  const consulConnection =
+    boot.consul.enabled || process.env.CONSUL_HTTP_ADDR ? connectionFromEnv() : undefined;
+  // A GeoIP reload (SIGHUP or a changed file) that fails keeps the last good database: say so.
+  // Before the gateway's logger exists, the word goes to stderr.
+  let logger: Logger | undefined;
+  const geoipReloaded = (ok: boolean, error?: Error) => {
+    if (ok) logger?.info({ file: boot.geoip }, "GeoIP database reloaded");
+    else if (logger) logger.error({ err: error }, "GeoIP reload failed; the last good serves");
+    else io.err(`gateway: GeoIP reload failed; the last good serves: ${error?.message}`);
+  };
+  const geoip = boot.geoip
+    ? openGeoipSource(boot.geoip, { watch: true, onReload: geoipReloaded })
+    : undefined;
   const gateway = await startGateway({
     boot: shared
       ? {
@@ -106,15 +115,14 @@ async function runWorker(
     reusePort: shared,
     ...(geoip && { locate: (address: string) => geoip.locate(address) }),
     adminToken: process.env[boot.admin.tokenEnv],
-    ...((boot.consul.enabled || process.env.CONSUL_HTTP_ADDR) && {
-      consul: consulClient(connectionFromEnv()),
-      consulConnection: connectionFromEnv(),
+    ...(consulConnection && {
+      consul: consulClient(consulConnection),
+      consulConnection,
     }),
   });
+  logger = gateway.logger;
   // With the policy in Consul KV, a reload takes only the catalogue from disk.
-  const kvHoldsPolicy =
-    boot.consul.kvPrefix !== undefined &&
-    (boot.consul.enabled || process.env.CONSUL_HTTP_ADDR !== undefined);
+  const kvHoldsPolicy = consulConnection !== undefined && boot.consul.kvPrefix !== undefined;
   const reloader = configReloader(
     boot,
     gateway.state,

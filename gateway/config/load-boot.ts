@@ -1,7 +1,11 @@
 /** Reads and validates a boot config; relative paths become relative to its folder. */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { type ConfigError, formatConfigError } from "../../routing-tables/config-error.ts";
+import {
+  type ConfigError,
+  formatConfigError,
+  wholeFileError,
+} from "../../routing-tables/config-error.ts";
 import { parseYamlSource, schemaErrors } from "../../routing-tables/yaml-source.ts";
 import { type BootConfig, bootSchema } from "./boot-schema.ts";
 
@@ -16,9 +20,7 @@ export function loadBoot(file: string): BootResult {
   } catch (error) {
     return {
       ok: false,
-      errors: [
-        { file, line: 0, column: 0, path: "", message: `cannot read: ${(error as Error).message}` },
-      ],
+      errors: [wholeFileError(file, `cannot read: ${(error as Error).message}`)],
     };
   }
   const parsed = parseYamlSource(file, text);

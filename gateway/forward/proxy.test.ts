@@ -114,7 +114,6 @@ async function rig(
     siteBreaker: settings,
     backendBreaker: settings,
     onBreaker: () => {},
-    siteCapacity: () => 100,
   });
   await upstreams.sync(sites);
   t.after(() => upstreams.close());

@@ -24,8 +24,16 @@ export interface ProxyContext {
   readonly upstreams: Upstreams;
   readonly budget: RetryBudget;
   readonly random: () => number;
-  /** Told of every try's end: the site, the backend, and the outcome (undefined: success). */
-  readonly onTry?: (site: string, backend: Backend, outcome: TryOutcome | undefined) => void;
+  /**
+   * Told of every try's end: the site, the backend, the outcome (undefined: success) and the
+   * ms from the try's start to its response head (or its failure).
+   */
+  readonly onTry?: (
+    site: string,
+    backend: Backend,
+    outcome: TryOutcome | undefined,
+    elapsedMs: number,
+  ) => void;
   /** Told when a retry was wanted but the budget said no. */
   readonly onBudgetExhausted?: () => void;
   /** Told of each retry the budget granted. */
@@ -77,18 +85,25 @@ export async function proxy(
     if (isRetry) context.onRetry?.();
     attempt += 1;
     sitesTried.push(site.siteId);
+    const started = performance.now();
     try {
       const timeout = retry.perTryTimeoutMs;
       const response = (await site.breaker.run(() =>
         backend.breaker.run(() => forwardTry(backend, request, timeout, gone)),
       )) as UpstreamResponse;
-      context.onTry?.(site.siteId, backend, undefined);
+      context.onTry?.(site.siteId, backend, undefined, performance.now() - started);
       lastResponse?.response.body.dump();
       return { response, site: site.siteId, backend, sitesTried };
     } catch (error) {
       const outcome = outcomeOf(error);
       previousOutcome = outcome;
-      context.onTry?.(site.siteId, backend, outcome ?? { kind: "reset-before-response" });
+      const elapsedMs = performance.now() - started;
+      context.onTry?.(
+        site.siteId,
+        backend,
+        outcome ?? { kind: "reset-before-response" },
+        elapsedMs,
+      );
       if (error instanceof UpstreamStatusError) {
         lastResponse?.response.body.dump();
         lastResponse = { response: error.response, site: site.siteId, backend, sitesTried };

@@ -152,7 +152,6 @@ function upstreams(t: { after: (fn: () => Promise<void>) => void }): Upstreams {
     siteBreaker: settings,
     backendBreaker: settings,
     onBreaker: () => {},
-    siteCapacity: () => 10,
   });
   t.after(() => u.close());
   return u;

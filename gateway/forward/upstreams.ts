@@ -37,11 +37,10 @@ export type BreakerListener = (scope: "site" | "backend", id: string, state: Bre
 
 export interface UpstreamSettings {
   readonly pool: PoolSettings;
-  readonly siteBreaker: BreakerSettings;
+  /** A site breaker's capacity is the site's catalogue `capacity` (concurrent requests). */
+  readonly siteBreaker: Omit<BreakerSettings, "capacity">;
   readonly backendBreaker: BreakerSettings;
   readonly onBreaker: BreakerListener;
-  /** A site breaker's capacity: the site's catalogue capacity (concurrent requests). */
-  readonly siteCapacity: (siteId: string) => number;
 }
 
 export class Upstreams {
@@ -73,10 +72,10 @@ export class Upstreams {
     for (const site of sites) {
       const known = this.#sites.get(site.id);
       // A breaker's capacity is fixed at birth: a changed site capacity gets a new breaker.
-      const capacity = this.#settings.siteCapacity(site.id);
+      const capacity = site.config.capacity;
       if (known && known.capacity !== capacity) {
         known.breaker.shutdown();
-        known.breaker = this.#siteBreaker(site.id);
+        known.breaker = this.#siteBreaker(site.id, capacity);
         known.capacity = capacity;
       }
       const upstream = known ?? this.#newSite(site);
@@ -98,15 +97,15 @@ export class Upstreams {
     await this.sync([]);
   }
 
-  #siteBreaker(siteId: string): Breaker<unknown> {
-    const { siteBreaker, onBreaker, siteCapacity } = this.#settings;
-    const settings = { ...siteBreaker, capacity: siteCapacity(siteId) };
+  #siteBreaker(siteId: string, capacity: number): Breaker<unknown> {
+    const { siteBreaker, onBreaker } = this.#settings;
+    const settings = { ...siteBreaker, capacity };
     return new Breaker<unknown>(`site:${siteId}`, settings, (s) => onBreaker("site", siteId, s));
   }
 
   #newSite(site: SiteView): SiteUpstream {
-    const capacity = this.#settings.siteCapacity(site.id);
-    const breaker = this.#siteBreaker(site.id);
+    const capacity = site.config.capacity;
+    const breaker = this.#siteBreaker(site.id, capacity);
     const upstream: SiteUpstream = { siteId: site.id, breaker, capacity, backends: [] };
     this.#sites.set(site.id, upstream);
     return upstream;

@@ -1,13 +1,14 @@
 /**
  * Reload the catalogue and policy on demand (SIGHUP) or when either file changes: validate
- * both as a whole, swap atomically when good, keep the last good and report when not.
+ * both as a whole, swap atomically when good, keep the last good and report when not (the
+ * state's rejection, which the `gateway_config_rejected` gauge reads).
  */
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Logger } from "pino";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
 import type { GatewayMetrics } from "../admin/metrics.ts";
-import { loadWorld } from "../config-files.ts";
+import { loadCatalogueFor, loadWorld } from "../config-files.ts";
 import type { RoutingState } from "./routing-state.ts";
 
 export interface Reloader {
@@ -21,15 +22,19 @@ export function configReloader(
   metrics: GatewayMetrics,
   logger: Logger,
   watchFiles = true,
-  /** False when Consul KV holds the policy: then a reload takes only the catalogue from disk. */
+  /**
+   * False when Consul KV holds the policy: then a reload takes only the catalogue from disk,
+   * checked against the policy serving (not the policy file, which is not in use).
+   */
   policyFromFile = true,
 ): Reloader {
   const reload = (): boolean => {
-    const world = loadWorld(files.catalogue, files.policy);
+    const world = policyFromFile
+      ? loadWorld(files.catalogue, files.policy)
+      : loadCatalogueFor(files.catalogue, state.inputs.policy);
     if (!world.ok) {
       state.reject(world.errors);
       metrics.configRejected.inc();
-      metrics.configRejectedActive.set(1);
       logger.error(
         { errors: world.errors.map(formatConfigError) },
         "config refused; the last good config keeps serving",
@@ -41,7 +46,6 @@ export function configReloader(
         ? { catalogue: world.catalogue, policy: world.policy }
         : { catalogue: world.catalogue },
     );
-    metrics.configRejectedActive.set(0);
     logger.info({ version: state.snapshot.version }, "config reloaded");
     return true;
   };

@@ -8,21 +8,18 @@ import { startConsulDouble } from "../../health/testing/consul-double/consul-dou
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
 import { COORDINATE_WEIGHT } from "../../routing-tables/snapshot.ts";
+import { testSite } from "../testing/consul-world.ts";
 import { consulCoordinates } from "./consul-coordinates.ts";
 import { RoutingState } from "./routing-state.ts";
 
 const vec = (x: number) => [x, 0, 0, 0, 0, 0, 0, 0];
-const site = (id: string, tier: "edge" | "hub", longitude: number) => ({
-  id,
-  name: id,
-  country: "EC",
-  jurisdiction: "EC",
-  latitude: 0,
-  longitude,
-  tier,
-  capacity: 10,
-  consul: { service: "app", datacenter: `${id}-dc` },
-});
+const site = (id: string, tier: "edge" | "hub", longitude: number) =>
+  testSite(id, {
+    longitude,
+    tier,
+    capacity: 10,
+    consul: { service: "app", datacenter: `${id}-dc` },
+  });
 
 async function setup(t: { after: (fn: () => Promise<void> | void) => void }) {
   const double = await startConsulDouble({ datacenters: ["near-dc", "far-dc"], random: () => 0 });

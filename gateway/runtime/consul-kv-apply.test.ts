@@ -3,21 +3,18 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
+import { testSite } from "../testing/consul-world.ts";
 import { type KvApplied, kvApplier } from "./consul-kv-apply.ts";
 import { RoutingState } from "./routing-state.ts";
 
 const catalogue = catalogueSchema.parse({
-  sites: ["west", "east"].map((id, i) => ({
-    id,
-    name: id.toUpperCase(),
-    country: "EC",
-    jurisdiction: "EC",
-    latitude: 0,
-    longitude: i * 10,
-    tier: id === "east" ? "hub" : "edge",
-    capacity: 100,
-    backends: [`127.0.0.1:${18_100 + i}`],
-  })),
+  sites: ["west", "east"].map((id, i) =>
+    testSite(id, {
+      longitude: i * 10,
+      tier: id === "east" ? "hub" : "edge",
+      backends: [`127.0.0.1:${18_100 + i}`],
+    }),
+  ),
 });
 const policy = policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] });
 const TWO_SERVICES =

@@ -4,7 +4,11 @@
  */
 import { stringify } from "yaml";
 import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
-import { type ConfigError, sortConfigErrors } from "../../routing-tables/config-error.ts";
+import {
+  type ConfigError,
+  sortConfigErrors,
+  wholeFileError,
+} from "../../routing-tables/config-error.ts";
 import { validateConfig } from "../../routing-tables/load-config.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
 import type { OpsOverride, Snapshot } from "../../routing-tables/snapshot.ts";
@@ -51,10 +55,8 @@ export function kvApplier(
         ? { errors: [] }
         : validateKvPolicy(kvFile(`${prefix}/policy`), content.policyText, state.inputs.catalogue);
     const errors = sortConfigErrors([...checked.errors, ...content.errors]);
-    // An update carrying a policy clears the state's rejection: give one when ours to clear.
-    const clearing = errors.length === 0 && ownRejection && state.rejected === ownRejection;
-    const policy = checked.policy ?? (clearing ? state.inputs.policy : undefined);
-    const snapshot = state.update({ overrides, ...(policy && { policy }) });
+    if (errors.length === 0 && ownRejection) state.clearRejection(ownRejection);
+    const snapshot = state.update({ overrides, ...(checked.policy && { policy: checked.policy }) });
     applied = overrides;
     ownRejection = undefined;
     if (errors.length > 0) {
@@ -82,7 +84,6 @@ export function validateKvPolicy(
     { file: "(catalogue now serving)", text: stringify(catalogue) },
   ]);
   if (!result.ok) return { errors: result.errors };
-  if (!result.policy)
-    return { errors: [{ file, line: 0, column: 0, path: "", message: "no policy" }] };
+  if (!result.policy) return { errors: [wholeFileError(file, "no policy")] };
   return { policy: result.policy, errors: [] };
 }

@@ -11,7 +11,7 @@
  */
 import { z } from "zod";
 import { SITE_ID_PATTERN } from "../../routing-tables/catalogue-schema.ts";
-import type { ConfigError } from "../../routing-tables/config-error.ts";
+import { type ConfigError, wholeFileError } from "../../routing-tables/config-error.ts";
 import type { OpsOverride } from "../../routing-tables/snapshot.ts";
 import { parseYamlSource, schemaErrors } from "../../routing-tables/yaml-source.ts";
 
@@ -80,10 +80,6 @@ export function readFlags(
   const result = flagSchema.safeParse(source.data);
   if (!result.success) return { errors: schemaErrors(source, result.error) };
   return { flags: result.data, errors: [] };
-}
-
-function wholeFileError(file: string, message: string): ConfigError {
-  return { file, line: 0, column: 0, path: "", message };
 }
 
 /**

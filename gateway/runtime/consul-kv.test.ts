@@ -6,6 +6,7 @@ import { consulClient } from "../../health/consul/consul-queries.ts";
 import { startConsulDouble } from "../../health/testing/consul-double/consul-double.ts";
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
+import { testSite } from "../testing/consul-world.ts";
 import { eventually, startTestWorld } from "../testing/fixtures.ts";
 import { type KvWatchStatus, watchConsulKv, writeOverrideToKv } from "./consul-kv.ts";
 import { RoutingState } from "./routing-state.ts";
@@ -13,17 +14,13 @@ import { RoutingState } from "./routing-state.ts";
 type After = { after: (fn: () => Promise<void> | void) => void };
 
 const catalogue = catalogueSchema.parse({
-  sites: ["west", "hub", "east"].map((id, i) => ({
-    id,
-    name: id.toUpperCase(),
-    country: "EC",
-    jurisdiction: "EC",
-    latitude: 0,
-    longitude: i * 10,
-    tier: id === "hub" ? "hub" : "edge",
-    capacity: 100,
-    backends: [`127.0.0.1:${18_000 + i}`],
-  })),
+  sites: ["west", "hub", "east"].map((id, i) =>
+    testSite(id, {
+      longitude: i * 10,
+      tier: id === "hub" ? "hub" : "edge",
+      backends: [`127.0.0.1:${18_000 + i}`],
+    }),
+  ),
 });
 const policy = policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] });
 

@@ -6,7 +6,6 @@
 import type Consul from "consul";
 import type { Logger } from "pino";
 import type { ConsulConnection } from "../../health/consul/consul-queries.ts";
-import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { OpsOverride } from "../../routing-tables/snapshot.ts";
 import type { GatewayMetrics } from "../admin/metrics.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
@@ -24,11 +23,17 @@ export interface ConsulWiring {
   stop(): Promise<void>;
 }
 
+/**
+ * `name` is this gateway's name (as in its Via entry), registered with the agent. The home
+ * datacenter — the boot's `consul.datacenter`, else the site's in the catalogue at start —
+ * is where coordinates are measured from and where the KV prefix is read ("dc1", Consul's
+ * default, when neither says).
+ */
 export function startConsulWiring(
   consul: Consul,
   connection: ConsulConnection | undefined,
   boot: BootConfig,
-  catalogue: CatalogueConfig,
+  name: string,
   state: RoutingState,
   metrics: GatewayMetrics,
   logger: Logger,
@@ -36,9 +41,19 @@ export function startConsulWiring(
 ): ConsulWiring {
   const discovery = consulDiscovery(consul, state, boot.consul.waitMs, clock);
   metrics.trackConsul(discovery.status, clock);
-  const kv = boot.consul.kvPrefix ? startKvWatch(consul, boot, state, metrics, logger) : undefined;
   const homeDatacenter =
-    boot.consul.datacenter ?? catalogue.sites.find((s) => s.id === boot.site)?.consul?.datacenter;
+    boot.consul.datacenter ??
+    state.inputs.catalogue.sites.find((s) => s.id === boot.site)?.consul?.datacenter;
+  const { kvPrefix, waitMs } = boot.consul;
+  const kv = kvPrefix
+    ? startKvWatch(
+        consul,
+        { prefix: kvPrefix, datacenter: homeDatacenter ?? "dc1", waitMs },
+        state,
+        metrics,
+        logger,
+      )
+    : undefined;
   const coordinates =
     connection && homeDatacenter
       ? consulCoordinates(
@@ -59,7 +74,7 @@ export function startConsulWiring(
       if (!boot.consul.register) return;
       const target = {
         site: boot.site,
-        name: boot.name ?? `gw-${boot.site}`,
+        name,
         url,
         adminUrl,
         serviceName: boot.consul.serviceName,

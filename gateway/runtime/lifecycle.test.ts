@@ -8,8 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import pino from "pino";
+import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
+import { policySchema } from "../../routing-tables/policy-schema.ts";
+import { GatewayMetrics } from "../admin/metrics.ts";
 import { bootSchema } from "../config/boot-schema.ts";
 import { loadWorld } from "../config-files.ts";
+import { testSite } from "../testing/consul-world.ts";
 import {
   type BackendBehaviour,
   eventually,
@@ -17,6 +21,7 @@ import {
   startTestWorld,
 } from "../testing/fixtures.ts";
 import { configReloader } from "./config-reloader.ts";
+import { RoutingState } from "./routing-state.ts";
 import { type RunningGateway, startGateway } from "./start-gateway.ts";
 
 type After = { after: (fn: () => unknown) => void };
@@ -144,17 +149,8 @@ async function gatewayFromFiles(t: After): Promise<FileWorld> {
   const hub = await startBackend("hub-1");
   t.after(() => Promise.all([edge.kill(), hub.kill()]));
   const files = { catalogue: join(dir, "catalogue.yaml"), policy: join(dir, "policy.yaml") };
-  const site = (id: string, tier: string, longitude: number, backends: readonly string[]) => ({
-    id,
-    name: id.toUpperCase(),
-    country: "EC",
-    jurisdiction: "EC",
-    latitude: 0,
-    longitude,
-    tier,
-    capacity: 100,
-    backends,
-  });
+  const site = (id: string, tier: string, longitude: number, backends: readonly string[]) =>
+    testSite(id, { longitude, tier, backends });
   // JSON is YAML: the loader reads both.
   const writeCatalogue = (edgeBackends: readonly string[]) => {
     const sites = [site("edge", "edge", 0, edgeBackends), site("hub", "hub", 10, [hub.address])];
@@ -261,15 +257,6 @@ test("a catalogue reload sends traffic to the new backends and closes the old po
 });
 
 test("when Consul KV holds the policy, a file reload takes only the catalogue", async (t) => {
-  const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
-  const { join } = await import("node:path");
-  const { tmpdir } = await import("node:os");
-  const pino = (await import("pino")).default;
-  const { configReloader } = await import("./config-reloader.ts");
-  const { GatewayMetrics } = await import("../admin/metrics.ts");
-  const { RoutingState } = await import("./routing-state.ts");
-  const { catalogueSchema } = await import("../../routing-tables/catalogue-schema.ts");
-  const { policySchema } = await import("../../routing-tables/policy-schema.ts");
   const folder = mkdtempSync(join(tmpdir(), "kv-reload-"));
   t.after(() => rmSync(folder, { recursive: true, force: true }));
   const sites = (port: number) =>
@@ -279,17 +266,7 @@ test("when Consul KV holds the policy, a file reload takes only the catalogue", 
   const state = new RoutingState({
     catalogue: catalogueSchema.parse({
       sites: [
-        {
-          id: "a",
-          name: "A",
-          country: "EC",
-          jurisdiction: "EC",
-          latitude: 0,
-          longitude: 0,
-          tier: "hub",
-          capacity: 10,
-          backends: ["127.0.0.1:1000"],
-        },
+        testSite("a", { longitude: 0, tier: "hub", capacity: 10, backends: ["127.0.0.1:1000"] }),
       ],
     }),
     policy: policySchema.parse({ services: [{ name: "from-kv", hosts: ["*"] }] }),
@@ -310,4 +287,71 @@ test("when Consul KV holds the policy, a file reload takes only the catalogue", 
     "the catalogue came from disk",
   );
   assert.equal(state.snapshot.services[0]?.name, "from-kv", "the policy stayed the one from KV");
+});
+
+test("when Consul KV holds the policy, a new catalogue is checked against that policy, not the file's", async (t) => {
+  const folder = mkdtempSync(join(tmpdir(), "kv-reload-"));
+  t.after(() => rmSync(folder, { recursive: true, force: true }));
+  const files = { catalogue: join(folder, "catalogue.yaml"), policy: join(folder, "policy.yaml") };
+  // The new catalogue renames site a to b: fine for the file's policy, which names no site,
+  // but not for the policy serving from KV, which pins clients to a.
+  writeFileSync(
+    files.catalogue,
+    'sites:\n  - { id: b, name: B, country: EC, jurisdiction: EC, latitude: 0, longitude: 0, tier: hub, capacity: 10, backends: ["127.0.0.1:1001"] }\n',
+  );
+  writeFileSync(files.policy, 'services:\n  - { name: from-file, hosts: ["*"] }\n');
+  const state = new RoutingState({
+    catalogue: catalogueSchema.parse({
+      sites: [testSite("a", { longitude: 0, tier: "hub", backends: ["127.0.0.1:1000"] })],
+    }),
+    policy: policySchema.parse({
+      defaults: { pins: [{ clientCountries: ["TZ"], sites: ["a"] }] },
+      services: [{ name: "from-kv", hosts: ["*"] }],
+    }),
+  });
+  const before = state.snapshot;
+  const metrics = new GatewayMetrics();
+  metrics.trackRoutingState(state);
+  const reloader = configReloader(files, state, metrics, pino({ level: "silent" }), false, false);
+  assert.equal(reloader.reload(), false);
+  assert.equal(state.snapshot, before, "the last good keeps serving");
+  assert.ok(
+    state.rejected?.errors.some(
+      (e) => e.file === "(policy now serving)" && /\ba\b/.test(e.message),
+    ),
+    JSON.stringify(state.rejected?.errors),
+  );
+  assert.match(await metrics.registry.metrics(), /^gateway_config_rejected 1$/m);
+});
+
+test("a gateway whose own site is not in the catalogue starts, and is not ready until it is", async (t) => {
+  const w = await startTestWorld({
+    sites: [{ id: "solo", tier: "hub" }],
+    ingresses: ["elsewhere"],
+  });
+  t.after(() => w.close());
+  const gateway = w.gateway("elsewhere");
+  assert.deepEqual(gateway.ready(), {
+    ready: false,
+    reason: "site elsewhere is not in the catalogue",
+  });
+  const readyz = await fetch(`${gateway.adminUrl}/readyz`);
+  assert.equal(readyz.status, 503);
+  assert.equal(
+    ((await readyz.json()) as { reason: string }).reason,
+    "site elsewhere is not in the catalogue",
+  );
+  // A reload that adds the site makes it ready; one that drops it again does not throw.
+  const { catalogue } = gateway.state.inputs;
+  const elsewhere = testSite("elsewhere", {
+    longitude: 1,
+    tier: "edge",
+    backends: ["127.0.0.1:9"],
+  });
+  gateway.state.update({
+    catalogue: catalogueSchema.parse({ sites: [...catalogue.sites, elsewhere] }),
+  });
+  assert.equal(gateway.ready().ready, true);
+  gateway.state.update({ catalogue });
+  assert.equal(gateway.ready().reason, "site elsewhere is not in the catalogue");
 });

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { BreakerState } from "../forward/breaker.ts";
+import type { TryOutcome } from "../forward/retry-policy.ts";
+import { eventually, startTestWorld } from "../testing/fixtures.ts";
 import { translate } from "./passive-health.ts";
 
 test("only an open breaker takes a site or backend out; half-open waits for its trial, not counted broken", () => {
@@ -27,4 +29,38 @@ test("only an open breaker takes a site or backend out; half-open waits for its 
       },
     );
   }
+});
+
+test("a served try brings its time to the response head; a failed one counts as an error only", () => {
+  const tried = (outcome: TryOutcome | undefined) =>
+    translate({ kind: "try", site: "dar", backend: "dar/10.0.0.1:80", outcome, elapsedMs: 42 });
+  assert.deepEqual(tried(undefined), { kind: "outcome", site: "dar", ok: true, latencyMs: 42 });
+  assert.deepEqual(tried({ kind: "status", status: 503 }), {
+    kind: "outcome",
+    site: "dar",
+    ok: false,
+  });
+  assert.equal(tried({ kind: "circuit-open" }), undefined);
+});
+
+test("a site whose answers come slower than the policy's p99 objective is degraded by traffic alone", async (t) => {
+  const w = await startTestWorld({
+    sites: [
+      { id: "slow", backends: 1 },
+      { id: "hub", tier: "hub", longitude: 10, backends: 1 },
+    ],
+    policy: {
+      defaults: { spill: { latency: { sloP99Ms: 5 } } },
+      services: [{ name: "web", hosts: ["*"] }],
+    },
+    boot: { health: { passive: true, evaluateIntervalMs: 20 } },
+  });
+  t.after(() => w.close());
+  for (const backend of w.backends.get("slow") ?? [])
+    backend.behave((_req, res) => setTimeout(() => res.end("late"), 40));
+  const gateway = w.gateway("slow");
+  const slow = () => gateway.state.snapshot.sites.find((s) => s.id === "slow");
+  // 40 ms answers against a 5 ms objective: p99/SLO = 8, past downAboveRatio (4).
+  for (let i = 0; i < 25 && slow()?.state === "healthy"; i++) await fetch(gateway.url);
+  await eventually(() => slow()?.state !== "healthy", 5_000, "the slow site to leave healthy");
 });

@@ -91,5 +91,9 @@ export function translate(observation: Observation): HealthObservation | undefin
   const { outcome } = observation;
   // A try the breaker refused says nothing new about the site: its failures are counted already.
   if (outcome?.kind === "circuit-open") return undefined;
-  return { kind: "outcome", site: observation.site, ok: outcome === undefined };
+  // A served try's time to its response head feeds the p99-against-SLO signal; a failure is
+  // counted as an error, and its time (a refused connect is fast) would only blur the p99.
+  if (outcome === undefined)
+    return { kind: "outcome", site: observation.site, ok: true, latencyMs: observation.elapsedMs };
+  return { kind: "outcome", site: observation.site, ok: false };
 }

@@ -94,6 +94,14 @@ export class RoutingState {
     this.#rejected = { atMs: this.#now(), errors };
   }
 
+  /**
+   * Forgets the recorded rejection without a new snapshot — given `which`, only while that
+   * is still the one recorded, so a later rejection by someone else stands.
+   */
+  clearRejection(which?: RejectedConfig): void {
+    if (which === undefined || this.#rejected === which) this.#rejected = undefined;
+  }
+
   setOverride(siteId: string, override: OpsOverride | undefined): Snapshot {
     const overrides = { ...this.#inputs.overrides };
     if (override) overrides[siteId] = { ...overrides[siteId], ...override };

@@ -70,6 +70,8 @@ export type Observation =
       readonly site: string;
       readonly backend: string;
       readonly outcome: TryOutcome | undefined;
+      /** From the try's start to its response head (or failure), ms. */
+      readonly elapsedMs: number;
     };
 
 export interface RunningGateway {
@@ -101,9 +103,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     { catalogue: options.catalogue, policy: options.policy },
     options.now,
   );
+  metrics.trackRoutingState(state);
   const upstreams = new Upstreams({
     pool: boot.upstream,
-    siteBreaker: { ...boot.breakers.site, capacity: 1 },
+    siteBreaker: boot.breakers.site,
     backendBreaker: { ...boot.breakers.backend, capacity: boot.breakers.backendCapacity },
     onBreaker: (scope, id, breakerState) => {
       metrics.breakerChanged(scope, id, breakerState);
@@ -112,8 +115,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       options.onObservation?.(observation);
       logger.warn({ scope, id, breaker: breakerState }, "breaker");
     },
-    siteCapacity: (siteId) =>
-      state.snapshot.sites[state.snapshot.siteIndex.get(siteId) ?? -1]?.config.capacity ?? 1,
   });
   // One retry budget for the whole gateway, sized by the policy defaults (as Envoy: 20%, at
   // least 3) and resized, counters kept, when a reload changes them.
@@ -128,7 +129,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const health = boot.health.passive
     ? passiveHealth(state, upstreams, boot.health.evaluateIntervalMs, options.now ?? Date.now)
     : undefined;
-  const via = `1.1 ${boot.name ?? `gw-${boot.site}`}`;
+  const name = boot.name ?? `gw-${boot.site}`;
+  const via = `1.1 ${name}`;
   const { enabled: probing, ...probeSettings } = boot.probes;
   const probes =
     health && probing ? activeProbes(boot.site, via, state, health, probeSettings) : undefined;
@@ -138,7 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         options.consul,
         options.consulConnection,
         boot,
-        options.catalogue,
+        name,
         state,
         metrics,
         logger,
@@ -155,16 +157,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       upstreams,
       budget,
       random,
-      onTry: (site, backend, outcome) => {
+      onTry: (site, backend, outcome, elapsedMs) => {
         metrics.tryEnded(site, outcome ? outcome.kind : "ok");
-        const observation = { kind: "try", site, backend: backend.id, outcome } as const;
+        const observation = { kind: "try", site, backend: backend.id, outcome, elapsedMs } as const;
         health?.observe(observation);
         options.onObservation?.(observation);
       },
       onBudgetExhausted: () => metrics.budgetExhausted.inc(),
       onRetry: () => metrics.retries.inc(),
     },
-    budget,
     locate,
     trusted: createTrustedProxies(boot.trustedProxies),
     clientAddressHeader: boot.clientAddressHeader,
@@ -182,14 +183,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   );
   const upgraded = new Set<Duplex>();
   let shuttingDown = false;
-  let inFlight = 0;
+  // The retry budget's count of active requests is also the drain's: a request counts from
+  // its head until its response closes (flushed, or the connection gone).
   const server = createGatewayServer(boot.limits, {
     request: (req, res) => {
-      inFlight += 1;
+      budget.requestStarted();
       if (shuttingDown) res.shouldKeepAlive = false;
-      res.once("close", () => {
-        inFlight -= 1;
-      });
+      res.once("close", () => budget.requestFinished());
       void handleRequest(req, res, context);
     },
     upgrade: (req, socket, head) => {
@@ -258,14 +258,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const deadline = Date.now() + graceMs;
-    while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (budget.stats().activeRequests > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     server.closeAllConnections();
     for (const socket of upgraded) socket.destroy();
     await closed;
     await new Promise<void>((resolve) => admin.close(() => resolve()));
     admin.closeAllConnections();
     await upstreams.close();
-    logger.info({ inFlightLeft: inFlight }, "gateway stopped");
+    logger.info({ inFlightLeft: budget.stats().activeRequests }, "gateway stopped");
     clearInterval(flusher);
     health?.stop();
     await probes?.stop();

@@ -14,7 +14,6 @@ import { GatewayError, toGatewayError } from "../errors/error-catalogue.ts";
 import { ClientGone } from "../forward/client-gone.ts";
 import { downstreamResponseHeaders } from "../forward/headers.ts";
 import { type Proxied, type ProxyContext, proxy } from "../forward/proxy.ts";
-import type { RetryBudget } from "../forward/retry-policy.ts";
 import type { RoutingState } from "../runtime/routing-state.ts";
 import { decideRequest } from "./decide-request.ts";
 import { forwardingHeaders, requestIdOf } from "./forwarding.ts";
@@ -27,7 +26,6 @@ export interface HandlerContext {
   readonly via: string;
   readonly state: RoutingState;
   readonly proxy: ProxyContext;
-  readonly budget: RetryBudget;
   readonly locate: (address: string) => ClientLocation;
   readonly trusted: TrustedProxies;
   readonly clientAddressHeader: ClientAddressHeader;
@@ -60,7 +58,6 @@ export async function handleRequest(
   res.once("close", () => {
     if (!res.writableFinished) gone.leave();
   });
-  context.budget.requestStarted();
   try {
     const proxied = await route(req, context, peer, peerTrusted, requestId, gone);
     site = proxied.site;
@@ -80,7 +77,6 @@ export async function handleRequest(
       status = sendProblem(res, failure, problem);
     }
   } finally {
-    context.budget.requestFinished();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     context.metrics.request(site, status, code, seconds);
     if (context.logRequests) {

@@ -9,8 +9,8 @@ import pino from "pino";
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
-import { bootSchema } from "../config/boot-schema.ts";
 import { type Observation, type RunningGateway, startGateway } from "../runtime/start-gateway.ts";
+import { loopbackBoot } from "./consul-world.ts";
 
 export type BackendBehaviour = (req: IncomingMessage, res: ServerResponse, name: string) => void;
 
@@ -100,6 +100,8 @@ export interface TestWorldOptions {
   /** Boot config fields (deep merge not done: give whole sub-objects). */
   readonly boot?: Record<string, unknown>;
   readonly locate?: (address: string) => ClientLocation;
+  /** The admin API's bearer token (wanted off loopback); default: none. */
+  readonly adminToken?: string;
   readonly behaviour?: BackendBehaviour;
   readonly onObservation?: (observation: Observation) => void;
 }
@@ -130,31 +132,33 @@ export async function startTestWorld(options: TestWorldOptions): Promise<TestWor
     options.policy ?? { services: [{ name: "web", hosts: ["*"] }] },
   );
   const gateways = new Map<string, RunningGateway>();
+  const close = async () => {
+    await Promise.all([...gateways.values()].map((g) => g.shutdown(1_000)));
+    await Promise.all([...backends.values()].flat().map((b) => b.kill()));
+  };
   for (const site of options.ingresses ?? [options.sites[0]?.id ?? ""]) {
-    const boot = bootSchema.parse({
+    // loopbackBoot turns probes off: they would add to the backends' hit counts tests assert
+    // on; tests that want them say so.
+    const boot = loopbackBoot({
       site,
-      catalogue: "(in memory)",
-      policy: "(in memory)",
-      listen: { host: "127.0.0.1", port: 0 },
-      admin: { host: "127.0.0.1", port: 0 },
       siteHeaders: true,
       trustedProxies: ["127.0.0.0/8", "::1/128"],
-      log: { level: "silent", requests: false },
-      // Probes would add to the backends' hit counts tests assert on; tests that want them say so.
-      probes: { enabled: false },
       ...options.boot,
     });
     const logger = pino({ level: "silent" });
+    const starting = startGateway({
+      boot,
+      catalogue,
+      policy,
+      logger,
+      ...(options.locate && { locate: options.locate }),
+      ...(options.adminToken !== undefined && { adminToken: options.adminToken }),
+      ...(options.onObservation && { onObservation: options.onObservation }),
+    });
+    // A gateway that fails to start fails the test, not hangs it: what is open closes first.
     gateways.set(
       site,
-      await startGateway({
-        boot,
-        catalogue,
-        policy,
-        logger,
-        ...(options.locate && { locate: options.locate }),
-        ...(options.onObservation && { onObservation: options.onObservation }),
-      }),
+      await starting.catch((error: unknown) => close().then(() => Promise.reject(error))),
     );
   }
   return {
@@ -165,10 +169,7 @@ export async function startTestWorld(options: TestWorldOptions): Promise<TestWor
       if (!gateway) throw new Error(`no gateway at ${site}`);
       return gateway;
     },
-    async close() {
-      await Promise.all([...gateways.values()].map((g) => g.shutdown(1_000)));
-      await Promise.all([...backends.values()].flat().map((b) => b.kill()));
-    },
+    close,
   };
 }
 
