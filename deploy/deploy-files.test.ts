@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { DEPLOYED_NODE_OPTIONS } from "../gateway/bench/targets.ts";
 import { loadBoot } from "../gateway/config/load-boot.ts";
 import { onPath } from "./lab/lab-prerequisites.ts";
 import { referenceSiteIds, staleEnvFiles } from "./sites/site-env.ts";
@@ -99,6 +100,18 @@ test("the example router configuration parses with bird -p", (t) => {
     encoding: "utf8",
   });
   assert.equal(result.status, 0, result.stderr);
+});
+
+test("the systemd unit runs Node with the settings the benchmark measures as deployed", () => {
+  const unit = readFileSync(join(DEPLOY, "systemd/gateway.service"), "utf8");
+  const options = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1];
+  assert.equal(options, DEPLOYED_NODE_OPTIONS);
+  const cache = /^Environment=NODE_COMPILE_CACHE=(.*)$/m.exec(unit)?.[1] ?? "";
+  const stateDirectory = /^StateDirectory=(.*)$/m.exec(unit)?.[1];
+  assert.ok(
+    cache.startsWith(`/var/lib/${stateDirectory}/`),
+    "the cache is in the writable state directory",
+  );
 });
 
 test("the systemd unit verifies, is hardened, and waits for the drain deadline before SIGKILL", (t) => {

@@ -140,6 +140,13 @@ const RULES: readonly Rule[] = [
     f: (x, y) => x.cpuMicrosPerRequest / y.cpuMicrosPerRequest,
   },
   {
+    name: "gateway as deployed CPU/req ÷ gateway",
+    a: "gateway-deployed",
+    b: "gateway",
+    unit: "×",
+    f: (x, y) => x.cpuMicrosPerRequest / y.cpuMicrosPerRequest,
+  },
+  {
     name: "gateway req/s: 2 workers ÷ 1 worker",
     a: "gateway-2w",
     b: "gateway",
@@ -198,18 +205,15 @@ export function compare(
       });
     }
   }
-  const gateways = summaries.filter((s) => s.target === "gateway" || s.target === "gateway-2w");
-  if (gateways.length > 0) {
+  const rss = (name: string, targets: readonly TargetName[]) => {
+    const gateways = summaries.filter((s) => targets.includes(s.target));
+    if (gateways.length === 0) return;
     const value = Math.max(...gateways.map((s) => s.rssMaxMB));
     const goal = { op: "≤", limit: RSS_LIMIT_MB } as const;
-    comparisons.push({
-      name: "gateway RSS, largest process",
-      body: "any",
-      value,
-      unit: "MB",
-      ...verdict(value, goal),
-    });
-  }
+    comparisons.push({ name, body: "any", value, unit: "MB", ...verdict(value, goal) });
+  };
+  rss("gateway RSS, largest process", ["gateway", "gateway-2w"]);
+  rss("gateway RSS as deployed", ["gateway-deployed"]);
   return comparisons;
 }
 
