@@ -1,25 +1,13 @@
 /**
- * ISO 3166-1 alpha-2 country codes and the continent each belongs to, from the
- * countries-list package (the same continent codes MaxMind uses: AF AN AS EU NA OC SA).
+ * ISO 3166-1 alpha-2 country codes, from the countries-list package, and the continent
+ * codes MaxMind uses (AF AN AS EU NA OC SA).
  */
 import { countries } from "countries-list";
 
 export const CONTINENT_CODES = ["AF", "AN", "AS", "EU", "NA", "OC", "SA"] as const;
-export type ContinentCode = (typeof CONTINENT_CODES)[number];
 
-const continentByCountry: ReadonlyMap<string, string> = new Map(
-  Object.entries(countries).map(([code, info]) => [code, info.continent]),
-);
+const countryCodes: ReadonlySet<string> = new Set(Object.keys(countries));
 
 export function isCountryCode(code: string): boolean {
-  return continentByCountry.has(code);
-}
-
-export function isContinentCode(code: string): code is ContinentCode {
-  return (CONTINENT_CODES as readonly string[]).includes(code);
-}
-
-/** The continent of a country, or undefined for an unknown code. */
-export function continentOf(country: string): string | undefined {
-  return continentByCountry.get(country);
+  return countryCodes.has(code);
 }

@@ -8,7 +8,7 @@
  * look-up and one weighted draw.
  */
 import { type ClientLocation, mostSpecific } from "./client.ts";
-import { type Candidate, computePlan, type Plan } from "./plan.ts";
+import { type Candidate, computePlan, type Plan, type PlanRequest } from "./plan.ts";
 import type { BlockCode } from "./reason.ts";
 import { matchService } from "./service-router.ts";
 import type { ServiceTables } from "./service-tables.ts";
@@ -91,21 +91,35 @@ export function planForService(
   const memo = snapshot.plans as Map<number | string, Plan>;
   const known = memo.get(key);
   if (known) return known;
-  const request = (tables: ServiceTables, match: Match) => ({
+  const plan = Object.freeze(
+    servicePlan(snapshot, service, { ingress, client, direct }, own, routed),
+  );
+  if (memo.size >= PLAN_MEMO_LIMIT) memo.clear();
+  memo.set(key, plan);
+  return plan;
+}
+
+/**
+ * A memo miss: the plan that routes, and for a dry-run service what its own policy would do.
+ * Apart from planForService so that a memo hit makes no closure.
+ */
+function servicePlan(
+  snapshot: Snapshot,
+  service: ServiceView,
+  at: Pick<PlanRequest, "ingress" | "client" | "direct">,
+  own: Match,
+  routed: Match | undefined,
+): Plan {
+  const request = (tables: ServiceTables, match: Match): PlanRequest => ({
     service: service.name,
     tables,
-    ingress,
-    client,
-    direct,
+    ...at,
     rule: tables.residency[match.rule],
     pin: tables.pins[match.pin],
   });
-  let plan = computePlan(snapshot, request(service.tables, own));
-  if (service.routeAs && routed)
-    plan = { ...computePlan(snapshot, request(service.routeAs, routed)), dryRun: plan };
-  if (memo.size >= PLAN_MEMO_LIMIT) memo.clear();
-  memo.set(key, Object.freeze(plan));
-  return plan;
+  const plan = computePlan(snapshot, request(service.tables, own));
+  if (!service.routeAs || !routed) return plan;
+  return { ...computePlan(snapshot, request(service.routeAs, routed)), dryRun: plan };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { SITE_ID_PATTERN } from "./catalogue-schema.ts";
-import { isCountryCode } from "./countries.ts";
+import { CONTINENT_CODES, isCountryCode } from "./countries.ts";
 
 const siteId = z.string().regex(SITE_ID_PATTERN, "expected a site id");
 const countryCode = z.string().refine(isCountryCode, "not an ISO 3166-1 alpha-2 country code");
@@ -13,7 +13,7 @@ const regionCode = z
   .string()
   .regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, "an ISO 3166-2 code such as TZ-15")
   .refine((code) => isCountryCode(code.slice(0, 2)), "the region's country is not ISO 3166-1");
-const continentCode = z.enum(["AF", "AN", "AS", "EU", "NA", "OC", "SA"]);
+const continentCode = z.enum(CONTINENT_CODES);
 const ratio = z.number().min(0).max(1);
 
 const clientMatch = {

@@ -40,13 +40,14 @@ export function buildServiceTables(
     ids.map((id) => siteIndex.get(id)).filter((i): i is number => i !== undefined);
   const isHub = (i: number) => sites[i]?.tier === "hub";
   const drained = new Set(tuning.drain);
+  const shares = sites.map((site) => keptShare(site, tuning));
   // A share that rounds to nothing (a subnormal health fraction) is a down site, and says so.
   const blockedBy = sites.map(
-    (site) => blockOf(site, tuning, drained) ?? (keptShare(site, tuning) > 0 ? undefined : "down"),
+    (site, i) => blockOf(site, tuning, drained) ?? ((shares[i] ?? 0) > 0 ? undefined : "down"),
   );
   return Object.freeze({
     tuning,
-    kept: Object.freeze(sites.map((site, i) => (blockedBy[i] ? 0 : keptShare(site, tuning)))),
+    kept: Object.freeze(shares.map((share, i) => (blockedBy[i] ? 0 : share))),
     blockedBy: Object.freeze(blockedBy),
     weight: Object.freeze(sites.map((site) => tuning.weights[site.id] ?? 0)),
     hubOrder: Object.freeze(indices(tuning.hubOrder).filter(isHub)),

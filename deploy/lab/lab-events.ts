@@ -100,34 +100,20 @@ export function eventPairs(labRun: LabRun): EventPair[] {
   ];
 }
 
+/** A `birdc` command to the router's BIRD; its output. */
+const birdc = (labRun: LabRun, ...command: string[]) =>
+  run(["birdc", "-s", labRun.lab.birdSocket, ...command]);
+
 /** The MED of the path the router holds from a site (after its distance was added), if any. */
 export async function routerPathMed(labRun: LabRun, site: string): Promise<number | undefined> {
-  const out = await run([
-    "birdc",
-    "-s",
-    labRun.lab.birdSocket,
-    "show",
-    "route",
-    `${VIP}/32`,
-    "protocol",
-    `site_${site}`,
-    "all",
-  ]);
+  const out = await birdc(labRun, "show", "route", `${VIP}/32`, "protocol", `site_${site}`, "all");
   const med = /BGP\.med: (\d+)/.exec(out)?.[1];
   return med === undefined ? undefined : Number(med);
 }
 
 /** Updates and withdraws the router has received from a site since its session came up. */
 export async function updatesFrom(labRun: LabRun, site: string): Promise<number> {
-  const out = await run([
-    "birdc",
-    "-s",
-    labRun.lab.birdSocket,
-    "show",
-    "protocols",
-    "all",
-    `site_${site}`,
-  ]);
+  const out = await birdc(labRun, "show", "protocols", "all", `site_${site}`);
   const updates = /Import updates:\s+(\d+)/.exec(out)?.[1] ?? "0";
   const withdraws = /Import withdraws:\s+(\d+)/.exec(out)?.[1] ?? "0";
   return Number(updates) + Number(withdraws);

@@ -6,6 +6,7 @@
  * after their one retry.
  */
 import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type AnnouncerSettings, LAB_SITES, siteOf, VIP } from "./lab-plan.ts";
 import type { LabProcess } from "./lab-processes.ts";
 import { createLab, describeProcess, type Lab } from "./lab-world.ts";
@@ -184,7 +185,7 @@ export async function timeEvent(run: LabRun, event: LabEvent): Promise<EventFigu
   );
   // The window runs at least 3 s past the action, and on until requests started before the
   // move have had their retry (1 s delay + 1 s timeout) and a newer request has finished.
-  await waitFor(() => Date.now() >= start + 3_000, 5_000, "the window's end");
+  await sleep(Math.max(0, start + 3_000 - Date.now()));
   const settled = Date.now();
   await waitFor(() => run.records.some((r) => r.at >= settled), 5_000, "the client loop to go on");
   const window = run.records.filter((r) => r.at >= start - 1_000 && r.at < settled);

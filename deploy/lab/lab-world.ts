@@ -63,6 +63,10 @@ export interface Lab {
   close(): Promise<void>;
 }
 
+/** Runs a command inside a namespace; its stdout. */
+const inNamespace = (ns: string, command: readonly string[]) =>
+  run(["ip", "netns", "exec", ns, ...command]);
+
 async function buildTopology(names: LabNames): Promise<void> {
   const ip = (...args: string[]) => run(["ip", ...args]);
   for (const ns of names.all) {
@@ -116,7 +120,7 @@ async function buildTopology(names: LabNames): Promise<void> {
   await ip("-n", names.client, "route", "add", "default", "via", ROUTER_CLIENT);
   await ip("-n", names.router, "addr", "add", `${ROUTER_CLIENT}/30`, "dev", "cli");
   await ip("-n", names.router, "link", "set", "cli", "up");
-  await run(["ip", "netns", "exec", names.router, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+  await inNamespace(names.router, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
 }
 
 /** Builds the namespaces, writes every config and starts BIRD; sites are started by the caller. */
@@ -183,13 +187,9 @@ export async function createLab(): Promise<Lab> {
       return table.spawnIn(names.site(id), `speaker:${id}`, ["exabgp", config], { env });
     },
     startClient: (command) => table.spawnIn(names.client, "client", command, { pipeStdout: true }),
-    exec: (ns, command) => run(["ip", "netns", "exec", ns, ...command]),
+    exec: inNamespace,
     admin: (id, method, path) =>
-      run([
-        "ip",
-        "netns",
-        "exec",
-        names.site(id),
+      inNamespace(names.site(id), [
         "curl",
         "-sS",
         "-m",

@@ -31,8 +31,10 @@ export interface AdminContext {
   readonly consulStatus?: () => readonly unknown[];
   /** Probe latency percentiles per site (from the HDR histograms), when probes run. */
   readonly probeLatency?: () => Readonly<Record<string, unknown>>;
-  /** Applies an ops override (here, or through Consul KV where configured). */
-  /** May be asynchronous (a Consul KV write): the answer waits for it; a failure is a 503. */
+  /**
+   * Applies an ops override (here, or through Consul KV where configured). May be
+   * asynchronous (a Consul KV write): the answer waits for it; a failure is a 503.
+   */
   readonly applyOverride: (
     siteId: string,
     override: OpsOverride | undefined,

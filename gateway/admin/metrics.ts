@@ -11,6 +11,12 @@ import type { RoutingState } from "../runtime/routing-state.ts";
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
 
+/** One request label set's series, bound once (see GatewayMetrics#request). */
+interface RequestSeries {
+  readonly count: Counter.Internal;
+  readonly duration: Histogram.Internal<"site">;
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   readonly #requests = new Counter({
@@ -42,7 +48,7 @@ export class GatewayMetrics {
     help: "Retries not made because the retry budget was spent",
     registers: [this.registry],
   });
-  readonly breaker = new Gauge({
+  readonly #breaker = new Gauge({
     name: "gateway_breaker_state",
     help: "Circuit breaker state: 0 closed, 1 half-open, 2 open",
     labelNames: ["scope", "id"] as const,
@@ -137,24 +143,22 @@ export class GatewayMetrics {
     });
   }
 
-  readonly #boundRequests = new Map<string, Counter.Internal>();
-  readonly #boundDuration = new Map<string, Histogram.Internal<"site">>();
+  /** Per site|status|code: the request counter and the site's histogram, bound together. */
+  readonly #boundRequests = new Map<string, RequestSeries>();
   readonly #boundTries = new Map<string, Counter.Internal>();
 
   request(site: string, status: number, code: string, seconds: number): void {
     const key = `${site}|${status}|${code}`;
-    let counter = this.#boundRequests.get(key);
-    if (!counter) {
-      counter = this.#requests.labels(site, String(status), code);
-      this.#boundRequests.set(key, counter);
+    let series = this.#boundRequests.get(key);
+    if (!series) {
+      series = {
+        count: this.#requests.labels(site, String(status), code),
+        duration: this.#duration.labels(site),
+      };
+      this.#boundRequests.set(key, series);
     }
-    counter.inc();
-    let histogram = this.#boundDuration.get(site);
-    if (!histogram) {
-      histogram = this.#duration.labels(site);
-      this.#boundDuration.set(site, histogram);
-    }
-    histogram.observe(seconds);
+    series.count.inc();
+    series.duration.observe(seconds);
   }
 
   tryEnded(site: string, outcome: string): void {
@@ -168,6 +172,6 @@ export class GatewayMetrics {
   }
 
   breakerChanged(scope: "site" | "backend", id: string, state: BreakerState): void {
-    this.breaker.labels(scope, id).set(BREAKER_VALUE[state]);
+    this.#breaker.labels(scope, id).set(BREAKER_VALUE[state]);
   }
 }

@@ -14,6 +14,7 @@ export function sitesReport(ingress: string, state: RoutingState, upstreams: Ups
       shares.set(candidate.site.id, entry);
     }
   }
+  const rttFromHere = snapshot.rttMs[snapshot.siteIndex.get(ingress) ?? 0];
   return {
     ingress,
     snapshotVersion: snapshot.version,
@@ -29,9 +30,7 @@ export function sitesReport(ingress: string, state: RoutingState, upstreams: Ups
         state: site.state,
         health: site.health,
         dial: site.dial,
-        rttMs: Number(
-          (snapshot.rttMs[snapshot.siteIndex.get(ingress) ?? 0]?.[site.index] ?? 0).toFixed(2),
-        ),
+        rttMs: Number((rttFromHere?.[site.index] ?? 0).toFixed(2)),
         shareFromHere: shares.get(site.id) ?? {},
         breaker: upstream?.breaker.state ?? null,
         backends: (upstream?.backends ?? []).map((b) => ({

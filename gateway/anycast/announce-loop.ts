@@ -8,7 +8,6 @@ import { setTimeout as delay } from "node:timers/promises";
 import {
   type Announcement,
   type AnnouncePolicy,
-  type AnnounceState,
   type SiteObservation,
   stepAnnounce,
   WITHDRAWN,
@@ -35,8 +34,8 @@ export interface AnnounceLoopOptions {
   readonly onChange?: (entry: AnnounceLogEntry) => void;
 }
 
-/** Runs until `signal` aborts; returns the last state (after the final withdraw). */
-export async function runAnnounceLoop(options: AnnounceLoopOptions): Promise<AnnounceState> {
+/** Runs until `signal` aborts; resolves after the final withdraw. */
+export async function runAnnounceLoop(options: AnnounceLoopOptions): Promise<void> {
   let state = WITHDRAWN;
   options.publish("withdraw");
   while (!options.signal.aborted) {
@@ -53,7 +52,6 @@ export async function runAnnounceLoop(options: AnnounceLoopOptions): Promise<Ann
     await options.sleep(waitMs, options.signal);
   }
   options.publish("withdraw");
-  return WITHDRAWN;
 }
 
 /** A sleep for `runAnnounceLoop` on real timers; an abort ends it early, without an error. */

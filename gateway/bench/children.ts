@@ -51,7 +51,7 @@ function signal(pid: number, name: NodeJS.Signals): void {
 }
 
 /** Resolves when the child has exited, or after `timeoutMs`. */
-export function exited(child: ChildProcess, timeoutMs: number): Promise<void> {
+function exited(child: ChildProcess, timeoutMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);

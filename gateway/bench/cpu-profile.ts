@@ -157,7 +157,6 @@ export function summariseProfiles(files: readonly string[], top = 30): ProfileSu
   });
   const categories = new Map<string, Entry>();
   for (const entry of self.values()) add(categories, entry.category, entry.category, entry.ms);
-  const largest = (m: Map<string, Entry>) => [...m.values()].sort((a, b) => b.ms - a.ms);
   return {
     files: files.length,
     busyMs,
@@ -179,7 +178,11 @@ export function callers(files: readonly string[], text: string, depth = 8, top =
       .join("\n      ← ");
     add(stacks, path, leaf.category, ms);
   });
-  return [...stacks.values()].sort((a, b) => b.ms - a.ms).slice(0, top);
+  return largest(stacks).slice(0, top);
+}
+
+function largest(map: Map<string, Entry>): Entry[] {
+  return [...map.values()].sort((a, b) => b.ms - a.ms);
 }
 
 function add(map: Map<string, Entry>, name: string, category: string, ms: number): void {

@@ -8,7 +8,6 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Children } from "./children.ts";
-import { exited } from "./children.ts";
 
 export type LoadTool = "wrk" | "autocannon";
 
@@ -59,11 +58,11 @@ export async function runLoad(
     stderr += chunk.toString();
   });
   const timeoutMs = spec.seconds * 1_000 + 20_000;
-  const done = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  // "close", not "exit": the process can exit before its last output has been read.
+  const done = new Promise<number | null>((resolve) => child.once("close", resolve));
   const timer = setTimeout(() => void children.stop(child, 1_000), timeoutMs);
   const code = await done;
   clearTimeout(timer);
-  await exited(child, 0);
   if (code !== 0) throw new Error(`${tool} failed (exit ${code}): ${stderr || stdout}`.trim());
   return tool === "wrk" ? parseWrk(stdout) : (JSON.parse(stdout) as LoadResult);
 }

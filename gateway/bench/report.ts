@@ -40,12 +40,17 @@ export interface Summary {
   readonly non2xx: number;
 }
 
+export interface Goal {
+  readonly op: "≤" | "≥";
+  readonly limit: number;
+}
+
 export interface Comparison {
   readonly name: string;
   readonly body: string;
   readonly value: number;
   readonly unit: "×" | "ms" | "MB";
-  readonly goal?: { readonly op: "≤" | "≥"; readonly limit: number };
+  readonly goal?: Goal;
   readonly met?: boolean;
 }
 
@@ -112,7 +117,7 @@ type Rule = {
   readonly b: TargetName;
   readonly unit: "×" | "ms";
   readonly f: (x: Measurement, y: Measurement) => number;
-  readonly goal?: { readonly op: "≤" | "≥"; readonly limit: number };
+  readonly goal?: Goal;
 };
 
 const RULES: readonly Rule[] = [
@@ -209,7 +214,7 @@ export function compare(
     const gateways = summaries.filter((s) => targets.includes(s.target));
     if (gateways.length === 0) return;
     const value = Math.max(...gateways.map((s) => s.rssMaxMB));
-    const goal = { op: "≤", limit: RSS_LIMIT_MB } as const;
+    const goal: Goal = { op: "≤", limit: RSS_LIMIT_MB };
     comparisons.push({ name, body: "any", value, unit: "MB", ...verdict(value, goal) });
   };
   rss("gateway RSS, largest process", ["gateway", "gateway-2w"]);
@@ -217,7 +222,7 @@ export function compare(
   return comparisons;
 }
 
-function verdict(value: number, goal: Rule["goal"]): Pick<Comparison, "goal" | "met"> {
+function verdict(value: number, goal: Goal | undefined): Pick<Comparison, "goal" | "met"> {
   if (!goal) return {};
   return { goal, met: goal.op === "≤" ? value <= goal.limit : value >= goal.limit };
 }

@@ -15,6 +15,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
+import { pseudoRandomBytes } from "../../routing-tables/testing/random.ts";
 import { DEMO_GEOIP } from "../config-files.ts";
 import { eventually } from "../testing/fixtures.ts";
 import { type GeoipSource, type GeoipSourceOptions, openGeoipSource } from "./geoip-source.ts";
@@ -100,17 +101,6 @@ test("reload of a re-copied database increments the generation with a fresh cach
 
 function skipShared(t: TestContext): undefined {
   t.skip("../shared absent");
-}
-
-/** The same bytes on every run: a linear congruential generator with a fixed seed. */
-function pseudoRandomBytes(length: number): Buffer {
-  const bytes = Buffer.alloc(length);
-  let state = 12_345;
-  for (let i = 0; i < length; i++) {
-    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
-    bytes[i] = state >>> 24;
-  }
-  return bytes;
 }
 
 const brokenFiles: { name: string; bytes: (t: TestContext) => Buffer | undefined }[] = [

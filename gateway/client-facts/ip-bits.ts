@@ -1,13 +1,15 @@
 /**
  * IP address text to bits, for masking by prefix length. Validity is `node:net` `isIP`'s
  * (the same grammar MaxMind's readers accept); IPv6 with a zone (`fe80::1%eth0`) is refused,
- * because a zone is not part of the address's bits.
+ * because a zone is not part of the address's bits. Each function runs only its own family's
+ * check (isIPv4 or isIPv6): `isIP` tries IPv6's costly pattern on every text that is not
+ * IPv4, which would run it twice per IPv6 look-up.
  */
-import { isIP } from "node:net";
+import { isIPv4, isIPv6 } from "node:net";
 
 /** The address as an unsigned 32-bit integer, or undefined when it is not dotted-quad IPv4. */
 export function ipv4ToUint32(text: string): number | undefined {
-  if (isIP(text) !== 4) return undefined;
+  if (!isIPv4(text)) return undefined;
   return dottedQuadToUint32(text);
 }
 
@@ -19,7 +21,7 @@ const DOT = 46;
  * or undefined. A single scan, no splitting: this runs on every cached look-up.
  */
 export function ipv6Groups(text: string): number[] | undefined {
-  if (isIP(text) !== 6 || text.includes("%")) return undefined;
+  if (!isIPv6(text) || text.includes("%")) return undefined;
   const groups: number[] = [];
   let gap = -1;
   let value = 0;

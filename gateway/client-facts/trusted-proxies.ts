@@ -19,8 +19,9 @@ const PORT = /^:(?:\d{1,5}|_[\w.-]+)$/;
  */
 export function normalizeAddress(text: string): string | undefined {
   const host = withoutPort(text.trim());
-  const bare = host?.split("%")[0];
-  if (bare === undefined) return undefined;
+  if (host === undefined) return undefined;
+  const zone = host.indexOf("%");
+  const bare = zone < 0 ? host : host.slice(0, zone);
   const family = isIP(bare);
   if (family === 4) return bare;
   if (family !== 6) return undefined;

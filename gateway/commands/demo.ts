@@ -4,12 +4,11 @@
  * --admin-port (9090) — until SIGINT or SIGTERM, which close everything and exit 0.
  * `--decisions` prints the reference world's routing decisions instead, and exits.
  */
-import { parseArgs } from "node:util";
 import { demoBanner } from "../demo-world/banner.ts";
 import { startDemoWorld } from "../demo-world/demo-world.ts";
 import { PortInUseError } from "../demo-world/fixed-ports.ts";
 import { printDecisions } from "../demo-world/print-decisions.ts";
-import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.ts";
+import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE, parseCommandArgs } from "./io.ts";
 
 export const DEMO_USAGE = `usage: gateway demo [--port N] [--admin-port N] [--decisions]
   Runs the demo world on 127.0.0.1: every site of the reference world with its backends and
@@ -27,13 +26,9 @@ const OPTIONS = {
 const FLAG_OF = { front: "--port", admin: "--admin-port" } as const;
 
 export async function demoCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>["values"];
-  try {
-    values = parseArgs({ args: [...args], options: OPTIONS }).values;
-  } catch (error) {
-    io.err(`gateway demo: ${(error as Error).message}\n${DEMO_USAGE}`);
-    return EXIT_USAGE;
-  }
+  const parsed = parseCommandArgs("demo", DEMO_USAGE, { args: [...args], options: OPTIONS }, io);
+  if (!parsed) return EXIT_USAGE;
+  const { values } = parsed;
   if (values.decisions) return printDecisions(io);
   const frontPort = portOf(values.port);
   const adminPort = portOf(values["admin-port"]);

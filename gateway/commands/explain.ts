@@ -5,7 +5,6 @@
  * anycast network would deliver this client to (the nearest site that is not down,
  * draining or compromised).
  */
-import { parseArgs } from "node:util";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
 import { decide } from "../../routing-tables/decide.ts";
@@ -14,7 +13,7 @@ import { nearestSite } from "../../routing-tables/geo.ts";
 import { buildSnapshot, type Snapshot } from "../../routing-tables/snapshot.ts";
 import { DEMO_GEOIP, loadWorld, REFERENCE_CATALOGUE, REFERENCE_POLICY } from "../config-files.ts";
 import { openClientLocator } from "../geoip/client-locator.ts";
-import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.ts";
+import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE, parseCommandArgs } from "./io.ts";
 
 export const EXPLAIN_USAGE = `usage: gateway explain --ip ADDR [options]
   --ip ADDR          client address (looked up in the GeoIP database)
@@ -40,13 +39,14 @@ const OPTIONS = {
 } as const;
 
 export function explainCommand(args: readonly string[], io: CommandIo): number {
-  let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>["values"];
-  try {
-    values = parseArgs({ args: [...args], options: OPTIONS }).values;
-  } catch (error) {
-    io.err(`gateway explain: ${(error as Error).message}\n${EXPLAIN_USAGE}`);
-    return EXIT_USAGE;
-  }
+  const parsed = parseCommandArgs(
+    "explain",
+    EXPLAIN_USAGE,
+    { args: [...args], options: OPTIONS },
+    io,
+  );
+  if (!parsed) return EXIT_USAGE;
+  const { values } = parsed;
   if (!values.ip) {
     io.err(EXPLAIN_USAGE);
     return EXIT_USAGE;

@@ -7,7 +7,6 @@
  */
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
-import { parseArgs } from "node:util";
 import type { Logger } from "pino";
 import { connectionFromEnv, consulClient } from "../../health/consul/consul-queries.ts";
 import { openGeoipSource } from "../client-facts/geoip-source.ts";
@@ -16,23 +15,17 @@ import { describeErrors, loadBoot } from "../config/load-boot.ts";
 import { loadWorld } from "../config-files.ts";
 import { configReloader } from "../runtime/config-reloader.ts";
 import { startGateway } from "../runtime/start-gateway.ts";
-import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.ts";
+import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE, parseCommandArgs } from "./io.ts";
 
 export const SERVE_USAGE = `usage: gateway serve --config FILE [--workers N]
   Runs the gateway of one site. The boot config (YAML) names the site, the catalogue and
   policy files, the GeoIP database, the listen and admin addresses and the limits.`;
 
 export async function serveCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  let values: { config?: string; workers?: string };
-  try {
-    values = parseArgs({
-      args: [...args],
-      options: { config: { type: "string" }, workers: { type: "string" } },
-    }).values;
-  } catch (error) {
-    io.err(`gateway serve: ${(error as Error).message}\n${SERVE_USAGE}`);
-    return EXIT_USAGE;
-  }
+  const options = { config: { type: "string" }, workers: { type: "string" } } as const;
+  const parsed = parseCommandArgs("serve", SERVE_USAGE, { args: [...args], options }, io);
+  if (!parsed) return EXIT_USAGE;
+  const { values } = parsed;
   if (!values.config) {
     io.err(SERVE_USAGE);
     return EXIT_USAGE;
@@ -60,9 +53,8 @@ function runPrimary(workers: number, io: CommandIo): Promise<number> {
   };
   process.on("SIGHUP", () => forward("SIGHUP"));
   return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => forward(signal);
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => forward("SIGTERM"));
+    process.once("SIGINT", () => forward("SIGINT"));
     cluster.on("exit", () => {
       if (Object.keys(cluster.workers ?? {}).length === 0) resolve(EXIT_OK);
     });

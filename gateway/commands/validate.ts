@@ -2,23 +2,22 @@
  * `gateway validate FILE...`: check catalogue and policy files together, like `nginx -t`.
  * Prints every error (file:line:column: path: message) and exits 1, or one summary line and 0.
  */
-import { parseArgs } from "node:util";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
 import { loadConfigFiles } from "../config-files.ts";
-import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE } from "./io.ts";
+import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE, parseCommandArgs } from "./io.ts";
 
 export const VALIDATE_USAGE = `usage: gateway validate [--json] FILE...
   Validates a site catalogue and/or a routing policy (YAML). Given both, cross-references
   (sites in pins, hubs in hubOrder, jurisdictions in residency rules) are checked too.`;
 
 export function validateCommand(args: readonly string[], io: CommandIo): number {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    io.err(`gateway validate: ${(error as Error).message}\n${VALIDATE_USAGE}`);
-    return EXIT_USAGE;
-  }
+  const parsed = parseCommandArgs(
+    "validate",
+    VALIDATE_USAGE,
+    { args: [...args], allowPositionals: true, options: { json: { type: "boolean" } } },
+    io,
+  );
+  if (!parsed) return EXIT_USAGE;
   const files = parsed.positionals;
   if (files.length === 0) {
     io.err(VALIDATE_USAGE);
@@ -57,11 +56,3 @@ export function validateCommand(args: readonly string[], io: CommandIo): number 
 }
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
-
-function parse(args: readonly string[]) {
-  return parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: { json: { type: "boolean" } },
-  });
-}

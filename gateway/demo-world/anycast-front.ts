@@ -37,6 +37,7 @@ import { endToEnd } from "../forward/headers.ts";
 import { rawProblem } from "../server/create-server.ts";
 import { sendProblem } from "../server/respond.ts";
 import { type AnycastSite, chooseIngress } from "./choose-ingress.ts";
+import { closeServer } from "./fixed-ports.ts";
 
 /** A site's gateway as the stand-in network sees it. */
 export interface Announcer {
@@ -91,11 +92,7 @@ export function createAnycastFront(options: AnycastFrontOptions): AnycastFront {
     ingressFor,
     deliveries: () => deliveries,
     close: async () => {
-      const closed = new Promise<void>((resolve) => {
-        if (server.listening) server.close(() => resolve());
-        else resolve();
-      });
-      server.closeAllConnections();
+      const closed = closeServer(server);
       upgrades.close();
       await closed;
       await pools.close();

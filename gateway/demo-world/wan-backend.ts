@@ -14,6 +14,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { type Coordinates, estimateRttMs } from "../../routing-tables/geo.ts";
+import { listen as listenOn } from "../server/listen.ts";
 
 export interface WanBackendOptions {
   readonly siteId: string;
@@ -104,16 +105,11 @@ export async function startWanBackend(options: WanBackendOptions): Promise<WanBa
   });
 
   let port = 0; // the system picks one at the first listen; revive() listens on it again
-  const listen = () =>
-    new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, host, () => {
-        server.off("error", reject);
-        port = (server.address() as AddressInfo).port;
-        alive = true;
-        resolve();
-      });
-    });
+  const listen = async () => {
+    await listenOn(server, port, host, false);
+    port = (server.address() as AddressInfo).port;
+    alive = true;
+  };
   const kill = async () => {
     if (!alive) return;
     alive = false;

@@ -8,6 +8,7 @@ import type { Candidate } from "../../routing-tables/plan.ts";
 import { policySchema, type RetryPolicy } from "../../routing-tables/policy-schema.ts";
 import { buildSnapshot } from "../../routing-tables/snapshot.ts";
 import { GatewayError } from "../errors/error-catalogue.ts";
+import { testSite } from "../testing/consul-world.ts";
 import {
   type BackendBehaviour,
   echo,
@@ -93,17 +94,9 @@ async function rig(
     backends.set(site, await startBackend(`${site}-1`, behaviour));
   t.after(() => Promise.all([...backends.values()].map((b) => b.kill())));
   const catalogue = catalogueSchema.parse({
-    sites: [...backends].map(([id, backend], i) => ({
-      id,
-      name: id.toUpperCase(),
-      country: "EC",
-      jurisdiction: "EC",
-      latitude: 0,
-      longitude: i,
-      tier: i === 0 ? "hub" : "edge",
-      capacity: 100,
-      backends: [backend.address],
-    })),
+    sites: [...backends].map(([id, backend], i) =>
+      testSite(id, { longitude: i, tier: i === 0 ? "hub" : "edge", backends: [backend.address] }),
+    ),
   });
   const policy = policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] });
   const { sites } = buildSnapshot({ version: 1, catalogue, policy });

@@ -62,7 +62,8 @@ export async function proxy(
   let lastError: unknown;
   let attempt = 0;
   let previousOutcome: TryOutcome | undefined;
-  const triedBackends = new Set<Backend>();
+  // Backends whose try failed, passed over on the way round (made on the first failure).
+  let failedBackends: Set<Backend> | undefined;
   // Twice round the list: sites first, then backends not yet tried (no array is built).
   for (let k = 0; k < candidates.length * 2; k++) {
     const candidate = candidates[k % candidates.length] as Candidate;
@@ -70,10 +71,9 @@ export async function proxy(
     const site = upstreams.site(candidate.site.id);
     const backend =
       site && !site.breaker.isOpen
-        ? pickBackend(site.backends, context.random, triedBackends)
+        ? pickBackend(site.backends, context.random, failedBackends)
         : undefined;
     if (!site || !backend) continue;
-    triedBackends.add(backend);
     const isRetry = attempt > 0;
     // A retry after a try that never reached an upstream costs them nothing, so only the
     // others spend the retry budget.
@@ -95,6 +95,8 @@ export async function proxy(
       lastResponse?.response.body.dump();
       return { response, site: site.siteId, backend, sitesTried };
     } catch (error) {
+      failedBackends ??= new Set();
+      failedBackends.add(backend);
       const outcome = outcomeOf(error);
       previousOutcome = outcome;
       const elapsedMs = performance.now() - started;

@@ -7,6 +7,7 @@ import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
 import { buildSnapshot, type SiteView } from "../../routing-tables/snapshot.ts";
 import { mulberry32 } from "../../routing-tables/testing/random.ts";
+import { testSite } from "../testing/consul-world.ts";
 import { startBackend } from "../testing/fixtures.ts";
 import { type Backend, pickBackend, Upstreams } from "./upstreams.ts";
 
@@ -128,17 +129,9 @@ test("pickBackend never picks the most loaded backend and spreads over the other
 
 function sitesOf(backends: Record<string, readonly string[]>): readonly SiteView[] {
   const catalogue = catalogueSchema.parse({
-    sites: Object.entries(backends).map(([id, list], i) => ({
-      id,
-      name: id.toUpperCase(),
-      country: "EC",
-      jurisdiction: "EC",
-      latitude: 0,
-      longitude: i,
-      tier: i === 0 ? "hub" : "edge",
-      capacity: 10,
-      backends: list,
-    })),
+    sites: Object.entries(backends).map(([id, list], i) =>
+      testSite(id, { longitude: i, tier: i === 0 ? "hub" : "edge", capacity: 10, backends: list }),
+    ),
   });
   const policy = policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] });
   return buildSnapshot({ version: 1, catalogue, policy }).sites;

@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
-import { connect } from "node:net";
 import { type TestContext, test } from "node:test";
 import { WebSocketServer } from "ws";
 import { startTestWorld, type TestWorld } from "../testing/fixtures.ts";
+import { rawExchange } from "../testing/raw-http.ts";
 
 /**
  * Backends with an echoing WebSocket server on their http server's 'upgrade'; the request
@@ -69,37 +69,19 @@ test("a WebSocket through the gateway gets its three messages echoed", async (t)
  * closes the socket, or once a 101 head is in (the socket is then closed here).
  */
 function rawUpgrade(w: TestWorld, host: string, extra: readonly string[] = []): Promise<string> {
-  const { hostname, port } = new URL(w.gateway("bue").url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let text = "";
-    const bound = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`upgrade socket still open after 5 s; got ${JSON.stringify(text)}`));
-    }, 5_000);
-    socket.on("data", (chunk: Buffer) => {
-      text += chunk.toString("latin1");
-      if (text.startsWith("HTTP/1.1 101 ") && text.includes("\r\n\r\n")) socket.destroy();
-    });
-    socket.on("error", () => {}); // a reset after the answer is one way of closing
-    socket.on("close", () => {
-      clearTimeout(bound);
-      resolve(text);
-    });
-    socket.write(
-      [
-        "GET /chat HTTP/1.1",
-        `Host: ${host}`,
-        "Connection: Upgrade",
-        "Upgrade: websocket",
-        ...extra,
-        "Sec-WebSocket-Version: 13",
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-        "",
-        "",
-      ].join("\r\n"),
-    );
-  });
+  const request = [
+    "GET /chat HTTP/1.1",
+    `Host: ${host}`,
+    "Connection: Upgrade",
+    "Upgrade: websocket",
+    ...extra,
+    "Sec-WebSocket-Version: 13",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    "",
+    "",
+  ].join("\r\n");
+  const switched = (text: string) => text.startsWith("HTTP/1.1 101 ") && text.includes("\r\n\r\n");
+  return rawExchange(w.gateway("bue").url, request, switched);
 }
 
 function statusOf(raw: string): number {

@@ -6,19 +6,14 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
-import { GatewayError } from "../errors/error-catalogue.ts";
+import { type ErrorCode, GatewayError } from "../errors/error-catalogue.ts";
 import { rawProblem } from "../server/create-server.ts";
 import { pickBackend, type Upstreams } from "./upstreams.ts";
 
 export interface UpgradeRoute {
   /** Site ids to try in order (from the decision); undefined means refuse with `code`. */
   readonly sites?: readonly string[];
-  readonly code?:
-    | "bad_request"
-    | "open_proxy_refused"
-    | "unknown_host"
-    | "no_usable_site"
-    | "residency_blocked";
+  readonly code?: ErrorCode;
 }
 
 export function createUpgradeProxy(

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import type { ClientLocation } from "../../routing-tables/client.ts";
+import { pseudoRandomBytes } from "../../routing-tables/testing/random.ts";
 import { DEMO_GEOIP } from "../config-files.ts";
 import { type ClientLocator, openClientLocator } from "./client-locator.ts";
 
@@ -29,17 +30,19 @@ const places: readonly Place[] = JSON.parse(
 
 const demo = openClientLocator(DEMO_GEOIP);
 
+const ZANZIBAR: ClientLocation = {
+  country: "TZ",
+  region: "TZ-15",
+  continent: "AF",
+  latitude: -6.1659,
+  longitude: 39.2026,
+};
+
 const samples: readonly { name: string; ip: string; location: ClientLocation }[] = [
   {
     name: "a Zanzibar client has its ISO 3166-2 region TZ-15",
     ip: "198.51.100.161",
-    location: {
-      country: "TZ",
-      region: "TZ-15",
-      continent: "AF",
-      latitude: -6.1659,
-      longitude: 39.2026,
-    },
+    location: ZANZIBAR,
   },
   {
     name: "a London client is in GB-ENG, Europe",
@@ -66,13 +69,7 @@ const samples: readonly { name: string; ip: string; location: ClientLocation }[]
   {
     name: "an IPv6 Zanzibar client is located as over IPv4",
     ip: "2001:db8:b::1",
-    location: {
-      country: "TZ",
-      region: "TZ-15",
-      continent: "AF",
-      latitude: -6.1659,
-      longitude: 39.2026,
-    },
+    location: ZANZIBAR,
   },
   {
     name: "an IPv4-mapped IPv6 address is located as its IPv4 address",
@@ -150,17 +147,6 @@ function assertLookupsDoNotCrash(locator: ClientLocator, addresses: readonly str
     assert.equal(typeof location, "object", ip);
     assert.ok(Object.isFrozen(location), ip);
   }
-}
-
-/** The same bytes on every run: a linear congruential generator with a fixed seed. */
-function pseudoRandomBytes(length: number): Buffer {
-  const bytes = Buffer.alloc(length);
-  let state = 12_345;
-  for (let i = 0; i < length; i++) {
-    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
-    bytes[i] = state >>> 24;
-  }
-  return bytes;
 }
 
 function zeroMiddleHalf(bytes: Buffer): Buffer {

@@ -5,13 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import pino from "pino";
-import { consulClient } from "../../health/consul/consul-queries.ts";
 import { startConsulDouble } from "../../health/testing/consul-double/consul-double.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
-import { consulCatalogue, loopbackBoot, registerApp } from "../testing/consul-world.ts";
+import {
+  consulCatalogue,
+  loopbackBoot,
+  registerApp,
+  startConsulGateway,
+} from "../testing/consul-world.ts";
 import { eventually, startBackend } from "../testing/fixtures.ts";
-import { startGateway } from "./start-gateway.ts";
 
 async function world(t: { after: (fn: () => Promise<void> | void) => void }) {
   const double = await startConsulDouble({ datacenters: ["near-dc"], random: () => 0 });
@@ -29,13 +31,7 @@ async function world(t: { after: (fn: () => Promise<void> | void) => void }) {
     defaults: { spill: { rampUpMs: 1 } },
     services: [{ name: "web", hosts: ["*"] }],
   });
-  const gateway = await startGateway({
-    boot,
-    catalogue,
-    policy,
-    logger: pino({ level: "silent" }),
-    consul: consulClient({ address: double.url }),
-  });
+  const gateway = await startConsulGateway(double, { boot, catalogue, policy });
   t.after(async () => {
     await gateway.shutdown(500);
     for (const b of [...app, hub]) await b.kill();
@@ -135,13 +131,7 @@ test("with a KV prefix, an admin compromise is written to Consul KV and comes ba
     consul: { enabled: true, waitMs: 500, kvPrefix: "gateway", register: false },
   });
   const policy = policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] });
-  const gateway = await startGateway({
-    boot,
-    catalogue,
-    policy,
-    logger: pino({ level: "silent" }),
-    consul: consulClient({ address: double.url }),
-  });
+  const gateway = await startConsulGateway(double, { boot, catalogue, policy });
   t.after(async () => {
     await gateway.shutdown(200);
     await hubBackend.kill();

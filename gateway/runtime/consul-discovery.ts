@@ -55,12 +55,15 @@ export function consulDiscovery(
       const current = statuses.get(site.id);
       if (current) statuses.set(site.id, { ...current, ...change });
     };
+    const query = healthServiceQuery(consul, service, datacenter, waitMs);
     loops.push(
       blockingLoop({
-        query: healthServiceQuery(consul, service, datacenter, waitMs),
-        key: (entries) => JSON.stringify(instanceVerdicts(entries)),
-        onChange: (entries) => {
-          const verdicts = instanceVerdicts(entries);
+        // The verdicts are both the dedupe key's content and what routing acts on.
+        query: async (index, signal) => {
+          const answer = await query(index, signal);
+          return { ...answer, body: instanceVerdicts(answer.body) };
+        },
+        onChange: (verdicts) => {
           const passing = verdicts.filter((v) => v.up).map((v) => v.backend);
           update({ passing: passing.length, instances: verdicts.length });
           state.update({

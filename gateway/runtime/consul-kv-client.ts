@@ -41,7 +41,7 @@ export function kvPrefixQuery(consul: Consul, prefix: string, datacenter: string
 }
 
 /** The KV key of one site's flags. */
-export const flagKey = (prefix: string, siteId: string): string => `${prefix}/flags/${siteId}`;
+const flagKey = (prefix: string, siteId: string): string => `${prefix}/flags/${siteId}`;
 
 /**
  * Writes one site's ops override to KV with check-and-set, so concurrent writers (every

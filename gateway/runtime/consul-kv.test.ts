@@ -7,7 +7,7 @@ import { startConsulDouble } from "../../health/testing/consul-double/consul-dou
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
 import { testSite } from "../testing/consul-world.ts";
-import { eventually, startTestWorld } from "../testing/fixtures.ts";
+import { eventually, siteHits, startTestWorld } from "../testing/fixtures.ts";
 import { type KvWatchStatus, watchConsulKv, writeOverrideToKv } from "./consul-kv.ts";
 import { RoutingState } from "./routing-state.ts";
 
@@ -213,7 +213,7 @@ test("a compromise written to KV reaches every gateway: no request reaches that 
     await Promise.all(watches);
   });
   await eventually(() => double.blockedQueries() >= 2, 5_000, "both watches to block");
-  const westHits = () => (world.backends.get("west") ?? []).reduce((n, b) => n + b.hits(), 0);
+  const westHits = () => siteHits(world, "west");
   const send = async (n: number) => {
     for (let i = 0; i < n; i++) {
       for (const gateway of world.gateways.values()) {

@@ -19,8 +19,7 @@ import { type KvApplyHooks, kvApplier } from "./consul-kv-apply.ts";
 import { kvPrefixQuery } from "./consul-kv-client.ts";
 import type { RoutingState } from "./routing-state.ts";
 
-export type { KvApplied } from "./consul-kv-apply.ts";
-export { flagKey, writeOverrideToKv } from "./consul-kv-client.ts";
+export { writeOverrideToKv } from "./consul-kv-client.ts";
 
 /** How fresh the KV view is; told after every answer and every failed query. */
 export interface KvWatchStatus {
@@ -84,8 +83,6 @@ export async function watchConsulKv(options: ConsulKvWatchOptions): Promise<void
       }),
     onError: (error, failures) =>
       tell({ consecutiveErrors: failures, lastError: (error as Error)?.message ?? String(error) }),
-    onChange: (body) => {
-      apply(body);
-    },
+    onChange: apply,
   });
 }

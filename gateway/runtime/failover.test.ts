@@ -3,13 +3,15 @@
 // one, `hub` (20°) the farthest. Breakers wait a minute before a trial, so none half-opens
 // while a test runs.
 import assert from "node:assert/strict";
-import type { ServerResponse } from "node:http";
 import { test } from "node:test";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
 import {
-  type BackendBehaviour,
+  answerText,
   eventually,
+  gate,
   type SiteSpec,
+  send,
+  siteHits,
   startTestWorld,
   type TestWorld,
   type TestWorldOptions,
@@ -35,23 +37,6 @@ async function world(
   return w;
 }
 
-interface Answer {
-  readonly status: number;
-  readonly site: string | null;
-  readonly type: string | null;
-  readonly body: string;
-}
-
-async function send(url: string, init: RequestInit = {}): Promise<Answer> {
-  const res = await fetch(url, init);
-  return {
-    status: res.status,
-    site: res.headers.get("x-gateway-site"),
-    type: res.headers.get("content-type"),
-    body: await res.text(),
-  };
-}
-
 /** Sum of every sample of `name` whose labels include `labels`, from the gateway's /metrics. */
 async function metric(adminUrl: string, name: string, labels = ""): Promise<number> {
   const text = await (await fetch(`${adminUrl}/metrics`)).text();
@@ -62,44 +47,6 @@ async function metric(adminUrl: string, name: string, labels = ""): Promise<numb
     sum += Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return sum;
-}
-
-const hits = (w: TestWorld, site: string) =>
-  (w.backends.get(site) ?? []).reduce((sum, b) => sum + b.hits(), 0);
-
-const answer =
-  (status: number, text: string): BackendBehaviour =>
-  (req, res, name) => {
-    req.resume();
-    req.on("end", () => end(res, status, `${text} from ${name}`));
-  };
-
-function end(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, {
-    "content-type": "text/plain",
-    "content-length": Buffer.byteLength(body),
-  });
-  res.end(body);
-}
-
-/** A behaviour that holds every request until `release()`, then answers `status`. */
-function gate(status: number) {
-  const waiting: (() => void)[] = [];
-  let open = false;
-  const behaviour: BackendBehaviour = (req, res, name) => {
-    req.resume();
-    const reply = () => end(res, status, `${status} from ${name}`);
-    if (open) reply();
-    else waiting.push(reply);
-  };
-  return {
-    behaviour,
-    held: () => waiting.length,
-    release: () => {
-      open = true;
-      for (const reply of waiting.splice(0)) reply();
-    },
-  };
 }
 
 test("a site killed mid-run fails no GET and leaves rotation", async (t) => {
@@ -180,14 +127,14 @@ test("a POST whose backend took it and then reset the connection is answered 502
   const w = await world(t);
   for (const backend of w.backends.get("near") ?? [])
     backend.behave((req) => req.on("data", () => req.socket.destroy()));
-  const before = hits(w, "next") + hits(w, "hub");
+  const before = siteHits(w, "next") + siteHits(w, "hub");
   const res = await send(w.gateway("near").url, { method: "POST", body: "order=1" });
   assert.equal(res.status, 502, res.body);
   assert.equal(res.type, "application/problem+json");
   const problem = JSON.parse(res.body) as { code: string; sitesTried: string[] };
   assert.deepEqual(problem.sitesTried, ["near"]);
   assert.equal(
-    hits(w, "next") + hits(w, "hub"),
+    siteHits(w, "next") + siteHits(w, "hub"),
     before,
     "the POST may have been acted on: never twice",
   );
@@ -195,16 +142,16 @@ test("a POST whose backend took it and then reset the connection is answered 502
 
 test("a backend answering 503 is retried on the next site for a GET", async (t) => {
   const w = await world(t);
-  for (const backend of w.backends.get("near") ?? []) backend.behave(answer(503, "busy"));
+  for (const backend of w.backends.get("near") ?? []) backend.behave(answerText(503, "busy"));
   const res = await send(w.gateway("near").url);
   assert.equal(res.status, 200, res.body);
   assert.equal(res.site, "next");
-  assert.equal(hits(w, "near"), 1);
+  assert.equal(siteHits(w, "near"), 1);
 });
 
 test("every retry is counted in gateway_retries_total", async (t) => {
   const w = await world(t);
-  for (const backend of w.backends.get("near") ?? []) backend.behave(answer(503, "busy"));
+  for (const backend of w.backends.get("near") ?? []) backend.behave(answerText(503, "busy"));
   const gateway = w.gateway("near");
   for (let i = 0; i < 3; i++) assert.equal((await send(gateway.url)).site, "next");
   assert.equal(await metric(gateway.adminUrl, "gateway_retries_total"), 3);
@@ -212,7 +159,7 @@ test("every retry is counted in gateway_retries_total", async (t) => {
 
 test("a backend's 503 is passed through as it came when no other site can take it", async (t) => {
   const w = await world(t, { sites: [{ id: "solo", tier: "hub" }], ingresses: ["solo"] });
-  for (const backend of w.backends.get("solo") ?? []) backend.behave(answer(503, "busy"));
+  for (const backend of w.backends.get("solo") ?? []) backend.behave(answerText(503, "busy"));
   const res = await send(w.gateway("solo").url);
   assert.equal(res.status, 503);
   assert.match(res.body, /^busy from solo-\d$/);
@@ -250,7 +197,7 @@ async function retriesGranted(w: TestWorld): Promise<number> {
   spare.release();
   const statuses = (await answers).map((a) => a.status).sort();
   assert.deepEqual(statuses, [...Array(granted).fill(200), ...Array(n - granted).fill(503)]);
-  assert.equal(hits(w, "next"), granted);
+  assert.equal(siteHits(w, "next"), granted);
   return granted;
 }
 

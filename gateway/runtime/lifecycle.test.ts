@@ -14,40 +14,12 @@ import { GatewayMetrics } from "../admin/metrics.ts";
 import { bootSchema } from "../config/boot-schema.ts";
 import { loadWorld } from "../config-files.ts";
 import { testSite } from "../testing/consul-world.ts";
-import {
-  type BackendBehaviour,
-  eventually,
-  startBackend,
-  startTestWorld,
-} from "../testing/fixtures.ts";
+import { eventually, gate, startBackend, startTestWorld } from "../testing/fixtures.ts";
 import { configReloader } from "./config-reloader.ts";
 import { RoutingState } from "./routing-state.ts";
 import { type RunningGateway, startGateway } from "./start-gateway.ts";
 
 type After = { after: (fn: () => unknown) => void };
-
-/** A behaviour that holds every request until `release()`, then answers 200. */
-function gate() {
-  const waiting: (() => void)[] = [];
-  let open = false;
-  const behaviour: BackendBehaviour = (req, res, name) => {
-    req.resume();
-    const reply = () => {
-      res.writeHead(200, { "content-type": "text/plain" });
-      res.end(`released by ${name}`);
-    };
-    if (open) reply();
-    else waiting.push(reply);
-  };
-  return {
-    behaviour,
-    held: () => waiting.length,
-    release: () => {
-      open = true;
-      for (const reply of waiting.splice(0)) reply();
-    },
-  };
-}
 
 /** True once a new TCP connection to `url` is refused. */
 function refuses(url: string): Promise<boolean> {

@@ -5,7 +5,14 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { test } from "node:test";
 import type { ClientLocation } from "../../routing-tables/client.ts";
-import { type SiteSpec, startTestWorld, type TestWorldOptions } from "../testing/fixtures.ts";
+import {
+  type Answer,
+  type SiteSpec,
+  send,
+  siteHits,
+  startTestWorld,
+  type TestWorldOptions,
+} from "../testing/fixtures.ts";
 
 const SITES: readonly SiteSpec[] = [
   { id: "west", tier: "edge", longitude: 0 },
@@ -28,23 +35,7 @@ async function world(
   return w;
 }
 
-interface Answer {
-  readonly status: number;
-  readonly site: string | null;
-  readonly type: string | null;
-  readonly body: string;
-}
-
-async function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
-  const res = await fetch(url, { headers });
-  const body = await res.text();
-  return {
-    status: res.status,
-    site: res.headers.get("x-gateway-site"),
-    type: res.headers.get("content-type"),
-    body,
-  };
-}
+const get = (url: string, headers: Record<string, string> = {}) => send(url, { headers });
 
 /** Sends `n` sequential GETs and counts them by serving site; every one must be a 200. */
 async function tally(url: string, n: number, headers: Record<string, string> = {}) {
@@ -78,14 +69,11 @@ function getWithHost(url: string, host: string): Promise<Answer> {
   });
 }
 
-const hitsOf = (w: Awaited<ReturnType<typeof world>>, site: string) =>
-  (w.backends.get(site) ?? []).reduce((sum, b) => sum + b.hits(), 0);
-
 test("each ingress sends requests to the site nearest to it", async (t) => {
   const w = await world(t);
   assert.deepEqual(await tally(w.gateway("west").url, 30), { west: 30 });
   assert.deepEqual(await tally(w.gateway("east").url, 30), { east: 30 });
-  assert.equal(hitsOf(w, "hub"), 0);
+  assert.equal(siteHits(w, "hub"), 0);
 });
 
 test("a geo pin sends a located client to its pinned site, others to the nearest", async (t) => {
@@ -117,14 +105,14 @@ test("fail-closed residency with every allowed site compromised answers 503 resi
   const w = await world(t, { policy: residencyPolicy });
   const gateway = w.gateway("west");
   gateway.state.setOverride("east", { compromised: true });
-  const before = { west: hitsOf(w, "west"), hub: hitsOf(w, "hub") };
+  const before = { west: siteHits(w, "west"), hub: siteHits(w, "hub") };
   const answer = await get(gateway.url, { "x-forwarded-for": TANZANIAN });
   assert.equal(answer.status, 503);
   assert.equal(answer.type, "application/problem+json");
   const problem = JSON.parse(answer.body) as { code: string; status: number };
   assert.equal(problem.code, "residency_blocked");
   assert.equal(problem.status, 503);
-  assert.deepEqual({ west: hitsOf(w, "west"), hub: hitsOf(w, "hub") }, before);
+  assert.deepEqual({ west: siteHits(w, "west"), hub: siteHits(w, "hub") }, before);
   // Clients the rule does not cover are served as before.
   assert.deepEqual(await tally(gateway.url, 5, { "x-forwarded-for": "192.0.2.99" }), { west: 5 });
 });

@@ -98,11 +98,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       pino.destination({ dest: 1, sync: false, minLength: 4096 }),
     );
   const random = options.random ?? Math.random;
+  const clock = options.now ?? Date.now;
   const metrics = new GatewayMetrics();
-  const state = new RoutingState(
-    { catalogue: options.catalogue, policy: options.policy },
-    options.now,
-  );
+  const state = new RoutingState({ catalogue: options.catalogue, policy: options.policy }, clock);
   metrics.trackRoutingState(state);
   const upstreams = new Upstreams({
     pool: boot.upstream,
@@ -127,14 +125,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   state.subscribe(onSnapshot);
   onSnapshot();
   const health = boot.health.passive
-    ? passiveHealth(state, upstreams, boot.health.evaluateIntervalMs, options.now ?? Date.now)
+    ? passiveHealth(state, upstreams, boot.health.evaluateIntervalMs, clock)
     : undefined;
   const name = boot.name ?? `gw-${boot.site}`;
   const via = `1.1 ${name}`;
   const { enabled: probing, ...probeSettings } = boot.probes;
   const probes =
     health && probing ? activeProbes(boot.site, via, state, health, probeSettings) : undefined;
-  const clock = options.now ?? Date.now;
   const consul = options.consul
     ? startConsulWiring(
         options.consul,
@@ -183,13 +180,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   );
   const upgraded = new Set<Duplex>();
   let shuttingDown = false;
-  // The retry budget's count of active requests is also the drain's: a request counts from
-  // its head until its response closes (flushed, or the connection gone).
+  // handleRequest counts each request in the retry budget until its response closes; that
+  // count of active requests is also the drain's.
   const server = createGatewayServer(boot.limits, {
     request: (req, res) => {
-      budget.requestStarted();
       if (shuttingDown) res.shouldKeepAlive = false;
-      res.once("close", () => budget.requestFinished());
       void handleRequest(req, res, context);
     },
     upgrade: (req, socket, head) => {

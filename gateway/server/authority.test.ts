@@ -3,9 +3,9 @@
 // known.example; it must never act as an open proxy, and every refusal it writes itself is
 // an RFC 9457 problem carrying the request id.
 import assert from "node:assert/strict";
-import { connect } from "node:net";
 import { type TestContext, test } from "node:test";
-import { startTestWorld, type TestWorld } from "../testing/fixtures.ts";
+import { siteHits, startTestWorld, type TestWorld } from "../testing/fixtures.ts";
+import { parseRawResponse, type RawResponse, rawExchange } from "../testing/raw-http.ts";
 
 const KNOWN = "known.example";
 
@@ -19,46 +19,16 @@ async function world(t: TestContext, boot: Record<string, unknown> = {}): Promis
   return w;
 }
 
-const hits = (w: TestWorld) => (w.backends.get("bue") ?? []).reduce((n, b) => n + b.hits(), 0);
-
-interface Answer {
-  readonly status: number;
-  readonly headers: ReadonlyMap<string, string>;
-  readonly body: string;
-}
+const hits = (w: TestWorld) => siteHits(w, "bue");
 
 /** Sends `head` (lines without the final blank line) on a fresh connection; parses the answer. */
-function exchange(w: TestWorld, ...head: string[]): Promise<Answer> {
-  const { hostname, port } = new URL(w.gateway("bue").url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let text = "";
-    const bound = setTimeout(() => socket.destroy(), 5_000);
-    socket.on("data", (chunk: Buffer) => {
-      text += chunk.toString("latin1");
-    });
-    socket.on("error", () => {}); // a reset after the answer is one way of closing
-    socket.on("close", () => {
-      clearTimeout(bound);
-      const end = text.indexOf("\r\n\r\n");
-      if (end < 0) {
-        reject(new Error(`no response head before close; got ${JSON.stringify(text)}`));
-        return;
-      }
-      const [statusLine = "", ...lines] = text.slice(0, end).split("\r\n");
-      const headers = new Map<string, string>();
-      for (const line of lines) {
-        const colon = line.indexOf(":");
-        headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-      }
-      resolve({ status: Number(statusLine.split(" ")[1]), headers, body: text.slice(end + 4) });
-    });
-    socket.write(`${[...head, "Connection: close"].join("\r\n")}\r\n\r\n`);
-  });
+async function exchange(w: TestWorld, ...head: string[]): Promise<RawResponse> {
+  const request = `${[...head, "Connection: close"].join("\r\n")}\r\n\r\n`;
+  return parseRawResponse(await rawExchange(w.gateway("bue").url, request));
 }
 
 /** A problem the gateway wrote: status, content type, code, and the request id both ways. */
-function assertProblem(answer: Answer, status: number, code: string): void {
+function assertProblem(answer: RawResponse, status: number, code: string): void {
   assert.equal(answer.status, status);
   assert.equal(answer.headers.get("content-type"), "application/problem+json");
   const problem = JSON.parse(answer.body);

@@ -17,7 +17,7 @@ import { type Proxied, type ProxyContext, proxy } from "../forward/proxy.ts";
 import type { RoutingState } from "../runtime/routing-state.ts";
 import { decideRequest } from "./decide-request.ts";
 import { forwardingHeaders, requestIdOf } from "./forwarding.ts";
-import { capBody, planBody, readBody } from "./request-body.ts";
+import { capBody, planBody, readBody, tooLarge } from "./request-body.ts";
 import { sendProblem } from "./respond.ts";
 
 export interface HandlerContext {
@@ -45,7 +45,7 @@ export async function handleRequest(
   res: ServerResponse,
   context: HandlerContext,
 ): Promise<void> {
-  const started = process.hrtime.bigint();
+  const started = performance.now();
   const peer = req.socket.remoteAddress ?? "";
   const peerTrusted = context.trusted.has(peer);
   const requestId = requestIdOf(req, peerTrusted);
@@ -53,9 +53,14 @@ export async function handleRequest(
   let code = "ok";
   let status = 0;
   let sitesTried: readonly string[] = [];
-  // The response closing before it finished means the client left: abort the upstream work.
+  // A request counts in the retry budget (and for the drain) from its head until its response
+  // closes, flushed or not; closing before it finished means the client left: abort the
+  // upstream work.
+  const { budget } = context.proxy;
+  budget.requestStarted();
   const gone = new ClientGone();
   res.once("close", () => {
+    budget.requestFinished();
     if (!res.writableFinished) gone.leave();
   });
   try {
@@ -77,7 +82,7 @@ export async function handleRequest(
       status = sendProblem(res, failure, problem);
     }
   } finally {
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const seconds = (performance.now() - started) / 1e3;
     context.metrics.request(site, status, code, seconds);
     if (context.logRequests) {
       context.logger.info(
@@ -119,11 +124,7 @@ async function route(
     });
   const method = (req.method ?? "GET") as Dispatcher.HttpMethod;
   const body = planBody(req, context.maxBodyBytes, retry.maxReplayableBodyBytes);
-  if (body.kind === "too-large") {
-    throw new GatewayError("body_too_large", `request body over ${context.maxBodyBytes} bytes`, {
-      cause: new RangeError("body cap"),
-    });
-  }
+  if (body.kind === "too-large") throw tooLarge(context.maxBodyBytes);
   const headers = forwardingHeaders(req, {
     peer,
     peerTrusted,

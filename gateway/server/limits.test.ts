@@ -5,7 +5,13 @@ import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { type TestContext, test } from "node:test";
-import { type BackendBehaviour, startTestWorld, type TestWorld } from "../testing/fixtures.ts";
+import {
+  type BackendBehaviour,
+  siteHits,
+  startTestWorld,
+  type TestWorld,
+} from "../testing/fixtures.ts";
+import { parseRawResponse, type RawResponse } from "../testing/raw-http.ts";
 
 async function world(
   t: TestContext,
@@ -21,7 +27,7 @@ async function world(
   return w;
 }
 
-const hits = (w: TestWorld) => (w.backends.get("bue") ?? []).reduce((n, b) => n + b.hits(), 0);
+const hits = (w: TestWorld) => siteHits(w, "bue");
 
 interface Conversation {
   readonly socket: Socket;
@@ -70,25 +76,9 @@ function keepWriting(socket: Socket, everyMs: number, write: (i: number) => stri
   return () => clearInterval(timer);
 }
 
-interface Head {
-  readonly status: number;
-  readonly headers: ReadonlyMap<string, string>;
-  readonly body: string;
-}
+const parse = parseRawResponse;
 
-function parse(raw: string): Head {
-  const end = raw.indexOf("\r\n\r\n");
-  assert.ok(end > 0, `a response head, got ${JSON.stringify(raw.slice(0, 200))}`);
-  const [statusLine = "", ...lines] = raw.slice(0, end).split("\r\n");
-  const headers = new Map<string, string>();
-  for (const line of lines) {
-    const colon = line.indexOf(":");
-    headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-  }
-  return { status: Number(statusLine.split(" ")[1]), headers, body: raw.slice(end + 4) };
-}
-
-function assertProblem(head: Head, status: number, code: string): void {
+function assertProblem(head: RawResponse, status: number, code: string): void {
   assert.equal(head.status, status);
   assert.equal(head.headers.get("content-type"), "application/problem+json");
   assert.equal(JSON.parse(head.body).code, code);

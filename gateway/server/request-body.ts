@@ -29,7 +29,8 @@ export function planBody(
   return { kind: "stream" };
 }
 
-function tooLarge(max: number): GatewayError {
+/** The body_too_large failure for a cap of `max` bytes. */
+export function tooLarge(max: number): GatewayError {
   return new GatewayError("body_too_large", `request body over ${max} bytes`, {
     cause: new RangeError("body cap"),
   });

@@ -3,9 +3,9 @@
 // byte reaches a backend: a proxy and a backend that frame a message differently is how a
 // second, hidden request gets through (RFC 9112 §6.1, §6.3, §5.1).
 import assert from "node:assert/strict";
-import { connect } from "node:net";
 import { type TestContext, test } from "node:test";
-import { startTestWorld, type TestWorld } from "../testing/fixtures.ts";
+import { siteHits, startTestWorld, type TestWorld } from "../testing/fixtures.ts";
+import { parseRawResponse, rawExchange } from "../testing/raw-http.ts";
 
 async function world(t: TestContext): Promise<TestWorld> {
   const w = await startTestWorld({ sites: [{ id: "bue", backends: 2 }] });
@@ -13,40 +13,10 @@ async function world(t: TestContext): Promise<TestWorld> {
   return w;
 }
 
-const hits = (w: TestWorld) => (w.backends.get("bue") ?? []).reduce((n, b) => n + b.hits(), 0);
+const hits = (w: TestWorld) => siteHits(w, "bue");
 
-/** Sends `request` on a fresh connection; resolves with all that came back once it closes. */
-function exchange(w: TestWorld, request: string): Promise<string> {
-  const { hostname, port } = new URL(w.gateway("bue").url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let text = "";
-    const bound = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no close within 5 s; got ${JSON.stringify(text)}`));
-    }, 5_000);
-    socket.on("data", (chunk: Buffer) => {
-      text += chunk.toString("latin1");
-    });
-    socket.on("error", () => {}); // a reset after the answer is one way of closing
-    socket.on("close", () => {
-      clearTimeout(bound);
-      resolve(text);
-    });
-    socket.write(request);
-  });
-}
-
-function parse(raw: string): { status: number; contentType: string | undefined; body: string } {
-  const end = raw.indexOf("\r\n\r\n");
-  assert.ok(end > 0, `a response head, got ${JSON.stringify(raw.slice(0, 200))}`);
-  const [statusLine = "", ...lines] = raw.slice(0, end).split("\r\n");
-  const contentType = lines
-    .find((line) => line.toLowerCase().startsWith("content-type:"))
-    ?.slice("content-type:".length)
-    .trim();
-  return { status: Number(statusLine.split(" ")[1]), contentType, body: raw.slice(end + 4) };
-}
+const exchange = (w: TestWorld, request: string) => rawExchange(w.gateway("bue").url, request);
+const parse = parseRawResponse;
 
 /** A request the backend would see if the gateway framed the message the other way. */
 const SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: a.example\r\n\r\n";
@@ -99,7 +69,7 @@ for (const [name, request] of cases) {
     const w = await world(t);
     const answer = parse(await exchange(w, request));
     assert.equal(answer.status, 400);
-    assert.equal(answer.contentType, "application/problem+json");
+    assert.equal(answer.headers.get("content-type"), "application/problem+json");
     assert.equal(JSON.parse(answer.body).code, "bad_request");
     assert.equal(hits(w), 0);
   });

@@ -1,11 +1,19 @@
 /**
  * Pieces of a Consul test world (test and benchmark only): a loopback boot config, a site
  * entry, the two-site catalogue (edge `near` discovered from Consul service `app` in `near-dc`,
- * hub `hub` with a fixed backend), and registering a backend as a passing instance.
+ * hub `hub` with a fixed backend), registering a backend as a passing instance, and a
+ * gateway whose Consul client talks to the double.
  */
+import pino from "pino";
+import { consulClient } from "../../health/consul/consul-queries.ts";
 import type { ConsulDouble } from "../../health/testing/consul-double/consul-double.ts";
 import { type CatalogueConfig, catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { type BootConfig, bootSchema } from "../config/boot-schema.ts";
+import {
+  type GatewayOptions,
+  type RunningGateway,
+  startGateway,
+} from "../runtime/start-gateway.ts";
 
 /** A site entry on the equator in Ecuador; `extra` sets longitude, tier, backends or consul. */
 export function testSite(id: string, extra: Record<string, unknown>) {
@@ -58,4 +66,16 @@ export function registerApp(double: ConsulDouble, node: string, id: string, addr
     { ID: id, Service: "app", Port: Number(port) },
     [{ CheckID: `${id}-ok`, Status: "passing" }],
   );
+}
+
+/** A silent gateway whose Consul client talks to `double`. */
+export function startConsulGateway(
+  double: ConsulDouble,
+  options: Pick<GatewayOptions, "boot" | "catalogue" | "policy">,
+): Promise<RunningGateway> {
+  return startGateway({
+    ...options,
+    logger: pino({ level: "silent" }),
+    consul: consulClient({ address: double.url }),
+  });
 }

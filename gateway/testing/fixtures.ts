@@ -34,6 +34,42 @@ export const echo: BackendBehaviour = (req, res, name) => {
   });
 };
 
+/** Answers `status` with the text `<text> from <backend>`, once the request body is read. */
+export const answerText =
+  (status: number, text: string): BackendBehaviour =>
+  (req, res, name) => {
+    req.resume();
+    req.on("end", () => endText(res, status, `${text} from ${name}`));
+  };
+
+/** A behaviour that holds every request until `release()`, then answers `status`. */
+export function gate(status = 200) {
+  const waiting: (() => void)[] = [];
+  let open = false;
+  const behaviour: BackendBehaviour = (req, res, name) => {
+    req.resume();
+    const reply = () => endText(res, status, `${status} from ${name}`);
+    if (open) reply();
+    else waiting.push(reply);
+  };
+  return {
+    behaviour,
+    held: () => waiting.length,
+    release: () => {
+      open = true;
+      for (const reply of waiting.splice(0)) reply();
+    },
+  };
+}
+
+function endText(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, {
+    "content-type": "text/plain",
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
 export interface TestBackend {
   readonly name: string;
   readonly address: string;
@@ -170,6 +206,29 @@ export async function startTestWorld(options: TestWorldOptions): Promise<TestWor
       return gateway;
     },
     close,
+  };
+}
+
+/** Requests the site's backends have answered, all together. */
+export const siteHits = (world: TestWorld, site: string): number =>
+  (world.backends.get(site) ?? []).reduce((sum, b) => sum + b.hits(), 0);
+
+/** What a test reads of a gateway's answer. */
+export interface Answer {
+  readonly status: number;
+  /** x-gateway-site: the site that served. */
+  readonly site: string | null;
+  readonly type: string | null;
+  readonly body: string;
+}
+
+export async function send(url: string, init: RequestInit = {}): Promise<Answer> {
+  const res = await fetch(url, init);
+  return {
+    status: res.status,
+    site: res.headers.get("x-gateway-site"),
+    type: res.headers.get("content-type"),
+    body: await res.text(),
   };
 }
 

@@ -95,12 +95,9 @@ export function analyseDrill(
   const returns = ops
     .filter(isReturn)
     .map((r) => returnOf(samples, r, baselineFromMs, firstMs, endMs));
-  const failedIdempotent = samples.filter((s) => s.idempotent && isFailed(s)).length;
-  const failedOther = samples.filter((s) => !s.idempotent && isFailed(s)).length;
   const analysis = {
     requests: samples.length,
-    failedIdempotent,
-    failedOther,
+    ...failures(samples),
     phases,
     losses,
     returns,
@@ -126,10 +123,18 @@ function phasesOf(samples: readonly RequestSample[], ops: readonly OpsRecord[]):
       label: phase.label,
       fromMs: phase.fromMs,
       requests: inPhase.length,
-      failedIdempotent: inPhase.filter((s) => s.idempotent && isFailed(s)).length,
-      failedOther: inPhase.filter((s) => !s.idempotent && isFailed(s)).length,
+      ...failures(inPhase),
     };
   });
+}
+
+/** Failed requests, idempotent ones apart from the rest. */
+function failures(samples: readonly RequestSample[]) {
+  const failed = samples.filter(isFailed);
+  return {
+    failedIdempotent: failed.filter((s) => s.idempotent).length,
+    failedOther: failed.filter((s) => !s.idempotent).length,
+  };
 }
 
 function lossOf(

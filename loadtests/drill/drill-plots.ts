@@ -60,6 +60,32 @@ function eventLayers(ops: readonly OpsRecord[]) {
   ];
 }
 
+/** A step plot over the drill's seconds (`t`), the events drawn over it. */
+function overTime(
+  title: string,
+  values: readonly object[],
+  type: "area" | "line",
+  encoding: { readonly y: object; readonly color: object },
+  ops: readonly OpsRecord[],
+): TopLevelSpec {
+  return {
+    title,
+    width: WIDTH,
+    height: HEIGHT,
+    layer: [
+      {
+        data: { values },
+        mark: { type, interpolate: "step-after" },
+        encoding: {
+          x: { field: "t", type: "quantitative", title: "seconds since the drill started" },
+          ...encoding,
+        },
+      },
+      ...eventLayers(ops),
+    ],
+  } as TopLevelSpec;
+}
+
 export function shareSpec(buckets: readonly Bucket[], ops: readonly OpsRecord[]): TopLevelSpec {
   const values = buckets.flatMap((b) =>
     Object.entries(b.bySite).map(([site, count]) => ({
@@ -68,29 +94,22 @@ export function shareSpec(buckets: readonly Bucket[], ops: readonly OpsRecord[])
       share: count / b.requests,
     })),
   );
-  return {
-    title: "Share of requests by serving site (1 s buckets, by scheduled start)",
-    width: WIDTH,
-    height: HEIGHT,
-    layer: [
-      {
-        data: { values },
-        mark: { type: "area", interpolate: "step-after" },
-        encoding: {
-          x: { field: "t", type: "quantitative", title: "seconds since the drill started" },
-          y: {
-            field: "share",
-            type: "quantitative",
-            stack: "normalize",
-            title: "share",
-            axis: { format: "%" },
-          },
-          color: { field: "site", type: "nominal", scale: { scheme: "category20" } },
-        },
+  return overTime(
+    "Share of requests by serving site (1 s buckets, by scheduled start)",
+    values,
+    "area",
+    {
+      y: {
+        field: "share",
+        type: "quantitative",
+        stack: "normalize",
+        title: "share",
+        axis: { format: "%" },
       },
-      ...eventLayers(ops),
-    ],
-  } as TopLevelSpec;
+      color: { field: "site", type: "nominal", scale: { scheme: "category20" } },
+    },
+    ops,
+  );
 }
 
 export function latencySpec(buckets: readonly Bucket[], ops: readonly OpsRecord[]): TopLevelSpec {
@@ -98,24 +117,16 @@ export function latencySpec(buckets: readonly Bucket[], ops: readonly OpsRecord[
   const values = buckets
     .filter((b) => b.requests > 0)
     .flatMap((b) => stats.map((stat) => ({ t: b.atS, stat, ms: Math.max(0.1, b[stat]) })));
-  return {
-    title:
-      "Latency percentiles per second (from the scheduled start: corrected for coordinated omission)",
-    width: WIDTH,
-    height: HEIGHT,
-    layer: [
-      {
-        data: { values },
-        mark: { type: "line", interpolate: "step-after" },
-        encoding: {
-          x: { field: "t", type: "quantitative", title: "seconds since the drill started" },
-          y: { field: "ms", type: "quantitative", scale: { type: "log" }, title: "ms (log scale)" },
-          color: { field: "stat", type: "nominal", sort: [...stats], title: "percentile" },
-        },
-      },
-      ...eventLayers(ops),
-    ],
-  } as TopLevelSpec;
+  return overTime(
+    "Latency percentiles per second (from the scheduled start: corrected for coordinated omission)",
+    values,
+    "line",
+    {
+      y: { field: "ms", type: "quantitative", scale: { type: "log" }, title: "ms (log scale)" },
+      color: { field: "stat", type: "nominal", sort: [...stats], title: "percentile" },
+    },
+    ops,
+  );
 }
 
 /** HdrHistogram's percentile plot: x is 1 / (1 − p) on a log axis, labelled as percentiles. */

@@ -89,7 +89,7 @@ export function createRunMetrics(
     },
     summary: (durationMs, setupData) => ({
       metrics: Object.fromEntries(
-        [...series].map(([key, s]) => [key, summarise(s, judged.get(key) ?? [], judged.has(key))]),
+        [...series].map(([key, s]) => [key, summarise(s, judged.get(key))]),
       ),
       setup_data: setupData,
       state: { testRunDurationMs: durationMs },
@@ -139,14 +139,14 @@ export function recordMs(histogram: Histogram, ms: number): void {
   histogram.recordValue(Math.max(1, Math.round(ms * 1_000)));
 }
 
+/** `expressions`: the key's thresholds, undefined when it has none. */
 function summarise(
   s: Series,
-  expressions: readonly [string, ThresholdExpression][],
-  hasThresholds: boolean,
+  expressions: readonly [string, ThresholdExpression][] | undefined,
 ): SummaryMetric {
   const values = valuesOf(s);
   const type = s.type;
-  if (!hasThresholds) return { type, values };
+  if (!expressions) return { type, values };
   const thresholds = Object.fromEntries(
     expressions.map(([text, e]) => [text, { ok: holds(e, observed(s, e.aggregation, values)) }]),
   );

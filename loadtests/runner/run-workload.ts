@@ -112,7 +112,7 @@ async function conductOps(
       await res.body.dump();
       status = res.statusCode;
     } catch {
-      status = 0;
+      // No answer: status 0.
     }
     into.push({ event, sentMs, answeredMs: now(), status });
   }

@@ -200,14 +200,16 @@ export function setCheckStatus(
   return matched;
 }
 
+/** Maintenance is a critical check that Consul adds while it is on and removes when it is off. */
+function setMaintenanceCheck(w: Write, node: string, on: boolean, check: CheckInput): void {
+  if (on) upsertCheck(w, node, check);
+  else removeCheck(w, node, check.CheckID);
+}
+
 /** Node maintenance is a critical `_node_maintenance` check on the node, as Consul does. */
 export function setNodeMaintenance(w: Write, node: string, on: boolean, reason: string): void {
   if (!w.dc.nodes.has(node)) throw new Error(`no node ${node} in ${w.dc.name}`);
-  if (!on) {
-    removeCheck(w, node, NODE_MAINTENANCE_CHECK);
-    return;
-  }
-  upsertCheck(w, node, {
+  setMaintenanceCheck(w, node, on, {
     CheckID: NODE_MAINTENANCE_CHECK,
     Name: "Node Maintenance Mode",
     Status: "critical",
@@ -224,13 +226,8 @@ export function setServiceMaintenance(
   on: boolean,
   reason: string,
 ): void {
-  const checkId = `${SERVICE_MAINTENANCE_PREFIX}${serviceId}`;
-  if (!on) {
-    removeCheck(w, node, checkId);
-    return;
-  }
-  upsertCheck(w, node, {
-    CheckID: checkId,
+  setMaintenanceCheck(w, node, on, {
+    CheckID: `${SERVICE_MAINTENANCE_PREFIX}${serviceId}`,
     Name: "Service Maintenance Mode",
     Status: "critical",
     Notes: reason,
