@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `gateway` command: validate, explain, serve, announce, demo.
+ * The `gateway` command: validate, explain, serve, announce. (The demo world is `npm start`,
+ * gateway/demo/main.ts: a consumer of the gateway, not a part of it.)
  */
 import { ANNOUNCE_USAGE, announceCommand } from "./commands/announce.ts";
-import { DEMO_USAGE, demoCommand } from "./commands/demo.ts";
 import { EXPLAIN_USAGE, explainCommand } from "./commands/explain.ts";
 import { type CommandIo, EXIT_USAGE, processIo } from "./commands/io.ts";
 import { SERVE_USAGE, serveCommand } from "./commands/serve.ts";
@@ -16,7 +16,6 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   explain: { run: explainCommand, usage: EXPLAIN_USAGE },
   serve: { run: serveCommand, usage: SERVE_USAGE },
   announce: { run: announceCommand, usage: ANNOUNCE_USAGE },
-  demo: { run: demoCommand, usage: DEMO_USAGE },
 };
 
 const USAGE = `usage: gateway <command> [options]

@@ -12,10 +12,10 @@ import { decide } from "../../routing-tables/decide.ts";
 import { explainJson } from "../../routing-tables/explain.ts";
 import type { OpsOverride } from "../../routing-tables/snapshot.ts";
 import { GatewayError } from "../errors/error-catalogue.ts";
+import { sendProblem } from "../errors/problem-response.ts";
 import type { Upstreams } from "../forward/upstreams.ts";
-import type { RoutingState } from "../runtime/routing-state.ts";
-import { sendProblem } from "../server/respond.ts";
-import type { GatewayMetrics } from "./metrics.ts";
+import type { GatewayMetrics } from "../state/metrics.ts";
+import type { RoutingState } from "../state/routing-state.ts";
 import { sitesReport } from "./sites-report.ts";
 
 export interface AdminContext {

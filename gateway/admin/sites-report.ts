@@ -1,7 +1,7 @@
 /** What `/sites` shows: the snapshot, each site's state and share from this ingress, breakers. */
 import { planForService } from "../../routing-tables/decide.ts";
 import type { Upstreams } from "../forward/upstreams.ts";
-import type { RoutingState } from "../runtime/routing-state.ts";
+import type { RoutingState } from "../state/routing-state.ts";
 
 export function sitesReport(ingress: string, state: RoutingState, upstreams: Upstreams) {
   const snapshot = state.snapshot;

@@ -11,7 +11,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { DEMO_GEOIP } from "../config-files.ts";
+import { DEMO_GEOIP } from "../config/config-files.ts";
 
 export interface GatewayWorldSpec {
   /** host:port of the upstream: the local site's backend. */

@@ -13,7 +13,7 @@ import { consulClient } from "../../health/consul/consul-queries.ts";
 import { startConsulDouble } from "../../health/testing/consul-double/consul-double.ts";
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
-import { type RunningGateway, startGateway } from "../runtime/start-gateway.ts";
+import { type RunningGateway, startGateway } from "../process/start-gateway.ts";
 import { consulCatalogue, loopbackBoot, registerApp, testSite } from "../testing/consul-world.ts";
 import { startBackend } from "../testing/fixtures.ts";
 

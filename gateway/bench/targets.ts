@@ -6,7 +6,7 @@
  *   gateway     `gateway serve --workers 1`, every feature on (gateway-world.ts)
  *   gateway-2w  the same with `--workers 2` (SO_REUSEPORT)
  *   gateway-deployed  the 1-worker gateway with the Node settings deploy/systemd/gateway.service
- *               sets (DEPLOYED_NODE_OPTIONS, a compile cache): what memory costs as deployed
+ *               sets (the unit's NODE_OPTIONS, a compile cache): what memory costs as deployed
  *   nginx       nginx-conf.ts, when nginx is installed
  * Each is ready once it has answered a request end to end.
  */
@@ -72,15 +72,20 @@ export interface TargetContext {
   readonly readyTimeoutMs: number;
 }
 
-/**
- * The V8 settings the systemd unit gives the gateway (a test holds the unit to this): young
- * generation semi-spaces of 8 MB instead of V8's up-to-32 MB on a large machine, about 100 MB
- * less resident memory for a few percent of CPU. No old-space cap: running out of heap under
- * a burst of slow requests would crash the site's gateway.
- */
-export const DEPLOYED_NODE_OPTIONS = "--max-semi-space-size=8";
-
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+/**
+ * The V8 settings the systemd unit gives the gateway, read from the unit itself (so the bench
+ * measures what is deployed): young generation semi-spaces of 8 MB instead of V8's up-to-32
+ * MB on a large machine, about 100 MB less resident memory for a few percent of CPU. No
+ * old-space cap: running out of heap under a burst of slow requests would crash the site's
+ * gateway.
+ */
+export function deployedNodeOptions(unitFile = here("../../deploy/systemd/gateway.service")) {
+  const line = /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(unitFile, "utf8"));
+  if (!line?.[1]) throw new Error(`${unitFile}: no Environment=NODE_OPTIONS= line`);
+  return line[1];
+}
 const GATEWAY_CLI = here("../cli.ts");
 const nothing = () => {};
 
@@ -105,11 +110,11 @@ function nodeEnv(name: TargetName, ctx: TargetContext): NodeJS.ProcessEnv {
 }
 
 /**
- * As the unit runs it: DEPLOYED_NODE_OPTIONS and a compile cache, filled beforehand as a
+ * As the unit runs it: the unit's NODE_OPTIONS and a compile cache, filled beforehand as a
  * restarted gateway finds it (a usage error loads every module the CLI has).
  */
 function deployedEnv(ctx: TargetContext): NodeJS.ProcessEnv {
-  const options = `${process.env.NODE_OPTIONS ?? ""} ${DEPLOYED_NODE_OPTIONS}`.trim();
+  const options = `${process.env.NODE_OPTIONS ?? ""} ${deployedNodeOptions()}`.trim();
   const cache = join(ctx.dir, "compile-cache");
   const env = { ...process.env, NODE_OPTIONS: options, NODE_COMPILE_CACHE: cache };
   if (!existsSync(cache))

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import fc from "fast-check";
 import type { ClientLocation } from "../../routing-tables/client.ts";
-import { DEMO_GEOIP } from "../config-files.ts";
+import { DEMO_GEOIP } from "../config/config-files.ts";
 import { createGeoCache } from "./geo-cache.ts";
 import { type NetworkAnswer, type NetworkLocator, openNetworkLocator } from "./network-locator.ts";
 
@@ -18,7 +18,7 @@ interface Place {
   readonly sampleIpv6: string;
 }
 const places: readonly Place[] = JSON.parse(
-  readFileSync(join(import.meta.dirname, "../demo-world/geoip/clients.json"), "utf8"),
+  readFileSync(join(import.meta.dirname, "../demo/geoip/clients.json"), "utf8"),
 );
 
 const demo = openNetworkLocator(DEMO_GEOIP);

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { pseudoRandomBytes } from "../../routing-tables/testing/random.ts";
-import { DEMO_GEOIP } from "../config-files.ts";
+import { DEMO_GEOIP } from "../config/config-files.ts";
 import { eventually } from "../testing/fixtures.ts";
 import { type GeoipSource, type GeoipSourceOptions, openGeoipSource } from "./geoip-source.ts";
 

@@ -4,8 +4,8 @@ import { copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
-import { DEMO_GEOIP } from "../config-files.ts";
-import { openClientLocator } from "../geoip/client-locator.ts";
+import { DEMO_GEOIP } from "../config/config-files.ts";
+import { openClientLocator } from "./client-locator.ts";
 import { fileVersion, openNetworkLocator } from "./network-locator.ts";
 
 const demo = openNetworkLocator(DEMO_GEOIP);

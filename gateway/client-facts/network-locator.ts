@@ -5,11 +5,7 @@
  * read shows as changed at the next check.
  */
 import { type BigIntStats, statSync } from "node:fs";
-import {
-  type ClientLocator,
-  type NetworkAnswer,
-  openClientLocator,
-} from "../geoip/client-locator.ts";
+import { type ClientLocator, type NetworkAnswer, openClientLocator } from "./client-locator.ts";
 
 export type { NetworkAnswer };
 

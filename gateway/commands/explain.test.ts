@@ -1,5 +1,5 @@
 // `gateway explain` over the reference world and the demo GeoIP database (see
-// gateway/demo-world/geoip/clients.json for who is where), plus MaxMind's test database
+// gateway/demo/geoip/clients.json for who is where), plus MaxMind's test database
 // from ../shared/geoip when it is there.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -7,7 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { buildSnapshot, type SnapshotInput } from "../../routing-tables/snapshot.ts";
-import { DEMO_GEOIP, loadWorld, REFERENCE_CATALOGUE, REFERENCE_POLICY } from "../config-files.ts";
+import {
+  DEMO_GEOIP,
+  loadWorld,
+  REFERENCE_CATALOGUE,
+  REFERENCE_POLICY,
+} from "../config/config-files.ts";
 import { explainCommand, nearestAnnouncingSite } from "./explain.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");

@@ -11,8 +11,13 @@ import { decide } from "../../routing-tables/decide.ts";
 import { explainJson, explainText } from "../../routing-tables/explain.ts";
 import { nearestSite } from "../../routing-tables/geo.ts";
 import { buildSnapshot, type Snapshot } from "../../routing-tables/snapshot.ts";
-import { DEMO_GEOIP, loadWorld, REFERENCE_CATALOGUE, REFERENCE_POLICY } from "../config-files.ts";
-import { openClientLocator } from "../geoip/client-locator.ts";
+import { openClientLocator } from "../client-facts/client-locator.ts";
+import {
+  DEMO_GEOIP,
+  loadWorld,
+  REFERENCE_CATALOGUE,
+  REFERENCE_POLICY,
+} from "../config/config-files.ts";
 import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE, parseCommandArgs } from "./io.ts";
 
 export const EXPLAIN_USAGE = `usage: gateway explain --ip ADDR [options]

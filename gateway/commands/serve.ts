@@ -11,10 +11,10 @@ import type { Logger } from "pino";
 import { connectionFromEnv, consulClient } from "../../health/consul/consul-queries.ts";
 import { openGeoipSource } from "../client-facts/geoip-source.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
+import { loadWorld } from "../config/config-files.ts";
 import { describeErrors, loadBoot } from "../config/load-boot.ts";
-import { loadWorld } from "../config-files.ts";
-import { configReloader } from "../runtime/config-reloader.ts";
-import { startGateway } from "../runtime/start-gateway.ts";
+import { configReloader } from "../feeds/config-reloader.ts";
+import { startGateway } from "../process/start-gateway.ts";
 import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE, parseCommandArgs } from "./io.ts";
 
 export const SERVE_USAGE = `usage: gateway serve --config FILE [--workers N]

@@ -213,3 +213,28 @@ test("the gateway bin validates the reference world (exit 0) and rejects a bad f
   assert.ok(lines[0]?.startsWith(`${files["catalogue.yaml"]}:9:15: sites[0].capacity: `));
   assert.equal(lines[1], "gateway: 1 error; configuration not applied");
 });
+
+test("--boot checks the boot config and the files it names, with its own site among the sites", (t) => {
+  const boot = (site: string) =>
+    `site: ${site}\ncatalogue: catalogue.yaml\npolicy: policy.yaml\nlisten: { port: 0 }\n`;
+  const files = writeFiles(t, {
+    "catalogue.yaml": CATALOGUE,
+    "policy.yaml": POLICY,
+    "good.yaml": boot("edge-a"),
+    "stranger.yaml": boot("zzz"),
+    "broken.yaml": "site: [\n",
+  });
+  const good = run(["--boot", files["good.yaml"] ?? ""]);
+  assert.equal(good.code, 0, good.err.join("\n"));
+  assert.deepEqual(good.out, ["gateway: configuration ok: 2 sites (1 edge, 1 hub), 2 services"]);
+
+  const stranger = run(["--boot", files["stranger.yaml"] ?? ""]);
+  assert.equal(stranger.code, 1);
+  assert.match(stranger.err[0] ?? "", /catalogue\.yaml: this gateway's own site "zzz" is not in/);
+
+  const broken = run(["--boot", files["broken.yaml"] ?? ""]);
+  assert.equal(broken.code, 1);
+  assert.match(broken.err[0] ?? "", /broken\.yaml:/);
+
+  assert.equal(run(["--boot", files["good.yaml"] ?? "", files["catalogue.yaml"] ?? ""]).code, 2);
+});

@@ -1,29 +1,44 @@
 /**
  * `gateway validate FILE...`: check catalogue and policy files together, like `nginx -t`.
- * Prints every error (file:line:column: path: message) and exits 1, or one summary line and 0.
+ * `--boot FILE` checks a boot config and the catalogue and policy it names, as `serve` would
+ * load them (its own site must be in the catalogue). Prints every error
+ * (file:line:column: path: message) and exits 1, or one summary line and 0.
  */
 import { formatConfigError } from "../../routing-tables/config-error.ts";
-import { loadConfigFiles } from "../config-files.ts";
+import {
+  type LoadResult,
+  loadConfigFiles,
+  loadWorld,
+  ownSiteErrors,
+} from "../config/config-files.ts";
+import { loadBoot } from "../config/load-boot.ts";
 import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE, parseCommandArgs } from "./io.ts";
 
 export const VALIDATE_USAGE = `usage: gateway validate [--json] FILE...
+       gateway validate [--json] --boot FILE
   Validates a site catalogue and/or a routing policy (YAML). Given both, cross-references
-  (sites in pins, hubs in hubOrder, jurisdictions in residency rules) are checked too.`;
+  (sites in pins, hubs in hubOrder, jurisdictions in residency rules) are checked too.
+  --boot FILE   a gateway's boot config, and the catalogue and policy files it names`;
 
 export function validateCommand(args: readonly string[], io: CommandIo): number {
   const parsed = parseCommandArgs(
     "validate",
     VALIDATE_USAGE,
-    { args: [...args], allowPositionals: true, options: { json: { type: "boolean" } } },
+    {
+      args: [...args],
+      allowPositionals: true,
+      options: { json: { type: "boolean" }, boot: { type: "string" } },
+    },
     io,
   );
   if (!parsed) return EXIT_USAGE;
   const files = parsed.positionals;
-  if (files.length === 0) {
+  const bootFile = parsed.values.boot;
+  if ((files.length === 0) === (bootFile === undefined)) {
     io.err(VALIDATE_USAGE);
     return EXIT_USAGE;
   }
-  const result = loadConfigFiles(files);
+  const result = bootFile === undefined ? loadConfigFiles(files) : loadBootWorld(bootFile);
   if (parsed.values.json) {
     io.out(
       JSON.stringify(
@@ -53,6 +68,17 @@ export function validateCommand(args: readonly string[], io: CommandIo): number 
       : " (cross-references not checked: give catalogue and policy)";
   io.out(`gateway: configuration ok: ${parts.join(", ")}${note}`);
   return EXIT_OK;
+}
+
+/** The boot config, then the catalogue and policy it names, then its own site among the sites. */
+function loadBootWorld(file: string): LoadResult {
+  const loaded = loadBoot(file);
+  if (!loaded.ok) return loaded;
+  const { boot } = loaded;
+  const result = loadWorld(boot.catalogue, boot.policy);
+  if (!result.ok) return result;
+  const errors = ownSiteErrors(result.catalogue, boot.site, boot.catalogue);
+  return errors.length > 0 ? { ok: false, errors } : result;
 }
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;

@@ -7,7 +7,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
 import { type ErrorCode, GatewayError } from "../errors/error-catalogue.ts";
-import { rawProblem } from "../server/create-server.ts";
+import { rawProblem } from "../errors/problem-response.ts";
 import { pickBackend, type Upstreams } from "./upstreams.ts";
 
 export interface UpgradeRoute {

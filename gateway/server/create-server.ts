@@ -5,16 +5,10 @@
  * a fraction of the deadline, so the deadline holds to within that fraction. The strict
  * parser is kept (no insecureHTTPParser): CL+TE, obs-fold, bare CR and the like are refused.
  */
-import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import {
-  type ErrorCode,
-  GatewayError,
-  PROBLEM_CONTENT_TYPE,
-  type ProblemOptions,
-  problemDetails,
-} from "../errors/error-catalogue.ts";
+import { type ErrorCode, GatewayError } from "../errors/error-catalogue.ts";
+import { rawProblem } from "../errors/problem-response.ts";
 
 export interface ServerLimits {
   readonly maxHeaderBytes: number;
@@ -71,26 +65,4 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
         ? "request_timeout"
         : "bad_request";
   socket.end(rawProblem(new GatewayError(code, error.code ?? "parse error", { cause: error })));
-}
-
-/**
- * The problem as a whole HTTP/1.1 response for a raw socket, closing the connection: the
- * body is problemDetails' (the same bytes sendProblem writes), `requestId` a fresh UUID
- * unless given.
- */
-export function rawProblem(
-  error: GatewayError,
-  { requestId = randomUUID(), unknownHostStatus }: Omit<ProblemOptions, "instance"> = {},
-): string {
-  const details = problemDetails(error, { requestId, unknownHostStatus });
-  const body = JSON.stringify(details);
-  return [
-    `HTTP/1.1 ${details.status} ${details.title}`,
-    `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    `X-Request-Id: ${requestId}`,
-    "Connection: close",
-    "",
-    body,
-  ].join("\r\n");
 }

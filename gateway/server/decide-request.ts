@@ -11,7 +11,7 @@ import {
   clientAddress,
   type TrustedProxies,
 } from "../client-facts/trusted-proxies.ts";
-import type { RoutingState } from "../runtime/routing-state.ts";
+import type { RoutingState } from "../state/routing-state.ts";
 import { type Authority, requestAuthority } from "./authority.ts";
 
 export interface DecideContext {

@@ -8,17 +8,17 @@ import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { tryOrder } from "../../routing-tables/decide.ts";
-import type { GatewayMetrics } from "../admin/metrics.ts";
 import type { ClientAddressHeader, TrustedProxies } from "../client-facts/trusted-proxies.ts";
 import { GatewayError, toGatewayError } from "../errors/error-catalogue.ts";
+import { sendProblem } from "../errors/problem-response.ts";
 import { ClientGone } from "../forward/client-gone.ts";
 import { downstreamResponseHeaders } from "../forward/headers.ts";
 import { type Proxied, type ProxyContext, proxy } from "../forward/proxy.ts";
-import type { RoutingState } from "../runtime/routing-state.ts";
+import type { GatewayMetrics } from "../state/metrics.ts";
+import type { RoutingState } from "../state/routing-state.ts";
 import { decideRequest } from "./decide-request.ts";
 import { forwardingHeaders, requestIdOf } from "./forwarding.ts";
 import { capBody, planBody, readBody, tooLarge } from "./request-body.ts";
-import { sendProblem } from "./respond.ts";
 
 export interface HandlerContext {
   readonly ingress: string;

@@ -13,7 +13,7 @@ import {
   type GatewayOptions,
   type RunningGateway,
   startGateway,
-} from "../runtime/start-gateway.ts";
+} from "../process/start-gateway.ts";
 
 /** A site entry on the equator in Ecuador; `extra` sets longitude, tier, backends or consul. */
 export function testSite(id: string, extra: Record<string, unknown>) {

@@ -9,7 +9,8 @@ import pino from "pino";
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
-import { type Observation, type RunningGateway, startGateway } from "../runtime/start-gateway.ts";
+import type { Observation } from "../forward/observation.ts";
+import { type RunningGateway, startGateway } from "../process/start-gateway.ts";
 import { loopbackBoot } from "./consul-world.ts";
 
 export type BackendBehaviour = (req: IncomingMessage, res: ServerResponse, name: string) => void;

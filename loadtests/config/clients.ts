@@ -1,6 +1,6 @@
 /**
  * The clients of the reference world: one sample address per place of the demo GeoIP database
- * (gateway/demo-world/geoip/README.md), all in documentation ranges (RFC 5737). A load
+ * (gateway/demo/geoip/README.md), all in documentation ranges (RFC 5737). A load
  * generator that is a trusted proxy of the target names the client with X-Forwarded-For, and
  * the target locates it by GeoIP like a real client.
  *

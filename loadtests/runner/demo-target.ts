@@ -1,5 +1,5 @@
 /**
- * The default target of the runner and the drill: the demo world (`gateway demo`) started as a
+ * The default target of the runner and the drill: the demo world (`npm start`) started as a
  * child process on free ports, talked to over HTTP only (loadtests/ imports no project code).
  * Its addresses are read from the banner it prints (`front  URL`, `admin  URL`).
  */
@@ -20,11 +20,11 @@ export class DemoStartError extends Error {
   readonly code = "demo_start_failed";
 }
 
-/** Starts `node gateway/cli.ts demo --port 0 --admin-port 0`; resolves once both addresses are printed. */
+/** Starts `node gateway/demo/main.ts --port 0 --admin-port 0`; resolves once both addresses are printed. */
 export function startDemoTarget(timeoutMs = 20_000): Promise<Target> {
   const child = spawn(
     process.execPath,
-    ["gateway/cli.ts", "demo", "--port", "0", "--admin-port", "0"],
+    ["gateway/demo/main.ts", "--port", "0", "--admin-port", "0"],
     { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";

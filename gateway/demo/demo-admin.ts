@@ -1,0 +1,143 @@
+/**
+ * The demo world's admin API (default 127.0.0.1:9090): the gateway admin API
+ * (`admin/admin-api.ts`), in front of all sixteen gateways at once.
+ *
+ * - Ops overrides (`POST /sites/:id/drain|compromise|restore`) apply to every gateway, as
+ *   they will through Consul KV: every gateway's `applyOverride` is the world's.
+ * - `GET /explain?ip=ADDR` explains from the ingress the anycast stand-in delivers that
+ *   client to; `GET /sites` shows the first hub's view. `?ingress=SITE` picks another gateway,
+ *   for these and for `/healthz` and `/readyz`.
+ * - `GET /metrics`: every gateway's metrics in one exposition, each series labelled with its
+ *   `ingress`.
+ * - Demo only: `POST /demo/sites/:id/kill|revive` stops or restarts that site's backends (the
+ *   gateway is untouched: it has to notice by itself); `GET /demo/world` lists every site's
+ *   gateway, admin address, backends, whether it announces, and deliveries from the front.
+ *
+ * The demo-only routes and /metrics answer loopback peers only; the rest keeps the gateway
+ * admin API's own rule (loopback, or a bearer token: the demo configures none).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { AggregatorRegistry } from "prom-client";
+import type { ClientLocation } from "../../routing-tables/client.ts";
+import type { OpsOverride } from "../../routing-tables/snapshot.ts";
+import { adminRequestListener, isLoopback, json } from "../admin/admin-api.ts";
+import type { RunningGateway } from "../process/start-gateway.ts";
+
+export interface DemoAdminOptions {
+  readonly gateways: ReadonlyMap<string, RunningGateway>;
+  /** The gateway that answers when neither the client nor `?ingress=` names one. */
+  readonly defaultIngress: string;
+  /** Where the anycast stand-in would deliver a client address, if anywhere. */
+  readonly ingressFor: (address: string) => string | undefined;
+  readonly locate: (address: string) => ClientLocation;
+  readonly applyOverride: (siteId: string, override: OpsOverride | undefined) => void;
+  readonly world: () => unknown;
+  readonly kill: (siteId: string) => Promise<void>;
+  readonly revive: (siteId: string) => Promise<void>;
+}
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createDemoAdmin(options: DemoAdminOptions): Server {
+  const listeners = new Map<string, Listener>();
+  const adminOf = (siteId: string): Listener | undefined => {
+    const gateway = options.gateways.get(siteId);
+    if (!gateway) return undefined;
+    let listener = listeners.get(siteId);
+    if (!listener) {
+      listener = adminListener(siteId, gateway, options);
+      listeners.set(siteId, listener);
+    }
+    return listener;
+  };
+  return createServer((req, res) => {
+    handle(req, res, options, adminOf).catch((error: Error) => {
+      if (!res.headersSent) json(res, 500, { error: error.message });
+      else res.destroy();
+    });
+  });
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: DemoAdminOptions,
+  adminOf: (siteId: string) => Listener | undefined,
+): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://demo-admin");
+  const demoRoute = url.pathname === "/metrics" || url.pathname.startsWith("/demo/");
+  if (demoRoute && !isLoopback(req.socket.remoteAddress ?? ""))
+    return json(res, 403, { error: "the demo admin answers loopback only" });
+  if (req.method === "GET" && url.pathname === "/metrics") return metrics(res, options.gateways);
+  if (req.method === "GET" && url.pathname === "/demo/world")
+    return json(res, 200, options.world());
+  const action = /^\/demo\/sites\/([^/]+)\/(kill|revive)$/.exec(url.pathname);
+  if (action) {
+    const [, siteId = "", verb = ""] = action;
+    if (req.method !== "POST") return json(res, 405, { error: "use POST" });
+    if (!options.gateways.has(siteId)) return json(res, 404, { error: `no site "${siteId}"` });
+    await (verb === "kill" ? options.kill(siteId) : options.revive(siteId));
+    return json(res, 200, { site: siteId, action: verb });
+  }
+  const asked = url.searchParams.get("ingress");
+  if (asked !== null && !options.gateways.has(asked))
+    return json(res, 404, { error: `no gateway at "${asked}"` });
+  const ip = url.searchParams.get("ip");
+  const ingress =
+    asked ??
+    (url.pathname === "/explain" && ip ? safely(() => options.ingressFor(ip)) : undefined) ??
+    options.defaultIngress;
+  const admin = adminOf(ingress);
+  if (!admin) return json(res, 503, { error: `no gateway at "${ingress}"` });
+  admin(req, res);
+}
+
+/** The gateway admin API's request listener for one gateway, with the world's override hook. */
+function adminListener(
+  siteId: string,
+  gateway: RunningGateway,
+  options: DemoAdminOptions,
+): Listener {
+  return adminRequestListener({
+    ingress: siteId,
+    state: gateway.state,
+    upstreams: gateway.upstreams,
+    metrics: gateway.metrics,
+    logger: gateway.logger,
+    token: undefined,
+    locate: options.locate,
+    isReady: gateway.ready,
+    applyOverride: options.applyOverride,
+  });
+}
+
+/** Every gateway's metrics, each series labelled with the gateway's site as `ingress`. */
+async function metrics(
+  res: ServerResponse,
+  gateways: ReadonlyMap<string, RunningGateway>,
+): Promise<void> {
+  const all = await Promise.all(
+    [...gateways].map(async ([ingress, gateway]) => {
+      const families = await gateway.metrics.registry.getMetricsAsJSON();
+      return families.map((family) => ({
+        ...family,
+        values: family.values.map((value) => ({
+          ...value,
+          labels: { ...value.labels, ingress },
+        })),
+      }));
+    }),
+  );
+  const registry = AggregatorRegistry.aggregate(all);
+  const body = await registry.metrics();
+  res.writeHead(200, { "content-type": registry.contentType, "cache-control": "no-store" });
+  res.end(body);
+}
+
+function safely<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}

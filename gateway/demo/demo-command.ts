@@ -1,0 +1,89 @@
+/**
+ * The demo world (what `npm start` runs): the reference world on 127.0.0.1 — every site's
+ * backends and gateway, the anycast stand-in on --port (8080) and the demo admin API on
+ * --admin-port (9090) — until SIGINT or SIGTERM, which close everything and exit 0.
+ * `--decisions` prints the reference world's routing decisions instead, and exits.
+ */
+
+import {
+  type CommandIo,
+  EXIT_INVALID,
+  EXIT_OK,
+  EXIT_USAGE,
+  parseCommandArgs,
+} from "../commands/io.ts";
+import { demoBanner } from "./banner.ts";
+import { startDemoWorld } from "./demo-world.ts";
+import { PortInUseError } from "./fixed-ports.ts";
+import { printDecisions } from "./print-decisions.ts";
+
+export const DEMO_USAGE = `usage: npm start -- [--port N] [--admin-port N] [--decisions]
+  Runs the demo world on 127.0.0.1: every site of the reference world with its backends and
+  gateway, a front address standing in for anycast, and the demo admin API. Ctrl-C stops it.
+  --port N         the front (anycast stand-in) port (default 8080)
+  --admin-port N   the demo admin API port (default 9090)
+  --decisions      print the reference world's routing decisions and exit`;
+
+const OPTIONS = {
+  port: { type: "string", default: "8080" },
+  "admin-port": { type: "string", default: "9090" },
+  decisions: { type: "boolean", default: false },
+} as const;
+
+const FLAG_OF = { front: "--port", admin: "--admin-port" } as const;
+
+export async function demoCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const parsed = parseCommandArgs("demo", DEMO_USAGE, { args: [...args], options: OPTIONS }, io);
+  if (!parsed) return EXIT_USAGE;
+  const { values } = parsed;
+  if (values.decisions) return printDecisions(io);
+  const frontPort = portOf(values.port);
+  const adminPort = portOf(values["admin-port"]);
+  if (frontPort === undefined || adminPort === undefined) {
+    io.err(`npm start: a port is a whole number from 0 to 65535\n${DEMO_USAGE}`);
+    return EXIT_USAGE;
+  }
+  let world: Awaited<ReturnType<typeof startDemoWorld>>;
+  try {
+    world = await startDemoWorld({ frontPort, adminPort });
+  } catch (error) {
+    if (error instanceof PortInUseError) {
+      io.err(`npm start: ${error.message}; pick another port with ${FLAG_OF[error.role]} N`);
+      return EXIT_INVALID;
+    }
+    io.err(`npm start: ${(error as Error).message}`);
+    return EXIT_INVALID;
+  }
+  const sites = world.catalogue.sites;
+  io.out(
+    demoBanner({
+      frontUrl: world.frontUrl,
+      adminUrl: world.adminUrl,
+      sites: sites.length,
+      hubs: sites.filter((s) => s.tier === "hub").length,
+      backends: [...world.backends.values()].flat().length,
+    }),
+  );
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      io.out(`\n${signal}: stopping the demo world (again to force)…`);
+      world.close().then(
+        () => resolve(EXIT_OK),
+        (error: Error) => {
+          io.err(`npm start: while stopping: ${error.message}`);
+          resolve(EXIT_INVALID);
+        },
+      );
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+function portOf(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port <= 65_535 ? port : undefined;
+}

@@ -1,0 +1,211 @@
+/**
+ * The demo world (`npm start`, `npm start`): the reference world running on one machine.
+ * Every site gets real backends (`wan-backend.ts`: 3 per hub, 2 per edge) and its own
+ * gateway; one front address stands in for the anycast network (`anycast-front.ts`), and
+ * one admin address drives every gateway at once (`demo-admin.ts`). Everything listens on
+ * `host` (default 127.0.0.1); gateways and backends on ports the system picks.
+ *
+ * Loopback is a trusted proxy here, for the front and the gateways alike, so a client can
+ * name itself with X-Forwarded-For and be located by the demo GeoIP database.
+ */
+import type { CatalogueConfig, SiteConfig } from "../../routing-tables/catalogue-schema.ts";
+import type { ClientLocation } from "../../routing-tables/client.ts";
+import { formatConfigError } from "../../routing-tables/config-error.ts";
+import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
+import type { OpsOverride } from "../../routing-tables/snapshot.ts";
+import { openGeoipSource } from "../client-facts/geoip-source.ts";
+import { createTrustedProxies } from "../client-facts/trusted-proxies.ts";
+import { bootSchema } from "../config/boot-schema.ts";
+import {
+  DEMO_GEOIP,
+  loadWorld,
+  REFERENCE_CATALOGUE,
+  REFERENCE_POLICY,
+} from "../config/config-files.ts";
+import { type RunningGateway, startGateway } from "../process/start-gateway.ts";
+import { urlOf } from "../server/listen.ts";
+import { createAnycastFront } from "./anycast-front.ts";
+import { createDemoAdmin } from "./demo-admin.ts";
+import { closeServer, listen } from "./fixed-ports.ts";
+import { startWanBackend, type WanBackend } from "./wan-backend.ts";
+import { worldReport } from "./world-report.ts";
+
+export interface DemoWorldOptions {
+  readonly host?: string;
+  /** The anycast stand-in's port; 0 picks a free one. */
+  readonly frontPort?: number;
+  /** The demo admin API's port; 0 picks a free one. */
+  readonly adminPort?: number;
+  /** The gateways' log level (pino); per-request logs are off. */
+  readonly logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** GeoIP2 City database; default: the demo world's. */
+  readonly geoip?: string;
+}
+
+export interface DemoWorld {
+  readonly frontUrl: string;
+  readonly adminUrl: string;
+  /** The catalogue as the gateways run it: the reference world with the real backends. */
+  readonly catalogue: CatalogueConfig;
+  readonly gateways: ReadonlyMap<string, RunningGateway>;
+  readonly backends: ReadonlyMap<string, readonly WanBackend[]>;
+  /** Where the front delivers a client address now (undefined: no site announces). */
+  ingressFor(address: string): string | undefined;
+  /** Stops every backend of the site (its gateway keeps running and has to cope). */
+  kill(siteId: string): Promise<void>;
+  /** Starts the site's backends again on their ports. */
+  revive(siteId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const TRUSTED_PROXIES = ["127.0.0.0/8", "::1/128"];
+const GATEWAY_GRACE_MS = 1_000;
+
+type ApplyOverride = (siteId: string, override: OpsOverride | undefined) => void;
+
+interface GatewaySettings {
+  readonly host: string;
+  readonly logLevel: NonNullable<DemoWorldOptions["logLevel"]>;
+  readonly locate: (address: string) => ClientLocation;
+  readonly applyOverride: ApplyOverride;
+}
+
+export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<DemoWorld> {
+  const { host = "127.0.0.1", frontPort = 8080, adminPort = 9090, logLevel = "warn" } = options;
+  const world = loadWorld(REFERENCE_CATALOGUE, REFERENCE_POLICY);
+  if (!world.ok) throw new Error(world.errors.map(formatConfigError).join("\n"));
+  const geoip = openGeoipSource(options.geoip ?? DEMO_GEOIP);
+  const locate = (address: string) => geoip.locate(address);
+  const sites = world.catalogue.sites;
+  // Filled once the fixed ports are taken; until then nothing announces.
+  const gateways = new Map<string, RunningGateway>();
+  const backends = new Map<string, readonly WanBackend[]>();
+  const applyOverride: ApplyOverride = (siteId, override) => {
+    for (const gateway of gateways.values()) gateway.state.setOverride(siteId, override);
+  };
+  const eachBackend = (siteId: string, act: (b: WanBackend) => Promise<void>) =>
+    Promise.all((backends.get(siteId) ?? []).map(act)).then(() => undefined);
+  const kill = (siteId: string) => eachBackend(siteId, (b) => b.kill());
+  const revive = (siteId: string) => eachBackend(siteId, (b) => b.revive());
+
+  const front = createAnycastFront({
+    sites,
+    gatewayOf: (id) => {
+      const gateway = gateways.get(id);
+      return gateway && { url: gateway.url, isAnnouncing: () => gateway.ready().ready };
+    },
+    locate,
+    trusted: createTrustedProxies(TRUSTED_PROXIES),
+  });
+  const admin = createDemoAdmin({
+    gateways,
+    defaultIngress: sites.find((s) => s.tier === "hub")?.id ?? sites[0]?.id ?? "",
+    ingressFor: front.ingressFor,
+    locate,
+    applyOverride,
+    kill,
+    revive,
+    world: () => worldReport(sites, gateways, backends, front.deliveries()),
+  });
+  const close = async () => {
+    await Promise.all([front.close(), closeServer(admin)]);
+    await stopSites(gateways, backends);
+    geoip.close();
+  };
+  try {
+    // The fixed ports first: a taken one fails before anything else starts.
+    await listen(front.server, "front", host, frontPort);
+    await listen(admin, "admin", host, adminPort);
+    for (const [siteId, list] of await startBackends(sites, host)) backends.set(siteId, list);
+    const catalogue = withBackends(world.catalogue, backends);
+    const settings = { host, logLevel, locate, applyOverride };
+    for (const [siteId, gateway] of await startGateways(catalogue, world.policy, settings))
+      gateways.set(siteId, gateway);
+    const [frontUrl, adminUrl] = [urlOf(front.server), urlOf(admin)];
+    const { ingressFor } = front; // DemoWorld's, delegated: the front is where clients go
+    return { frontUrl, adminUrl, catalogue, gateways, backends, ingressFor, kill, revive, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function startBackends(
+  sites: readonly SiteConfig[],
+  host: string,
+): Promise<Map<string, WanBackend[]>> {
+  const coordinates = new Map(sites.map((s) => [s.id, s]));
+  const coordinatesOf = (id: string) => coordinates.get(id);
+  const entries = await Promise.all(
+    sites.map(async (site) => {
+      const count = site.tier === "hub" ? 3 : 2;
+      const list = await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          startWanBackend({ siteId: site.id, index: i + 1, coordinatesOf, host }),
+        ),
+      );
+      return [site.id, list] as const;
+    }),
+  );
+  return new Map(entries);
+}
+
+/** The catalogue with each site's backends replaced by the servers started for it. */
+function withBackends(
+  catalogue: CatalogueConfig,
+  backends: ReadonlyMap<string, readonly WanBackend[]>,
+): CatalogueConfig {
+  return {
+    ...catalogue,
+    sites: catalogue.sites.map((site) => ({
+      ...site,
+      backends: (backends.get(site.id) ?? []).map((b) => b.address),
+    })),
+  };
+}
+
+/** One gateway per site, on port 0, each with the world's override hook. */
+async function startGateways(
+  catalogue: CatalogueConfig,
+  policy: PolicyConfig,
+  settings: GatewaySettings,
+): Promise<Map<string, RunningGateway>> {
+  const started = await Promise.all(
+    catalogue.sites.map(async (site) => {
+      const boot = bootSchema.parse({
+        site: site.id,
+        catalogue: REFERENCE_CATALOGUE,
+        policy: REFERENCE_POLICY,
+        listen: { host: settings.host, port: 0 },
+        admin: { host: settings.host, port: 0 },
+        siteHeaders: true,
+        trustedProxies: TRUSTED_PROXIES,
+        log: { level: settings.logLevel, requests: false },
+      });
+      const { locate, applyOverride } = settings;
+      const gateway = await startGateway({ boot, catalogue, policy, locate, applyOverride });
+      return [site.id, gateway] as const;
+    }),
+  );
+  return new Map(started);
+}
+
+/**
+ * Shuts the gateways down, then closes the backends. A gateway's shutdown also waits for its
+ * WebSocket connections, which end only when their backend or client goes: so after the
+ * grace period (and a margin) the backends are closed anyway, which ends them.
+ */
+async function stopSites(
+  gateways: ReadonlyMap<string, RunningGateway>,
+  backends: ReadonlyMap<string, readonly WanBackend[]>,
+): Promise<void> {
+  const stopped = Promise.all([...gateways.values()].map((g) => g.shutdown(GATEWAY_GRACE_MS)));
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(resolve, GATEWAY_GRACE_MS + 500);
+  });
+  await Promise.race([stopped, late]);
+  clearTimeout(timer);
+  await Promise.all([...backends.values()].flat().map((b) => b.close()));
+  await stopped;
+}

@@ -1,0 +1,74 @@
+/**
+ * Reload the catalogue and policy on demand (SIGHUP) or when either file changes: validate
+ * both as a whole, swap atomically when good, keep the last good and report when not (the
+ * state's rejection, which the `gateway_config_rejected` gauge reads).
+ */
+import { type FSWatcher, watch } from "node:fs";
+import { basename, dirname } from "node:path";
+import type { Logger } from "pino";
+import { formatConfigError } from "../../routing-tables/config-error.ts";
+import { loadCatalogueFor, loadWorld } from "../config/config-files.ts";
+import type { GatewayMetrics } from "../state/metrics.ts";
+import type { RoutingState } from "../state/routing-state.ts";
+
+export interface Reloader {
+  reload(): boolean;
+  close(): void;
+}
+
+export function configReloader(
+  files: { readonly catalogue: string; readonly policy: string },
+  state: RoutingState,
+  metrics: GatewayMetrics,
+  logger: Logger,
+  watchFiles = true,
+  /**
+   * False when Consul KV holds the policy: then a reload takes only the catalogue from disk,
+   * checked against the policy serving (not the policy file, which is not in use).
+   */
+  policyFromFile = true,
+): Reloader {
+  const reload = (): boolean => {
+    const world = policyFromFile
+      ? loadWorld(files.catalogue, files.policy)
+      : loadCatalogueFor(files.catalogue, state.inputs.policy);
+    if (!world.ok) {
+      state.reject(world.errors);
+      metrics.configRejected.inc();
+      logger.error(
+        { errors: world.errors.map(formatConfigError) },
+        "config refused; the last good config keeps serving",
+      );
+      return false;
+    }
+    state.update(
+      policyFromFile
+        ? { catalogue: world.catalogue, policy: world.policy }
+        : { catalogue: world.catalogue },
+    );
+    logger.info({ version: state.snapshot.version }, "config reloaded");
+    return true;
+  };
+  const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  if (watchFiles) {
+    // Editors and deploy tools replace files by rename, so watch the folders, debounced.
+    const names = new Set([basename(files.catalogue), basename(files.policy)]);
+    for (const folder of new Set([dirname(files.catalogue), dirname(files.policy)])) {
+      const watcher = watch(folder, (_event, name) => {
+        if (!name || !names.has(String(name))) return;
+        clearTimeout(timer);
+        timer = setTimeout(reload, 200);
+      });
+      watcher.unref();
+      watchers.push(watcher);
+    }
+  }
+  return {
+    reload,
+    close: () => {
+      clearTimeout(timer);
+      for (const watcher of watchers) watcher.close();
+    },
+  };
+}

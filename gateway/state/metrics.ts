@@ -1,0 +1,177 @@
+/**
+ * The gateway's Prometheus metrics, in a registry of its own (no global state). Per-request
+ * counters are bound to their label values once and kept in maps, so the request path does
+ * not hash labels each time. The process metrics every Node service exports (`process_*`:
+ * CPU, resident memory, open files; `nodejs_*`: heap spaces, event-loop delay, GC) are in
+ * the same registry, read when scraped.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { BreakerState } from "../forward/breaker.ts";
+import type { RoutingState } from "./routing-state.ts";
+
+const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
+
+/** One request label set's series, bound once (see GatewayMetrics#request). */
+interface RequestSeries {
+  readonly count: Counter.Internal;
+  readonly duration: Histogram.Internal<"site">;
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly #requests = new Counter({
+    name: "gateway_requests_total",
+    help: "Requests answered, by serving site (or none), status (499: client left) and error code (or ok)",
+    labelNames: ["site", "status", "code"] as const,
+    registers: [this.registry],
+  });
+  readonly #duration = new Histogram({
+    name: "gateway_request_duration_seconds",
+    help: "Time from request head to the last response byte sent, by serving site",
+    labelNames: ["site"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly #tries = new Counter({
+    name: "gateway_upstream_tries_total",
+    help: "Tries against a site's backends, by outcome (ok, connect-failed, status, …)",
+    labelNames: ["site", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly retries = new Counter({
+    name: "gateway_retries_total",
+    help: "Tries after the first",
+    registers: [this.registry],
+  });
+  readonly budgetExhausted = new Counter({
+    name: "gateway_retry_budget_exhausted_total",
+    help: "Retries not made because the retry budget was spent",
+    registers: [this.registry],
+  });
+  readonly #breaker = new Gauge({
+    name: "gateway_breaker_state",
+    help: "Circuit breaker state: 0 closed, 1 half-open, 2 open",
+    labelNames: ["scope", "id"] as const,
+    registers: [this.registry],
+  });
+  readonly panic = new Gauge({
+    name: "gateway_panic",
+    help: "1 when a service's decision from this ingress (client location unknown) is in panic",
+    labelNames: ["service"] as const,
+    registers: [this.registry],
+  });
+  readonly spillRatio = new Gauge({
+    name: "gateway_spill_ratio",
+    help: "Share of a service's traffic from this ingress sent to a site by spill-over (location unknown)",
+    labelNames: ["service"] as const,
+    registers: [this.registry],
+  });
+  readonly siteState = new Gauge({
+    name: "gateway_site_state",
+    help: "1 for each site's state as this gateway sees it (healthy, degraded, down, draining, compromised), 0 for the other states",
+    labelNames: ["site", "state"] as const,
+    registers: [this.registry],
+  });
+  readonly siteHealth = new Gauge({
+    name: "gateway_site_health",
+    help: "Health fraction of each site as this gateway sees it, 0..1 (ops flags aside)",
+    labelNames: ["site"] as const,
+    registers: [this.registry],
+  });
+  readonly snapshotVersion = new Gauge({
+    name: "gateway_snapshot_version",
+    help: "Version of the routing snapshot in use",
+    registers: [this.registry],
+  });
+  readonly configRejected = new Counter({
+    name: "gateway_config_rejected_total",
+    help: "Catalogue/policy reloads refused (the last good config kept serving)",
+    registers: [this.registry],
+  });
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Reports the routing state's snapshot age and whether its latest config was refused, read
+   * at every scrape (so they cannot disagree with the state). Call once per registry.
+   */
+  trackRoutingState(state: Pick<RoutingState, "ageMs" | "rejected">): void {
+    new Gauge({
+      name: "gateway_snapshot_age_seconds",
+      help: "Age of the routing snapshot in use",
+      registers: [this.registry],
+      collect() {
+        this.set(state.ageMs() / 1000);
+      },
+    });
+    new Gauge({
+      name: "gateway_config_rejected",
+      help: "1 while the latest catalogue/policy (file or Consul KV) is refused and the last good serves",
+      registers: [this.registry],
+      collect() {
+        this.set(state.rejected === undefined ? 0 : 1);
+      },
+    });
+  }
+
+  /** Reports how old each site's last Consul answer is, read at every scrape. */
+  trackConsul(
+    statuses: () => readonly { site: string; lastAnswerAtMs?: number; consecutiveErrors: number }[],
+    now: () => number,
+  ): void {
+    new Gauge({
+      name: "gateway_consul_answer_age_seconds",
+      help: "Age of the last Consul answer per site (staleness; -1 before the first answer)",
+      labelNames: ["site"] as const,
+      registers: [this.registry],
+      collect() {
+        for (const s of statuses())
+          this.labels(s.site).set(
+            s.lastAnswerAtMs === undefined ? -1 : (now() - s.lastAnswerAtMs) / 1000,
+          );
+      },
+    });
+    new Gauge({
+      name: "gateway_consul_errors",
+      help: "Failed Consul queries in a row per site (routing keeps the last answer meanwhile)",
+      labelNames: ["site"] as const,
+      registers: [this.registry],
+      collect() {
+        for (const s of statuses()) this.labels(s.site).set(s.consecutiveErrors);
+      },
+    });
+  }
+
+  /** Per site|status|code: the request counter and the site's histogram, bound together. */
+  readonly #boundRequests = new Map<string, RequestSeries>();
+  readonly #boundTries = new Map<string, Counter.Internal>();
+
+  request(site: string, status: number, code: string, seconds: number): void {
+    const key = `${site}|${status}|${code}`;
+    let series = this.#boundRequests.get(key);
+    if (!series) {
+      series = {
+        count: this.#requests.labels(site, String(status), code),
+        duration: this.#duration.labels(site),
+      };
+      this.#boundRequests.set(key, series);
+    }
+    series.count.inc();
+    series.duration.observe(seconds);
+  }
+
+  tryEnded(site: string, outcome: string): void {
+    const key = `${site}|${outcome}`;
+    let counter = this.#boundTries.get(key);
+    if (!counter) {
+      counter = this.#tries.labels(site, outcome);
+      this.#boundTries.set(key, counter);
+    }
+    counter.inc();
+  }
+
+  breakerChanged(scope: "site" | "backend", id: string, state: BreakerState): void {
+    this.#breaker.labels(scope, id).set(BREAKER_VALUE[state]);
+  }
+}
