@@ -7,33 +7,36 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import type { ClientLocation } from "../../routing-tables/client.ts";
-import { decide } from "../../routing-tables/decide.ts";
-import { explainJson } from "../../routing-tables/explain.ts";
 import type { OpsOverride } from "../../routing-tables/snapshot.ts";
 import { GatewayError } from "../errors/error-catalogue.ts";
 import { sendProblem } from "../errors/problem-response.ts";
-import type { Upstreams } from "../forward/upstreams.ts";
-import type { GatewayMetrics } from "../state/metrics.ts";
+import type { SiteUpstreamView } from "../forward/upstream-view.ts";
 import type { RoutingState } from "../state/routing-state.ts";
+import type { ExplainAnswer, ExplainQuery } from "./explain-answer.ts";
 import { sitesReport } from "./sites-report.ts";
 
 export interface AdminContext {
   readonly ingress: string;
   readonly state: RoutingState;
-  readonly upstreams: Upstreams;
-  readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly token: string | undefined;
-  readonly locate: (address: string) => ClientLocation;
   readonly isReady: () => { ready: boolean; reason: string };
+  /** The Prometheus exposition of the whole gateway (control plane and every data plane). */
+  readonly scrape: () => Promise<{ contentType: string; body: string }>;
+  /** The upstreams over every data plane: worst breakers, summed requests in flight. */
+  readonly upstreams: () => Promise<ReadonlyMap<string, SiteUpstreamView>>;
+  /** The decision for one client, answered where GeoIP is open (a data plane). */
+  readonly explain: (query: ExplainQuery) => Promise<ExplainAnswer>;
+  /** The gateway's data planes (workers): which snapshot version each serves. */
+  readonly workers?: () => readonly unknown[];
   /** Consul discovery per site (staleness), when Consul is configured. */
   readonly consulStatus?: () => readonly unknown[];
   /** Probe latency percentiles per site (from the HDR histograms), when probes run. */
   readonly probeLatency?: () => Readonly<Record<string, unknown>>;
   /**
-   * Applies an ops override (here, or through Consul KV where configured). May be
-   * asynchronous (a Consul KV write): the answer waits for it; a failure is a 503.
+   * Applies an ops override (here, or through Consul KV where configured) and resolves once
+   * every data plane of the gateway serves with it; a failure (not stored, or not confirmed
+   * by every worker) is a 503 saying which.
    */
   readonly applyOverride: (
     siteId: string,
@@ -62,6 +65,9 @@ export function createAdminServer(context: AdminContext): Server {
   return createServer(adminRequestListener(context));
 }
 
+/** The override is in the state of record, but some worker did not confirm it in time. */
+export class OverrideNotAppliedError extends Error {}
+
 export const isLoopback = (address: string) =>
   address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
 
@@ -89,20 +95,30 @@ async function handleAdmin(
     return json(res, ready ? 200 : 503, { ready, reason });
   }
   if (req.method === "GET" && path === "/metrics") {
-    const body = await context.metrics.registry.metrics();
-    res.writeHead(200, { "content-type": context.metrics.registry.contentType });
+    const { contentType, body } = await context.scrape();
+    res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
     res.end(body);
     return;
   }
   if (req.method === "GET" && path === "/sites") {
-    const report = sitesReport(context.ingress, context.state, context.upstreams);
+    const report = sitesReport(context.ingress, context.state, await context.upstreams());
     return json(res, 200, {
       ...report,
+      workers: context.workers?.() ?? null,
       consul: context.consulStatus?.() ?? null,
       probeLatencyMs: context.probeLatency?.() ?? null,
     });
   }
-  if (req.method === "GET" && path === "/explain") return explain(res, url, context);
+  if (req.method === "GET" && path === "/explain") {
+    const query = {
+      ip: url.searchParams.get("ip") ?? "",
+      host: url.searchParams.get("host") ?? undefined,
+      path: url.searchParams.get("path") ?? "/",
+    };
+    const answer = await context.explain(query);
+    if (answer.ok) return json(res, 200, answer.body);
+    return fail(res, answer.code, answer.detail);
+  }
   const action = /^\/sites\/([a-z][a-z0-9-]{0,31})\/(drain|compromise|restore)$/.exec(path);
   if (action) {
     if (req.method !== "POST") return fail(res, "method_not_allowed", "use POST");
@@ -113,10 +129,17 @@ async function handleAdmin(
     try {
       await context.applyOverride(siteId, ACTIONS[verb]);
     } catch (error) {
+      context.logger.error(
+        { err: error, target: siteId, action: verb, who },
+        "ops override failed",
+      );
+      const notApplied = error instanceof OverrideNotAppliedError;
       return fail(
         res,
-        "override_not_stored",
-        `the override was not stored: ${(error as Error).message}`,
+        notApplied ? "override_not_applied" : "override_not_stored",
+        notApplied
+          ? `the override was stored, but not every worker applied it: ${error.message}`
+          : `the override was not stored: ${(error as Error).message}`,
       );
     }
     context.logger.warn(
@@ -131,34 +154,6 @@ async function handleAdmin(
     });
   }
   return fail(res, "not_found", `no admin endpoint ${req.method} ${path}`);
-}
-
-function explain(res: ServerResponse, url: URL, context: AdminContext): void {
-  const ip = url.searchParams.get("ip") ?? "";
-  let client: ClientLocation = {};
-  try {
-    client = ip ? context.locate(ip) : {};
-  } catch {
-    fail(res, "bad_request", `not an IP address: ${ip}`);
-    return;
-  }
-  const snapshot = context.state.snapshot;
-  const host = url.searchParams.get("host") ?? snapshot.services[0]?.hosts[0] ?? "";
-  const facts = {
-    ingress: context.ingress,
-    host,
-    path: url.searchParams.get("path") ?? "/",
-    client,
-  };
-  json(res, 200, {
-    ip,
-    host,
-    ...explainJson(
-      snapshot,
-      decide(snapshot, facts, () => 0),
-      client,
-    ),
-  });
 }
 
 /** A JSON answer, pretty-printed, never cached. */
@@ -180,7 +175,8 @@ function fail(
     | "method_not_allowed"
     | "bad_request"
     | "internal"
-    | "override_not_stored",
+    | "override_not_stored"
+    | "override_not_applied",
   detail: string,
 ): void {
   const error = new GatewayError(code, detail, { cause: new Error(detail) });

@@ -1,9 +1,14 @@
 /** What `/sites` shows: the snapshot, each site's state and share from this ingress, breakers. */
 import { planForService } from "../../routing-tables/decide.ts";
-import type { Upstreams } from "../forward/upstreams.ts";
+import type { SiteUpstreamView } from "../forward/upstream-view.ts";
 import type { RoutingState } from "../state/routing-state.ts";
 
-export function sitesReport(ingress: string, state: RoutingState, upstreams: Upstreams) {
+/** `upstreams`: the gateway's view over all its data planes (forward/upstream-view.ts). */
+export function sitesReport(
+  ingress: string,
+  state: RoutingState,
+  upstreams: ReadonlyMap<string, SiteUpstreamView>,
+) {
   const snapshot = state.snapshot;
   const shares = new Map<string, Record<string, number>>();
   for (const service of snapshot.services) {
@@ -22,7 +27,7 @@ export function sitesReport(ingress: string, state: RoutingState, upstreams: Ups
     rejectedConfig: state.rejected ?? null,
     overrides: state.inputs.overrides,
     sites: snapshot.sites.map((site) => {
-      const upstream = upstreams.site(site.id);
+      const upstream = upstreams.get(site.id);
       return {
         id: site.id,
         name: site.config.name,
@@ -32,12 +37,8 @@ export function sitesReport(ingress: string, state: RoutingState, upstreams: Ups
         dial: site.dial,
         rttMs: Number((rttFromHere?.[site.index] ?? 0).toFixed(2)),
         shareFromHere: shares.get(site.id) ?? {},
-        breaker: upstream?.breaker.state ?? null,
-        backends: (upstream?.backends ?? []).map((b) => ({
-          address: b.address,
-          breaker: b.breaker.state,
-          outstanding: b.outstanding,
-        })),
+        breaker: upstream?.breaker ?? null,
+        backends: upstream?.backends ?? [],
       };
     }),
   };

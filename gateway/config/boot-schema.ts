@@ -57,6 +57,36 @@ export const bootSchema = z.strictObject({
         .string()
         .default("GATEWAY_ADMIN_TOKEN")
         .describe("env var holding the bearer token required off loopback"),
+      overrideConfirmMs: ms(
+        1_000,
+        60_000,
+        "how long an ops override may take to reach every worker before the call answers 503 override_not_applied",
+      ),
+    })
+    .prefault({}),
+  supervisor: z
+    .strictObject({
+      restartDelayMs: ms(
+        100,
+        60_000,
+        "wait before a worker that died is forked again; doubles with each death inside the crash-loop window",
+      ),
+      restartDelayMaxMs: ms(5_000, 600_000, "the longest wait before a worker is forked again"),
+      crashLoopRestarts: z
+        .number()
+        .int()
+        .min(1)
+        .max(1_000)
+        .default(5)
+        .describe(
+          "worker deaths inside crashLoopWindowMs after which the gateway gives up and exits 1 (systemd restarts it)",
+        ),
+      crashLoopWindowMs: ms(60_000, 3_600_000, "the window crash-loop deaths are counted in"),
+      startTimeoutMs: ms(
+        30_000,
+        600_000,
+        "how long a worker may take to start and listen before the start counts as failed",
+      ),
     })
     .prefault({}),
   workers: z

@@ -99,14 +99,9 @@ function adminListener(
   options: DemoAdminOptions,
 ): Listener {
   return adminRequestListener({
+    ...gateway.admin,
     ingress: siteId,
-    state: gateway.state,
-    upstreams: gateway.upstreams,
-    metrics: gateway.metrics,
-    logger: gateway.logger,
     token: undefined,
-    locate: options.locate,
-    isReady: gateway.ready,
     applyOverride: options.applyOverride,
   });
 }
@@ -118,7 +113,7 @@ async function metrics(
 ): Promise<void> {
   const all = await Promise.all(
     [...gateways].map(async ([ingress, gateway]) => {
-      const families = await gateway.metrics.registry.getMetricsAsJSON();
+      const families = await gateway.metricsJson();
       return families.map((family) => ({
         ...family,
         values: family.values.map((value) => ({

@@ -27,6 +27,7 @@ const expectedStatus: Record<ErrorCode, number> = {
   no_usable_site: 503,
   residency_blocked: 503,
   circuit_open: 503,
+  override_not_applied: 503,
   shutting_down: 503,
   override_not_stored: 503,
   upstream_refused: 502,

@@ -23,6 +23,8 @@ export const ERROR_CODES = freezeAll({
   circuit_open: { status: 503, title: "Circuit breaker open" },
   shutting_down: { status: 503, title: "Gateway shutting down" },
   override_not_stored: { status: 503, title: "Ops override not stored (Consul KV unavailable)" },
+  /** Stored, but not every worker of the gateway confirmed it in time: it may not hold yet. */
+  override_not_applied: { status: 503, title: "Ops override not applied by every worker" },
   upstream_refused: { status: 502, title: "Upstream refused the connection" },
   upstream_reset: { status: 502, title: "Upstream connection reset" },
   upstream_bad_response: { status: 502, title: "Upstream sent an invalid response" },

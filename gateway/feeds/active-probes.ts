@@ -50,7 +50,7 @@ export function activeProbes(
     const settled = settleRtt(published, tracker.measuredRttMs());
     if (settled === undefined) return;
     published = settled;
-    state.update({ measuredRttMs: { ...state.inputs.measuredRttMs, [ingress]: settled } });
+    state.setMeasuredRtt(ingress, settled);
   };
   const timer = setInterval(publish, 1_000);
   timer.unref();

@@ -7,7 +7,7 @@ import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Logger } from "pino";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
-import { loadCatalogueFor, loadWorld } from "../config/config-files.ts";
+import { loadCatalogueFor, loadWorld, ownSiteErrors } from "../config/config-files.ts";
 import type { GatewayMetrics } from "../state/metrics.ts";
 import type { RoutingState } from "../state/routing-state.ts";
 
@@ -17,7 +17,8 @@ export interface Reloader {
 }
 
 export function configReloader(
-  files: { readonly catalogue: string; readonly policy: string },
+  /** The files, and the site of the gateway reloading them (its catalogue must hold it). */
+  files: { readonly catalogue: string; readonly policy: string; readonly site?: string },
   state: RoutingState,
   metrics: GatewayMetrics,
   logger: Logger,
@@ -29,9 +30,15 @@ export function configReloader(
   policyFromFile = true,
 ): Reloader {
   const reload = (): boolean => {
-    const world = policyFromFile
+    const loaded = policyFromFile
       ? loadWorld(files.catalogue, files.policy)
       : loadCatalogueFor(files.catalogue, state.inputs.policy);
+    // A catalogue without this gateway's own site would leave it no ingress: refused whole.
+    const ownSite =
+      loaded.ok && files.site !== undefined
+        ? ownSiteErrors(loaded.catalogue, files.site, files.catalogue)
+        : [];
+    const world = ownSite.length > 0 ? { ok: false as const, errors: ownSite } : loaded;
     if (!world.ok) {
       state.reject(world.errors);
       metrics.configRejected.inc();
@@ -41,7 +48,7 @@ export function configReloader(
       );
       return false;
     }
-    state.update(
+    state.setConfig(
       policyFromFile
         ? { catalogue: world.catalogue, policy: world.policy }
         : { catalogue: world.catalogue },

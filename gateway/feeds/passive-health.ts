@@ -1,6 +1,6 @@
 /**
- * Passive health for one gateway: every try's outcome and every breaker change goes to the
- * health monitor, requests in flight count as saturation, and every `intervalMs` the sites
+ * Passive health for one gateway: every try's outcome and every breaker change its data planes
+ * report goes to the health monitor, requests in flight count as saturation, and every `intervalMs` the sites
  * whose state changed are merged into the routing state (a new snapshot), so a site can leave
  * rotation from real traffic before any probe notices. Active probes and Consul checks feed
  * the same monitor (the health issue).
@@ -8,7 +8,6 @@
 import { HealthMonitor, type HealthObservation } from "../../health/health-monitor.ts";
 import type { Snapshot } from "../../routing-tables/snapshot.ts";
 import type { Observation } from "../forward/observation.ts";
-import type { Upstreams } from "../forward/upstreams.ts";
 import type { RoutingState } from "../state/routing-state.ts";
 
 export interface PassiveHealth {
@@ -29,7 +28,8 @@ const sitesOf = (snapshot: Snapshot) =>
 
 export function passiveHealth(
   state: RoutingState,
-  upstreams: Upstreams,
+  /** Requests in flight per site now, over every data plane of this gateway. */
+  load: () => ReadonlyMap<string, number>,
   intervalMs: number,
   now: () => number,
 ): PassiveHealth {
@@ -40,14 +40,11 @@ export function passiveHealth(
     monitor.sync(sitesOf(snapshot), state.inputs.policy.defaults.spill),
   );
   const tick = () => {
-    for (const site of upstreams.all()) {
-      let inFlight = 0;
-      for (const backend of site.backends) inFlight += backend.outstanding;
-      monitor.observe({ kind: "load", site: site.siteId, inFlight });
-    }
+    const inFlight = load();
+    for (const site of state.snapshot.sites)
+      monitor.observe({ kind: "load", site: site.id, inFlight: inFlight.get(site.id) ?? 0 });
     const changed = monitor.evaluate();
-    if (changed.size > 0)
-      state.update({ health: { ...state.inputs.health, ...Object.fromEntries(changed) } });
+    if (changed.size > 0) state.setHealth(Object.fromEntries(changed));
     return changed.size;
   };
   const timer = setInterval(tick, intervalMs);

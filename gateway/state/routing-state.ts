@@ -2,7 +2,13 @@
  * The live routing state of one gateway: the inputs of a snapshot (configs, health, ops
  * overrides, measured RTTs) and the snapshot built from them. One owner; every change builds
  * a whole new snapshot and swaps it in one assignment, so a request reads either the old
- * or the new, never a mix ("never nil", as fabio's table). Listeners hear of each swap.
+ * or the new, never a mix ("never nil", as fabio's table). Listeners hear of each swap, with
+ * the inputs that changed.
+ *
+ * Two roles use this class. The leader (the control plane) changes inputs through the typed
+ * setters below and numbers its snapshots 1, 2, 3…; a follower (each data plane) only
+ * `follow`s what its leader published, under the leader's version number, so every worker of
+ * a gateway serves from the same numbered snapshot.
  */
 import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ConfigError } from "../../routing-tables/config-error.ts";
@@ -24,10 +30,16 @@ export interface RoutingInputs {
   readonly coordinateRttMs: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
+export type InputsChange = Partial<RoutingInputs>;
+
 export interface RejectedConfig {
   readonly atMs: number;
   readonly errors: readonly ConfigError[];
 }
+
+export type StateListener = (snapshot: Snapshot, change: InputsChange) => void;
+
+type RtTable = Readonly<Record<string, number>>;
 
 export class RoutingState {
   #inputs: RoutingInputs;
@@ -35,26 +47,23 @@ export class RoutingState {
   #builtAtMs: number;
   #rejected: RejectedConfig | undefined;
   readonly #now: () => number;
-  readonly #listeners = new Set<(snapshot: Snapshot) => void>();
+  readonly #listeners = new Set<StateListener>();
 
   constructor(
-    inputs: Omit<
-      RoutingInputs,
-      "health" | "overrides" | "measuredRttMs" | "discoveredBackends" | "coordinateRttMs"
-    > &
-      Partial<RoutingInputs>,
+    inputs: Pick<RoutingInputs, "catalogue" | "policy"> & InputsChange,
     now = Date.now,
+    version = 1,
   ) {
     this.#now = now;
     this.#inputs = {
+      health: {},
+      overrides: {},
+      measuredRttMs: {},
+      discoveredBackends: {},
+      coordinateRttMs: {},
       ...inputs,
-      health: inputs.health ?? {},
-      overrides: inputs.overrides ?? {},
-      measuredRttMs: inputs.measuredRttMs ?? {},
-      discoveredBackends: inputs.discoveredBackends ?? {},
-      coordinateRttMs: inputs.coordinateRttMs ?? {},
     };
-    this.#snapshot = buildSnapshot({ version: 1, ...this.#inputs });
+    this.#snapshot = buildSnapshot({ version, ...this.#inputs });
     this.#builtAtMs = now();
   }
 
@@ -77,16 +86,61 @@ export class RoutingState {
     return this.#rejected;
   }
 
-  /** Builds a snapshot from the changed inputs and swaps it in. */
-  update(change: Partial<RoutingInputs>): Snapshot {
-    const inputs = { ...this.#inputs, ...change };
-    const snapshot = buildSnapshot({ version: this.#snapshot.version + 1, ...inputs });
-    this.#inputs = inputs;
-    this.#snapshot = snapshot;
-    this.#builtAtMs = this.#now();
-    if (change.catalogue || change.policy) this.#rejected = undefined;
-    for (const listener of this.#listeners) listener(snapshot);
-    return snapshot;
+  /** Builds a snapshot from the changed inputs and swaps it in (whole fields replaced). */
+  update(change: InputsChange): Snapshot {
+    return this.#swap(change, this.#snapshot.version + 1);
+  }
+
+  /**
+   * A follower takes its leader's change under the leader's version. A change older than the
+   * snapshot in use is ignored (a leader's messages arrive in order; this guards a restart).
+   */
+  follow(version: number, change: InputsChange): Snapshot {
+    if (version <= this.#snapshot.version && Object.keys(change).length > 0) return this.#snapshot;
+    return this.#swap(change, version);
+  }
+
+  setConfig(config: { catalogue?: CatalogueConfig; policy?: PolicyConfig }): Snapshot {
+    const change: InputsChange = {
+      ...(config.catalogue && { catalogue: config.catalogue }),
+      ...(config.policy && { policy: config.policy }),
+    };
+    return this.update(change);
+  }
+
+  /** Sites whose health changed; the others keep theirs. */
+  setHealth(changed: Readonly<Record<string, SiteHealth>>): Snapshot {
+    return this.update({ health: { ...this.#inputs.health, ...changed } });
+  }
+
+  /** This ingress's row of measured RTTs (ms to each site), replacing its last row. */
+  setMeasuredRtt(ingress: string, row: RtTable): Snapshot {
+    return this.update({ measuredRttMs: { ...this.#inputs.measuredRttMs, [ingress]: row } });
+  }
+
+  /** This ingress's row of RTTs estimated from Consul's network coordinates. */
+  setCoordinateRtt(ingress: string, row: RtTable): Snapshot {
+    return this.update({ coordinateRttMs: { ...this.#inputs.coordinateRttMs, [ingress]: row } });
+  }
+
+  /** The backends a discovery source (Consul) says a site has now. */
+  setDiscovered(siteId: string, backends: readonly string[]): Snapshot {
+    return this.update({
+      discoveredBackends: { ...this.#inputs.discoveredBackends, [siteId]: backends },
+    });
+  }
+
+  /** One site's ops override merged in; undefined restores the site. */
+  setOverride(siteId: string, override: OpsOverride | undefined): Snapshot {
+    const overrides = { ...this.#inputs.overrides };
+    if (override) overrides[siteId] = { ...overrides[siteId], ...override };
+    else delete overrides[siteId];
+    return this.update({ overrides });
+  }
+
+  /** The whole set of ops overrides (and the policy, when the same source holds it). */
+  setOverrides(overrides: Readonly<Record<string, OpsOverride>>, policy?: PolicyConfig): Snapshot {
+    return this.update({ overrides, ...(policy && { policy }) });
   }
 
   /** Records a refused config; the current snapshot keeps serving. */
@@ -102,15 +156,19 @@ export class RoutingState {
     if (which === undefined || this.#rejected === which) this.#rejected = undefined;
   }
 
-  setOverride(siteId: string, override: OpsOverride | undefined): Snapshot {
-    const overrides = { ...this.#inputs.overrides };
-    if (override) overrides[siteId] = { ...overrides[siteId], ...override };
-    else delete overrides[siteId];
-    return this.update({ overrides });
-  }
-
-  subscribe(listener: (snapshot: Snapshot) => void): () => void {
+  subscribe(listener: StateListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  #swap(change: InputsChange, version: number): Snapshot {
+    const inputs = { ...this.#inputs, ...change };
+    const snapshot = buildSnapshot({ version, ...inputs });
+    this.#inputs = inputs;
+    this.#snapshot = snapshot;
+    this.#builtAtMs = this.#now();
+    if (change.catalogue || change.policy) this.#rejected = undefined;
+    for (const listener of this.#listeners) listener(snapshot, change);
+    return snapshot;
   }
 }

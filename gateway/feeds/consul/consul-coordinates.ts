@@ -52,7 +52,7 @@ export function consulCoordinates(
         if (rtt !== undefined) row[site.id] = rtt;
       }
       if (JSON.stringify(row) !== JSON.stringify(state.inputs.coordinateRttMs[ingress] ?? {})) {
-        state.update({ coordinateRttMs: { ...state.inputs.coordinateRttMs, [ingress]: row } });
+        state.setCoordinateRtt(ingress, row);
       }
       return true;
     } catch (error) {

@@ -66,9 +66,7 @@ export function consulDiscovery(
         onChange: (verdicts) => {
           const passing = verdicts.filter((v) => v.up).map((v) => v.backend);
           update({ passing: passing.length, instances: verdicts.length });
-          state.update({
-            discoveredBackends: { ...state.inputs.discoveredBackends, [site.id]: passing },
-          });
+          state.setDiscovered(site.id, passing);
         },
         onAnswer: (answer) =>
           update({

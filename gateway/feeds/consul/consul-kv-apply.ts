@@ -56,7 +56,7 @@ export function kvApplier(
         : validateKvPolicy(kvFile(`${prefix}/policy`), content.policyText, state.inputs.catalogue);
     const errors = sortConfigErrors([...checked.errors, ...content.errors]);
     if (errors.length === 0 && ownRejection) state.clearRejection(ownRejection);
-    const snapshot = state.update({ overrides, ...(checked.policy && { policy: checked.policy }) });
+    const snapshot = state.setOverrides(overrides, checked.policy);
     applied = overrides;
     ownRejection = undefined;
     if (errors.length > 0) {

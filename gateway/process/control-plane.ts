@@ -1,0 +1,232 @@
+/**
+ * A gateway's control plane: the one owner of its routing state. Every input feeds it here —
+ * config files (reload on SIGHUP or change), active probes, the passive observations its data
+ * planes report, Consul (discovery, coordinates, KV, registration) — and every change goes to
+ * every data plane (followers.ts). The admin API lives here too, so it answers for the whole
+ * gateway, also while a worker is being replaced. In a served gateway this is the cluster
+ * primary; in tests and the demo world it runs beside one data plane in the same process.
+ */
+import type Consul from "consul";
+import type { Logger } from "pino";
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from "prom-client";
+import type { ConsulConnection } from "../../health/consul/consul-queries.ts";
+import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
+import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
+import type { OpsOverride } from "../../routing-tables/snapshot.ts";
+import { type AdminContext, createAdminServer } from "../admin/admin-api.ts";
+import type { ExplainAnswer } from "../admin/explain-answer.ts";
+import type { BootConfig } from "../config/boot-schema.ts";
+import { activeProbes } from "../feeds/active-probes.ts";
+import { configReloader, type Reloader } from "../feeds/config-reloader.ts";
+import { type ConsulWiring, startConsulWiring } from "../feeds/consul/consul-wiring.ts";
+import { passiveHealth } from "../feeds/passive-health.ts";
+import type { Observation } from "../forward/observation.ts";
+import { mergeUpstreamViews, type SiteUpstreamView } from "../forward/upstream-view.ts";
+import { listen, urlOf } from "../server/listen.ts";
+import { GatewayMetrics } from "../state/metrics.ts";
+import { RoutingState } from "../state/routing-state.ts";
+import { publishSnapshotGauges } from "../state/snapshot-gauges.ts";
+import { BreakerBoard } from "./breaker-board.ts";
+import { Followers } from "./followers.ts";
+import { confirmOverride } from "./override-confirmation.ts";
+
+export type ApplyOverride = (
+  siteId: string,
+  override: OpsOverride | undefined,
+) => void | Promise<void>;
+
+export interface ControlPlaneOptions {
+  readonly boot: BootConfig;
+  readonly catalogue: CatalogueConfig;
+  readonly policy: PolicyConfig;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly adminToken?: string | undefined;
+  /** Where ops overrides are stored; default: Consul KV when configured, else this state. */
+  readonly applyOverride?: ApplyOverride;
+  /** A Consul client: sites with a `consul` service get their backends from it. */
+  readonly consul?: Consul;
+  /** Where that client connects (for the one endpoint it lacks: network coordinates). */
+  readonly consulConnection?: ConsulConnection;
+  /** Reload the catalogue and policy files on SIGHUP (`reload()`) and, if `watch`, on change. */
+  readonly configFiles?: { readonly watch: boolean; readonly policyFromFile: boolean };
+  /** Told of every observation the data planes report (tests and benchmarks listen here). */
+  readonly onObservation?: (observation: Observation) => void;
+}
+
+export interface ControlPlane {
+  readonly state: RoutingState;
+  readonly metrics: GatewayMetrics;
+  readonly followers: Followers;
+  readonly adminUrl: string;
+  /** The whole gateway's metrics as registry JSON (the demo world merges sixteen). */
+  metricsJson(): Promise<MetricObjectWithValues<MetricValue<string>>[]>;
+  /** The admin API's context (the demo world mounts it behind its own front). */
+  readonly admin: AdminContext;
+  ready(): { ready: boolean; reason: string };
+  /** SIGHUP: the config files again, and every data plane's GeoIP database. */
+  reload(): void;
+  /** Readiness turns 503 and every data plane starts its graceful drain. */
+  beginDrain(graceMs: number): void;
+  /** Every data plane cuts its connections now. */
+  stopNow(): void;
+  /** Registers with the Consul agent, once data planes listen at `url`. */
+  register(url: string): Promise<void>;
+  /** Stops the feeds and the admin API (after the data planes are gone). */
+  close(): Promise<void>;
+}
+
+/** How long the admin API waits for the data planes' answers (metrics, /sites, explain). */
+const ASK_TIMEOUT_MS = 2_000;
+
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const { boot, logger } = options;
+  const clock = options.now ?? Date.now;
+  const metrics = new GatewayMetrics();
+  const state = new RoutingState({ catalogue: options.catalogue, policy: options.policy }, clock);
+  metrics.trackRoutingState(state);
+  state.subscribe((snapshot) => publishSnapshotGauges(metrics, snapshot, boot.site));
+  publishSnapshotGauges(metrics, state.snapshot, boot.site);
+  const board = new BreakerBoard();
+  const observe = (observation: Observation) => {
+    health?.observe(observation);
+    options.onObservation?.(observation);
+  };
+  const followers = new Followers(state, {
+    onObservations: (member, batch) => {
+      for (const observation of batch) {
+        if (observation.kind !== "breaker") observe(observation);
+        else {
+          const worst = board.report(member, observation);
+          if (worst) observe({ kind: "breaker", ...worst });
+        }
+      }
+    },
+    onLeave: (member) => {
+      for (const worst of board.drop(member)) observe({ kind: "breaker", ...worst });
+    },
+  });
+  const health = boot.health.passive
+    ? passiveHealth(state, () => followers.load(), boot.health.evaluateIntervalMs, clock)
+    : undefined;
+  const name = boot.name ?? `gw-${boot.site}`;
+  const { enabled: probing, ...probeSettings } = boot.probes;
+  const probes =
+    health && probing
+      ? activeProbes(boot.site, `1.1 ${name}`, state, health, probeSettings)
+      : undefined;
+  const consul: ConsulWiring | undefined = options.consul
+    ? startConsulWiring(
+        options.consul,
+        options.consulConnection,
+        boot,
+        name,
+        state,
+        metrics,
+        logger,
+        clock,
+      )
+    : undefined;
+  const reloader: Reloader | undefined = options.configFiles
+    ? configReloader(
+        boot,
+        state,
+        metrics,
+        logger,
+        options.configFiles.watch,
+        options.configFiles.policyFromFile,
+      )
+    : undefined;
+
+  // The gateway's metrics: this process's and every data plane's, aggregated as prom-client's
+  // cluster support does (counters and histograms summed, each metric's own aggregator else).
+  const gatewayRegistry = async () => {
+    const own = await metrics.registry.getMetricsAsJSON();
+    const { answers } = await followers.ask({ what: "metrics" }, ASK_TIMEOUT_MS);
+    return AggregatorRegistry.aggregate([own, ...(answers as (typeof own)[])]);
+  };
+  let shuttingDown = false;
+  const ready = () => {
+    if (shuttingDown) return { ready: false, reason: "shutting down" };
+    if (followers.listening().length === 0) return { ready: false, reason: "no worker serving" };
+    const local = state.snapshot.sites[state.snapshot.siteIndex.get(boot.site) ?? -1];
+    if (!local) return { ready: false, reason: `site ${boot.site} is not in the catalogue` };
+    if (local.state !== "healthy" && local.state !== "degraded")
+      return { ready: false, reason: `local site is ${local.state}` };
+    return { ready: true, reason: "snapshot loaded, local site usable" };
+  };
+  const store: ApplyOverride =
+    options.applyOverride ??
+    consul?.writeOverride ??
+    ((site, override) => void state.setOverride(site, override));
+  const admin: AdminContext = {
+    ingress: boot.site,
+    state,
+    logger,
+    token: options.adminToken,
+    isReady: ready,
+    scrape: async () => {
+      const registry = await gatewayRegistry();
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+    upstreams: async () => {
+      const { answers } = await followers.ask({ what: "upstreams" }, ASK_TIMEOUT_MS);
+      return mergeUpstreamViews(answers as SiteUpstreamView[][]);
+    },
+    explain: async (query) => {
+      const { answers } = await followers.ask({ what: "explain", ...query }, ASK_TIMEOUT_MS);
+      return (
+        (answers[0] as ExplainAnswer | undefined) ?? {
+          ok: false,
+          code: "internal",
+          detail: "no worker answered",
+        }
+      );
+    },
+    workers: () => followers.members(),
+    ...(consul && { consulStatus: consul.status }),
+    ...(probes && {
+      probeLatency: () =>
+        Object.fromEntries(
+          state.snapshot.sites.map((site) => [
+            site.id,
+            probes.tracker.percentiles(site.id) ?? null,
+          ]),
+        ),
+    }),
+    applyOverride: async (site, override) => {
+      await store(site, override);
+      await confirmOverride(state, followers, site, override, boot.admin.overrideConfirmMs);
+    },
+  };
+  const server = createAdminServer(admin);
+  await listen(server, boot.admin.port, boot.admin.host, false, false);
+  const adminUrl = urlOf(server);
+  return {
+    state,
+    metrics,
+    followers,
+    adminUrl,
+    admin,
+    metricsJson: async () => (await gatewayRegistry()).getMetricsAsJSON(),
+    ready,
+    reload: () => {
+      reloader?.reload();
+      followers.send({ kind: "geoip-reload" });
+    },
+    beginDrain: (graceMs) => {
+      shuttingDown = true;
+      followers.send({ kind: "drain", graceMs });
+    },
+    stopNow: () => followers.send({ kind: "stop-now" }),
+    register: async (url) => consul?.register(url, adminUrl),
+    close: async () => {
+      reloader?.close();
+      health?.stop();
+      await probes?.stop();
+      await consul?.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}

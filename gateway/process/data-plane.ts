@@ -1,0 +1,208 @@
+/**
+ * A data plane: the part of a gateway that serves requests. It follows the routing state its
+ * control plane publishes (it never changes it), forwards through its own upstream pools and
+ * breakers, and reports what it sees (tries, breakers, requests in flight) back in batches.
+ * A served gateway runs one per worker process; tests and the demo run one beside its control
+ * plane in the same process. It serves nothing before it has the control plane's full state.
+ */
+import type { Logger } from "pino";
+import type { ClientLocation } from "../../routing-tables/client.ts";
+import { explainAnswer } from "../admin/explain-answer.ts";
+import { createTrustedProxies } from "../client-facts/trusted-proxies.ts";
+import type { BootConfig } from "../config/boot-schema.ts";
+import { RetryBudget } from "../forward/retry-policy.ts";
+import { upstreamViews } from "../forward/upstream-view.ts";
+import { Upstreams } from "../forward/upstreams.ts";
+import { createGatewayServer } from "../server/create-server.ts";
+import { type HandlerContext, handleRequest } from "../server/handle-request.ts";
+import { listen, urlOf } from "../server/listen.ts";
+import { upgradeHandler } from "../server/upgrade-handler.ts";
+import { GatewayMetrics } from "../state/metrics.ts";
+import { RoutingState } from "../state/routing-state.ts";
+import { serverDrain } from "./drain.ts";
+import type { Channel, Question, ToControl, ToData } from "./link.ts";
+import { observationBatcher } from "./observation-batcher.ts";
+
+export interface DataPlaneOptions {
+  readonly boot: BootConfig;
+  readonly channel: Channel<ToControl, ToData>;
+  readonly logger: Logger;
+  /** Client location by address; default: every location unknown. */
+  readonly locate?: (address: string) => ClientLocation;
+  /** SIGHUP's share of a data plane: reopen the GeoIP database. */
+  readonly onGeoipReload?: () => void;
+  readonly random?: () => number;
+  readonly now?: () => number;
+  /** Share the listening port with sibling workers (SO_REUSEPORT, Linux). */
+  readonly reusePort: boolean;
+}
+
+export interface DataPlane {
+  readonly url: string;
+  readonly state: RoutingState;
+  readonly upstreams: Upstreams;
+  readonly metrics: GatewayMetrics;
+  /** Graceful: serve for the shutdown delay, stop accepting, let requests finish (grace). */
+  drain(graceMs: number): Promise<number>;
+  /** Cuts every connection now (also ends a drain's delay and grace). */
+  stopNow(): Promise<void>;
+}
+
+/** Observations go to the control plane every 50 ms, or at once past 512. */
+const FLUSH_MS = 50;
+const MAX_BATCH = 512;
+
+const unknownLocation = (): ClientLocation => ({});
+
+export async function startDataPlane(options: DataPlaneOptions): Promise<DataPlane> {
+  const { boot, channel, logger } = options;
+  const state = await firstState(channel, options.now ?? Date.now);
+  const random = options.random ?? Math.random;
+  const metrics = new GatewayMetrics();
+  const batcher = observationBatcher({
+    flushMs: FLUSH_MS,
+    maxBatch: MAX_BATCH,
+    load: () => loadOf(upstreams),
+    send: (batch, load) => channel.send({ kind: "observations", batch, load }),
+  });
+  const upstreams = new Upstreams({
+    pool: boot.upstream,
+    siteBreaker: boot.breakers.site,
+    backendBreaker: { ...boot.breakers.backend, capacity: boot.breakers.backendCapacity },
+    onBreaker: (scope, id, breakerState) => {
+      metrics.breakerChanged(scope, id, breakerState);
+      batcher.push({ kind: "breaker", scope, id, state: breakerState });
+      logger.warn({ scope, id, breaker: breakerState }, "breaker");
+    },
+  });
+  // One retry budget for the data plane, sized by the policy defaults (as Envoy: 20%, at
+  // least 3) and resized, counters kept, when a reload changes them.
+  const budget = new RetryBudget(state.inputs.policy.defaults.retry);
+  const onSnapshot = () => {
+    void upstreams.sync(state.snapshot.sites);
+    budget.resize(state.inputs.policy.defaults.retry);
+  };
+  state.subscribe(onSnapshot);
+  onSnapshot();
+  const locate = options.locate ?? unknownLocation;
+  const context = handlerContext(boot, state, locate, random, metrics, logger, {
+    upstreams,
+    budget,
+    random,
+    onTry: (site, backend, outcome, elapsedMs) => {
+      metrics.tryEnded(site, outcome ? outcome.kind : "ok");
+      batcher.push({ kind: "try", site, backend: backend.id, outcome, elapsedMs });
+    },
+    onBudgetExhausted: () => metrics.budgetExhausted.inc(),
+    onRetry: () => metrics.retries.inc(),
+  });
+  const upgrade = upgradeHandler(context, upstreams, (error) =>
+    logger.warn({ err: error }, "upgrade failed"),
+  );
+  const drain = serverDrain(boot.limits.shutdownDelayMs, () => budget.stats().activeRequests);
+  const server = createGatewayServer(boot.limits, {
+    request: (req, res) => {
+      if (drain.draining) res.shouldKeepAlive = false;
+      void handleRequest(req, res, context);
+    },
+    upgrade: (req, socket, head) => {
+      drain.track(socket);
+      upgrade(req, socket, head);
+    },
+  });
+  channel.onMessage((message) => {
+    if (message.kind === "state") {
+      state.follow(message.version, message.change);
+      channel.send({ kind: "applied", version: state.snapshot.version });
+    } else if (message.kind === "geoip-reload") options.onGeoipReload?.();
+    else if (message.kind === "drain") void stopping(message.graceMs);
+    else if (message.kind === "stop-now") void stopNow();
+    else if (message.kind === "ask") answer(message.id, message.question);
+  });
+  const answer = (id: number, question: Question) => {
+    try {
+      const reply =
+        question.what === "metrics"
+          ? metrics.registry.getMetricsAsJSON()
+          : question.what === "upstreams"
+            ? upstreamViews(upstreams)
+            : explainAnswer(state.snapshot, boot.site, locate, question);
+      void Promise.resolve(reply).then((value) =>
+        channel.send({ kind: "answer", id, answer: value }),
+      );
+    } catch (error) {
+      channel.send({ kind: "answer", id, error: (error as Error).message });
+    }
+  };
+  await listen(server, boot.listen.port, boot.listen.host, options.reusePort);
+  const url = urlOf(server);
+  channel.send({ kind: "listening", url });
+  channel.send({ kind: "applied", version: state.snapshot.version });
+
+  let stopped: Promise<number> | undefined;
+  const stopping = (graceMs: number): Promise<number> => {
+    stopped ??= drain.run(server, graceMs).then(async (inFlightLeft) => {
+      batcher.stop();
+      await upstreams.close();
+      logger.info({ inFlightLeft }, "data plane stopped");
+      channel.send({ kind: "drained", inFlightLeft });
+      return inFlightLeft;
+    });
+    return stopped;
+  };
+  const stopNow = async () => {
+    drain.cutShort();
+    await stopping(0);
+  };
+  return { url, state, upstreams, metrics, drain: stopping, stopNow };
+}
+
+/** The control plane's full state: the first message on the channel. */
+function firstState(channel: Channel<ToControl, ToData>, now: () => number): Promise<RoutingState> {
+  return new Promise((resolve) => {
+    let state: RoutingState | undefined;
+    channel.onMessage((message) => {
+      if (state || message.kind !== "init") return;
+      state = new RoutingState(message.inputs, now, message.version);
+      resolve(state);
+    });
+  });
+}
+
+function loadOf(upstreams: Upstreams): Record<string, number> {
+  const load: Record<string, number> = {};
+  for (const site of upstreams.all()) {
+    let inFlight = 0;
+    for (const backend of site.backends) inFlight += backend.outstanding;
+    if (inFlight > 0) load[site.siteId] = inFlight;
+  }
+  return load;
+}
+
+function handlerContext(
+  boot: BootConfig,
+  state: RoutingState,
+  locate: (address: string) => ClientLocation,
+  random: () => number,
+  metrics: GatewayMetrics,
+  logger: Logger,
+  proxy: HandlerContext["proxy"],
+): HandlerContext {
+  return {
+    ingress: boot.site,
+    via: `1.1 ${boot.name ?? `gw-${boot.site}`}`,
+    state,
+    proxy,
+    locate,
+    trusted: createTrustedProxies(boot.trustedProxies),
+    clientAddressHeader: boot.clientAddressHeader,
+    unknownHostStatus: boot.unknownHostStatus,
+    siteHeaders: boot.siteHeaders,
+    maxBodyBytes: boot.limits.maxBodyBytes,
+    metrics,
+    logger,
+    logRequests: boot.log.requests,
+    random,
+    forwardedMemo: new Map(),
+  };
+}
