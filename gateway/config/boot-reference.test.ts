@@ -5,9 +5,9 @@ import { withConfigReference } from "../../routing-tables/config-reference.ts";
 import { GATEWAY_SCHEMAS } from "./config-reference.cli.ts";
 import { loadBoot } from "./load-boot.ts";
 
-const README = new URL("../../README.md", import.meta.url);
+const README = new URL("./README.md", import.meta.url);
 
-test("the README's boot configuration reference is the one the schema generates (run npm run docs)", () => {
+test("gateway/config/README.md's boot configuration reference is the one the schema generates (run npm run docs)", () => {
   const readme = readFileSync(README, "utf8");
   assert.equal(readme, withConfigReference(readme, GATEWAY_SCHEMAS));
 });
