@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { configReference, withConfigReference } from "./config-reference.ts";
 
-const README = new URL("../README.md", import.meta.url);
+const README = new URL("./README.md", import.meta.url);
 
-test("the README's configuration reference is the one the schemas generate (run npm run docs)", () => {
+test("routing-tables/README.md's configuration reference is the one the schemas generate (run npm run docs)", () => {
   const readme = readFileSync(README, "utf8");
   assert.equal(readme, withConfigReference(readme));
 });

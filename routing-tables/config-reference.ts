@@ -1,7 +1,8 @@
 /**
  * The configuration reference as Markdown tables, generated from the zod schemas, so the
- * README cannot drift from the code: `npm run docs` rewrites the marked README sections and
- * a test fails when they differ from what this module generates.
+ * READMEs cannot drift from the code: `npm run docs` rewrites the marked sections (the
+ * catalogue and policy in routing-tables/README.md, the boot config in gateway/config/README.md)
+ * and a test beside each README fails when they differ from what this module generates.
  */
 import { z } from "zod";
 import { catalogueSchema } from "./catalogue-schema.ts";
@@ -116,27 +117,33 @@ function table(schema: z.ZodType): string {
   return lines.join("\n");
 }
 
-/** README sections by marker name; callers may add schemas of their own (the boot config). */
+/** The schemas routing-tables/README.md documents, by marker name. */
+export const ROUTING_SCHEMAS: Readonly<Record<string, z.ZodType>> = Object.freeze({
+  catalogue: catalogueSchema,
+  policy: policySchema,
+});
+
+/** One Markdown table per schema, by marker name (callers pass their own: the boot config). */
 export function configReference(
-  extra: Readonly<Record<string, z.ZodType>> = {},
+  schemas: Readonly<Record<string, z.ZodType>> = ROUTING_SCHEMAS,
 ): Record<string, string> {
-  const tables: Record<string, string> = {
-    catalogue: table(catalogueSchema),
-    policy: table(policySchema),
-  };
-  for (const [name, schema] of Object.entries(extra)) tables[name] = table(schema);
+  const tables: Record<string, string> = {};
+  for (const [name, schema] of Object.entries(schemas)) tables[name] = table(schema);
   return tables;
 }
 
 const marker = (name: string, edge: "start" | "end") => `<!-- config-reference:${name}:${edge} -->`;
 
-/** The README with each marked section replaced by the generated table. */
+/**
+ * The README with the marked section of each schema replaced by its generated table; a
+ * README without a schema's markers is refused, never left stale.
+ */
 export function withConfigReference(
   readme: string,
-  extra: Readonly<Record<string, z.ZodType>> = {},
+  schemas: Readonly<Record<string, z.ZodType>> = ROUTING_SCHEMAS,
 ): string {
   let text = readme;
-  for (const [name, body] of Object.entries(configReference(extra))) {
+  for (const [name, body] of Object.entries(configReference(schemas))) {
     const start = text.indexOf(marker(name, "start"));
     const end = text.indexOf(marker(name, "end"));
     if (start < 0 || end < start)

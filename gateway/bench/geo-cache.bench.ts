@@ -5,7 +5,7 @@
  *   ipv4 + noise: as ipv4, with 1 in 10 addresses anywhere in IPv4 (mostly "location
  *                 unknown" networks of many prefix lengths, so a hit probes more lengths).
  * Rounds are interleaved so the machine's noise falls on every case alike; the median round
- * is reported. Usage: node gateway/client-facts/geo-cache.bench.ts [--json] [--rounds N]
+ * is reported. Usage: node gateway/bench/geo-cache.bench.ts [--json] [--rounds N]
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { withConfigReference } from "../../routing-tables/config-reference.ts";
 import { GATEWAY_SCHEMAS } from "./config-reference.cli.ts";
 import { loadBoot } from "./load-boot.ts";
 
-const README = new URL("../../README.md", import.meta.url);
+const README = new URL("./README.md", import.meta.url);
 
-test("the README's boot configuration reference is the one the schema generates (run npm run docs)", () => {
+test("gateway/config/README.md's boot configuration reference is the one the schema generates (run npm run docs)", () => {
   const readme = readFileSync(README, "utf8");
   assert.equal(readme, withConfigReference(readme, GATEWAY_SCHEMAS));
 });
@@ -18,6 +18,13 @@ test("the example boot config loads, with paths made absolute from its folder", 
   assert.equal(loaded.boot.site, "bue");
   assert.match(loaded.boot.catalogue, /^\/.*routing-tables\/reference-world\/catalogue\.yaml$/);
   assert.equal(loaded.boot.limits.headersTimeoutMs, 10_000);
+});
+
+test("every file the example boot config names exists (its GeoIP path once named a moved folder, and serve crashed at start)", () => {
+  const loaded = loadBoot(new URL("./example-gateway.yaml", import.meta.url).pathname);
+  assert.ok(loaded.ok);
+  const { catalogue, policy, geoip } = loaded.boot;
+  for (const file of [catalogue, policy, geoip]) assert.ok(file && existsSync(file), `${file}`);
 });
 
 test("a boot config with errors lists every one with its line", () => {

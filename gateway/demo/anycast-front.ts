@@ -1,7 +1,8 @@
 /**
  * THE DEMO'S STAND-IN FOR BGP ANYCAST. Not part of the gateway: in production every healthy
  * site announces the same VIP over BGP and the network delivers each client to the nearest
- * announcing site (a BGP speaker per site comes in a later issue). Here one HTTP server on
+ * announcing site (ExaBGP per site running `gateway announce`; deploy/lab proves it with real
+ * BIRD and ExaBGP in network namespaces). Here one HTTP server on
  * one address (default 127.0.0.1:8080) plays that network: per request it finds the client
  * (the socket peer, or from a trusted proxy its X-Forwarded-For), locates it with GeoIP,
  * and forwards the request — streamed both ways, through an undici Pool per gateway — to the

@@ -80,6 +80,8 @@ export function printDecisions(io: CommandIo): number {
       );
     }
   }
-  io.out("\nExplain any client: npx gateway explain --ip 198.51.100.161   (see README)");
+  io.out(
+    "\nExplain any client: npx gateway explain --ip 198.51.100.161   (gateway/commands/README.md)",
+  );
   return EXIT_OK;
 }

@@ -3,10 +3,12 @@
  *
  *   k6 run --env BASE_URL=http://127.0.0.1:8080 loadtests/k6/main.ts --scenario smoke
  *
- * (or `--env SCENARIO=smoke` with a k6 older than `--scenario`). Env: BASE_URL (the anycast
- * address or load balancer in front of the gateways), ADMIN_URL and ADMIN_TOKEN (failover
- * only), RATE_SCALE (multiplies every arrival rate; default 1), SITE_HEADER=off (gateways
- * without `siteHeaders`), SUMMARY_DIR (default loadtests/out/k6).
+ * (or `--env SCENARIO=smoke` with a k6 older than v2.3.0, which brought `--scenario`; k6 v1.6.0
+ * at least, for the stable `k6/websockets`). Env: BASE_URL (the anycast address or load
+ * balancer in front of the gateways), ADMIN_URL and ADMIN_TOKEN (failover only), RATE_SCALE
+ * (multiplies every arrival rate; default 1), SITE_HEADER=off (gateways without
+ * `siteHeaders`), SUMMARY_DIR (default loadtests/out/k6, which the repository carries: k6
+ * creates no folder, so another one must exist before the run).
  * k6 runs this TypeScript itself; `npm test` type-checks it against @types/k6.
  */
 import { fail } from "k6";
@@ -17,13 +19,14 @@ import { CLIENTS } from "../config/clients.ts";
 import { THRESHOLDS, WORKLOADS, type Workload, type WorkloadName } from "../config/workloads.ts";
 import { compromisedSites, planIteration } from "../flows/plan-iteration.ts";
 import { formatSummary, type SummaryData, TREND_STATS } from "../summary/format-summary.ts";
+import { K6_SUMMARY_DIR, summaryFiles } from "../summary/summary-files.ts";
 import { sendRequest, websocket } from "./flows.ts";
 import { runOps } from "./ops.ts";
 
 const BASE_URL = (__ENV.BASE_URL ?? "http://127.0.0.1:8080").replace(/\/$/, "");
 const ADMIN_URL = (__ENV.ADMIN_URL ?? "http://127.0.0.1:9090").replace(/\/$/, "");
 const RATE_SCALE = Number(__ENV.RATE_SCALE ?? "1");
-const SUMMARY_DIR = __ENV.SUMMARY_DIR ?? "loadtests/out/k6";
+const SUMMARY_DIR = __ENV.SUMMARY_DIR ?? K6_SUMMARY_DIR;
 /** How long setup()'s readiness request may take, s. */
 const READY_TIMEOUT_S = 5;
 
@@ -112,9 +115,6 @@ export function iteration(): void {
 export function handleSummary(data: SummaryData): Record<string, string> {
   const name = data.setup_data?.workload ?? "run";
   const text = formatSummary(data);
-  return {
-    stdout: text,
-    [`${SUMMARY_DIR}/${name}-summary.json`]: JSON.stringify(data, null, 2),
-    [`${SUMMARY_DIR}/${name}-summary.txt`]: text,
-  };
+  const files = summaryFiles(SUMMARY_DIR, name);
+  return { stdout: text, [files.json]: JSON.stringify(data, null, 2), [files.text]: text };
 }

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { demoBanner } from "./banner.ts";
+
+const facts = {
+  frontUrl: "http://127.0.0.1:18080",
+  adminUrl: "http://127.0.0.1:19090",
+  sites: 16,
+  hubs: 3,
+  backends: 35,
+};
+const banner = demoBanner(facts);
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
+
+test("the front and admin lines carry the given URLs in the form the load-test runner reads", () => {
+  // The same patterns as loadtests/runner/demo-target.ts (loadtests/ imports no project code,
+  // so the contract is held from both sides).
+  assert.equal(/^\s*front\s+(http:\/\/\S+)/m.exec(banner)?.[1], facts.frontUrl);
+  assert.equal(/^\s*admin\s+(http:\/\/\S+)/m.exec(banner)?.[1], facts.adminUrl);
+});
+
+test("every command it prints goes to the given addresses, never to a default port", () => {
+  const commands = banner.split("\n").filter((line) => line.includes("curl "));
+  assert.ok(commands.length > 10, `${commands.length} commands`);
+  for (const command of commands) {
+    assert.ok(
+      command.includes(facts.frontUrl) || command.includes(facts.adminUrl),
+      `no given address in: ${command}`,
+    );
+    assert.doesNotMatch(command, /:(8080|9090)\//);
+  }
+});
+
+test("every file of the repository it points at exists", () => {
+  const paths = banner.match(/\b[a-z][\w-]*\/[\w./-]*[\w-]\.(md|ts)\b/g) ?? [];
+  assert.ok(paths.length >= 2, `found ${paths.join(", ")}`);
+  for (const path of paths) assert.ok(existsSync(`${REPO}${path}`), `${path} does not exist`);
+});
+
+test("its counts come from the world it is given", () => {
+  assert.match(banner, /the reference world, 13 edge sites and 3 hubs/);
+  assert.match(banner, /16 gateways and 35 backends/);
+});
