@@ -223,6 +223,7 @@ test("--boot checks the boot config and the files it names, with its own site am
     "good.yaml": boot("edge-a"),
     "stranger.yaml": boot("zzz"),
     "broken.yaml": "site: [\n",
+    "no-geoip.yaml": `${boot("edge-a")}geoip: missing.mmdb\n`,
   });
   const good = run(["--boot", files["good.yaml"] ?? ""]);
   assert.equal(good.code, 0, good.err.join("\n"));
@@ -235,6 +236,10 @@ test("--boot checks the boot config and the files it names, with its own site am
   const broken = run(["--boot", files["broken.yaml"] ?? ""]);
   assert.equal(broken.code, 1);
   assert.match(broken.err[0] ?? "", /broken\.yaml:/);
+
+  const noGeoip = run(["--boot", files["no-geoip.yaml"] ?? ""]);
+  assert.equal(noGeoip.code, 1);
+  assert.match(noGeoip.err[0] ?? "", /missing\.mmdb: GeoIP database refused: /);
 
   assert.equal(run(["--boot", files["good.yaml"] ?? "", files["catalogue.yaml"] ?? ""]).code, 2);
 });

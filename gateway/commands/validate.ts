@@ -1,10 +1,15 @@
 /**
  * `gateway validate FILE...`: check catalogue and policy files together, like `nginx -t`.
- * `--boot FILE` checks a boot config and the catalogue and policy it names, as `serve` would
- * load them (its own site must be in the catalogue). Prints every error
+ * `--boot FILE` checks a boot config and the catalogue, policy and GeoIP database it names, as
+ * `serve` would load them (its own site must be in the catalogue). Prints every error
  * (file:line:column: path: message) and exits 1, or one summary line and 0.
  */
-import { formatConfigError } from "../../routing-tables/config-error.ts";
+import {
+  type ConfigError,
+  formatConfigError,
+  wholeFileError,
+} from "../../routing-tables/config-error.ts";
+import { openClientLocator } from "../client-facts/client-locator.ts";
 import {
   type LoadResult,
   loadConfigFiles,
@@ -18,7 +23,7 @@ export const VALIDATE_USAGE = `usage: gateway validate [--json] FILE...
        gateway validate [--json] --boot FILE
   Validates a site catalogue and/or a routing policy (YAML). Given both, cross-references
   (sites in pins, hubs in hubOrder, jurisdictions in residency rules) are checked too.
-  --boot FILE   a gateway's boot config, and the catalogue and policy files it names`;
+  --boot FILE   a gateway's boot config, and the catalogue, policy and GeoIP database it names`;
 
 export function validateCommand(args: readonly string[], io: CommandIo): number {
   const parsed = parseCommandArgs(
@@ -76,9 +81,22 @@ function loadBootWorld(file: string): LoadResult {
   if (!loaded.ok) return loaded;
   const { boot } = loaded;
   const result = loadWorld(boot.catalogue, boot.policy);
-  if (!result.ok) return result;
-  const errors = ownSiteErrors(result.catalogue, boot.site, boot.catalogue);
+  const errors = [
+    ...(result.ok ? ownSiteErrors(result.catalogue, boot.site, boot.catalogue) : result.errors),
+    ...geoipErrors(boot.geoip),
+  ];
   return errors.length > 0 ? { ok: false, errors } : result;
+}
+
+/** The GeoIP database a boot names, opened and checked as a worker would at start. */
+function geoipErrors(file: string | undefined): ConfigError[] {
+  if (file === undefined) return [];
+  try {
+    openClientLocator(file);
+    return [];
+  } catch (error) {
+    return [wholeFileError(file, `GeoIP database refused: ${(error as Error).message}`)];
+  }
 }
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
