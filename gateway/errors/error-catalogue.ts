@@ -4,6 +4,7 @@
  * code to HTTP status, the original error always kept as `cause`, and answers to clients in
  * RFC 9457 problem+json. Pure: no I/O, no clock.
  */
+import { transportMeaning } from "./transport-errors.ts";
 
 /** Stable code → HTTP status and RFC 9457 `title` (the same for every occurrence). */
 export const ERROR_CODES = freezeAll({
@@ -99,30 +100,6 @@ export function problemBody(error: GatewayError, options: ProblemOptions = {}): 
   return JSON.stringify(problemDetails(error, options));
 }
 
-/**
- * Error `code`s of undici, Node's sockets and DNS, and opossum, by what they mean here.
- * opossum's ESEMLOCKED (breaker at capacity) refuses without trying, as an open breaker does.
- */
-const BY_CODE: Readonly<Record<string, ErrorCode>> = Object.freeze({
-  UND_ERR_CONNECT_TIMEOUT: "upstream_timeout",
-  UND_ERR_HEADERS_TIMEOUT: "upstream_timeout",
-  UND_ERR_BODY_TIMEOUT: "upstream_timeout",
-  ETIMEDOUT: "upstream_timeout",
-  ECONNREFUSED: "upstream_refused",
-  ENOTFOUND: "upstream_refused",
-  EAI_AGAIN: "upstream_refused",
-  EHOSTUNREACH: "upstream_refused",
-  ENETUNREACH: "upstream_refused",
-  ECONNRESET: "upstream_reset",
-  EPIPE: "upstream_reset",
-  UND_ERR_SOCKET: "upstream_reset",
-  UND_ERR_HEADERS_OVERFLOW: "upstream_bad_response",
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: "upstream_bad_response",
-  UND_ERR_RES_EXCEEDED_MAX_SIZE: "upstream_bad_response",
-  EOPENBREAKER: "circuit_open",
-  ESEMLOCKED: "circuit_open",
-});
-
 /** How many `cause` links to follow (fetch's "fetch failed" wraps the socket error once). */
 const MAX_CAUSE_DEPTH = 4;
 
@@ -154,11 +131,8 @@ function classify(error: Record<string, unknown>): { code: ErrorCode; label: str
   // DOMException's `code` is a legacy number (23 for TimeoutError), so check the name first.
   if (error.name === "TimeoutError") return { code: "upstream_timeout", label: "TimeoutError" };
   if (typeof error.code !== "string") return undefined;
-  const code = BY_CODE[error.code];
-  if (code !== undefined) return { code, label: error.code };
-  // undici's HTTPParserError carries llhttp's code with an HPE_ prefix.
-  if (error.code.startsWith("HPE_")) return { code: "upstream_bad_response", label: error.code };
-  return undefined;
+  const meaning = transportMeaning(error.code);
+  return meaning && { code: meaning.problem, label: error.code };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

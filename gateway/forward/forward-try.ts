@@ -9,6 +9,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
+import { RETRYABLE_STATUSES } from "../errors/transport-errors.ts";
 import type { ClientGone } from "./client-gone.ts";
 import { UpstreamBody } from "./upstream-body.ts";
 import type { Backend } from "./upstreams.ts";
@@ -30,7 +31,6 @@ export interface UpstreamResponse {
 }
 
 /** Upstream statuses that mean "this site could not serve it": retried elsewhere when allowed. */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
 
 export class UpstreamStatusError extends Error {
   override name = "UpstreamStatusError";

@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import type { Candidate } from "../../routing-tables/plan.ts";
 import type { RetryPolicy } from "../../routing-tables/policy-schema.ts";
 import { GatewayError, toGatewayError } from "../errors/error-catalogue.ts";
+import { transportMeaning } from "../errors/transport-errors.ts";
 import type { ClientGone } from "./client-gone.ts";
 import {
   forwardTry,
@@ -129,25 +130,11 @@ export async function proxy(
   throw toGatewayError(lastError, sitesTried);
 }
 
-const CONNECT_FAILED = new Set([
-  "ECONNREFUSED",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "ENOTFOUND",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EAI_AGAIN",
-]);
-const RESET = new Set(["ECONNRESET", "UND_ERR_SOCKET", "EPIPE", "UND_ERR_CLOSED"]);
-const BREAKER = new Set(["EOPENBREAKER", "ESEMLOCKED"]);
-
 /** How a try failed, in the terms of the retry policy; undefined when it must not be retried. */
 export function outcomeOf(error: unknown): TryOutcome | undefined {
   if (error instanceof UpstreamStatusError)
     return { kind: "status", status: error.response.statusCode };
-  const code = (error as { code?: string } | null)?.code ?? "";
-  if (BREAKER.has(code)) return { kind: "circuit-open" };
-  if (CONNECT_FAILED.has(code)) return { kind: "connect-failed" };
-  if (code === "UND_ERR_HEADERS_TIMEOUT") return { kind: "timeout-before-response" };
-  if (RESET.has(code)) return { kind: "reset-before-response" };
-  return undefined;
+  const code = (error as { code?: unknown } | null)?.code;
+  const outcome = typeof code === "string" ? transportMeaning(code)?.outcome : undefined;
+  return outcome === undefined || outcome === "after-response" ? undefined : { kind: outcome };
 }

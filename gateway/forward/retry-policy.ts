@@ -2,14 +2,12 @@
  * When a failed try may be tried again (STYLE.md 11), and how many retries may be in flight
  * at once (Envoy's retry budget). Pure: no timers, no clock, no I/O.
  */
+import { RETRYABLE_STATUSES, type TryOutcomeKind } from "../errors/transport-errors.ts";
 
-/** How one try against one site ended. */
+/** How one try against one site ended (the transport kinds: errors/transport-errors.ts). */
 export type TryOutcome =
-  | { readonly kind: "connect-failed" }
-  | { readonly kind: "reset-before-response" }
-  | { readonly kind: "timeout-before-response" }
-  | { readonly kind: "status"; readonly status: number }
-  | { readonly kind: "circuit-open" };
+  | { readonly kind: Exclude<TryOutcomeKind, "after-response"> }
+  | { readonly kind: "status"; readonly status: number };
 
 export interface RetryRules {
   /** Tries in all, the first included; 1 means never retry. An integer ≥ 1. */
@@ -27,9 +25,6 @@ const IDEMPOTENT: readonly string[] = Object.freeze([
   "PUT",
   "DELETE",
 ]);
-
-/** Upstream answers that say "not this site, not now": bad gateway, unavailable, timeout. */
-const RETRYABLE_STATUS: readonly number[] = Object.freeze([502, 503, 504]);
 
 export function isIdempotent(method: string): boolean {
   return IDEMPOTENT.includes(method);
@@ -79,7 +74,7 @@ function isRetryable(outcome: TryOutcome): boolean {
     case "circuit-open":
       return true;
     case "status":
-      return RETRYABLE_STATUS.includes(outcome.status);
+      return RETRYABLE_STATUSES.has(outcome.status);
   }
 }
 

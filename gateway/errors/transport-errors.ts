@@ -1,0 +1,60 @@
+/**
+ * One table for what a failed try's error code means: how the try ended in the retry policy's
+ * terms (whether it may go to another site) and which problem the client gets if it is the
+ * last. Codes of undici, Node's sockets and DNS, and opossum. Before this table the retry
+ * loop and the error catalogue each had a list, and they disagreed (UND_ERR_CLOSED was
+ * retried as a reset but answered as `internal`). `after-response` means the failure came
+ * after the response head: never retried (bytes are out).
+ */
+import type { ErrorCode } from "./error-catalogue.ts";
+
+export type TryOutcomeKind =
+  | "connect-failed"
+  | "reset-before-response"
+  | "timeout-before-response"
+  | "circuit-open"
+  | "after-response";
+
+export interface TransportMeaning {
+  readonly outcome: TryOutcomeKind;
+  readonly problem: ErrorCode;
+}
+
+const meaning = (outcome: TryOutcomeKind, problem: ErrorCode): TransportMeaning =>
+  Object.freeze({ outcome, problem });
+
+export const TRANSPORT_ERRORS: Readonly<Record<string, TransportMeaning>> = Object.freeze({
+  // The request never reached an upstream: any method may go to the next site.
+  ECONNREFUSED: meaning("connect-failed", "upstream_refused"),
+  ENOTFOUND: meaning("connect-failed", "upstream_refused"),
+  EAI_AGAIN: meaning("connect-failed", "upstream_refused"),
+  EHOSTUNREACH: meaning("connect-failed", "upstream_refused"),
+  ENETUNREACH: meaning("connect-failed", "upstream_refused"),
+  UND_ERR_CONNECT_TIMEOUT: meaning("connect-failed", "upstream_timeout"),
+  // opossum: an open breaker, or one at capacity (ESEMLOCKED), refuses without trying.
+  EOPENBREAKER: meaning("circuit-open", "circuit_open"),
+  ESEMLOCKED: meaning("circuit-open", "circuit_open"),
+  // The connection failed before a response head: idempotent requests may be tried again.
+  ECONNRESET: meaning("reset-before-response", "upstream_reset"),
+  EPIPE: meaning("reset-before-response", "upstream_reset"),
+  UND_ERR_SOCKET: meaning("reset-before-response", "upstream_reset"),
+  UND_ERR_CLOSED: meaning("reset-before-response", "upstream_reset"),
+  ETIMEDOUT: meaning("reset-before-response", "upstream_timeout"),
+  UND_ERR_HEADERS_TIMEOUT: meaning("timeout-before-response", "upstream_timeout"),
+  // After the head (or a response that cannot be read): the answer is already committed.
+  UND_ERR_BODY_TIMEOUT: meaning("after-response", "upstream_timeout"),
+  UND_ERR_HEADERS_OVERFLOW: meaning("after-response", "upstream_bad_response"),
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: meaning("after-response", "upstream_bad_response"),
+  UND_ERR_RES_EXCEEDED_MAX_SIZE: meaning("after-response", "upstream_bad_response"),
+});
+
+/** The meaning of an error's `code`; llhttp's parser codes (HPE_*) are bad responses. */
+export function transportMeaning(code: string): TransportMeaning | undefined {
+  const known = TRANSPORT_ERRORS[code];
+  if (known) return known;
+  if (code.startsWith("HPE_")) return meaning("after-response", "upstream_bad_response");
+  return undefined;
+}
+
+/** Upstream answers that say "not this site, not now": retried for idempotent requests. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
