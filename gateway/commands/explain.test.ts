@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
+import { nearestAnnouncingSite } from "../../routing-tables/anycast-ingress.ts";
 import { buildSnapshot, type SnapshotInput } from "../../routing-tables/snapshot.ts";
 import {
   DEMO_GEOIP,
@@ -13,7 +14,7 @@ import {
   REFERENCE_CATALOGUE,
   REFERENCE_POLICY,
 } from "../config/config-files.ts";
-import { explainCommand, nearestAnnouncingSite } from "./explain.ts";
+import { explainCommand } from "./explain.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const SHARED_GEOIP = join(ROOT, "..", "shared", "geoip");

@@ -5,12 +5,12 @@
  * anycast network would deliver this client to (the nearest site that is not down,
  * draining or compromised).
  */
+import { nearestAnnouncingSite } from "../../routing-tables/anycast-ingress.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
 import { decide } from "../../routing-tables/decide.ts";
 import { explainJson, explainText } from "../../routing-tables/explain.ts";
-import { nearestSite } from "../../routing-tables/geo.ts";
-import { buildSnapshot, type Snapshot } from "../../routing-tables/snapshot.ts";
+import { buildSnapshot } from "../../routing-tables/snapshot.ts";
 import { openClientLocator } from "../client-facts/client-locator.ts";
 import {
   DEMO_GEOIP,
@@ -87,17 +87,4 @@ export function explainCommand(args: readonly string[], io: CommandIo): number {
       : explainText(snapshot, decision, client),
   );
   return EXIT_OK;
-}
-
-/** Where anycast would deliver the client: the nearest site that announces the VIP. */
-export function nearestAnnouncingSite(
-  snapshot: Snapshot,
-  client: ClientLocation,
-): string | undefined {
-  const { latitude, longitude } = client;
-  if (latitude === undefined || longitude === undefined) return undefined;
-  const announcing = snapshot.sites
-    .filter((site) => site.state === "healthy" || site.state === "degraded")
-    .map((site) => site.config);
-  return nearestSite(announcing, { latitude, longitude })?.id;
 }
