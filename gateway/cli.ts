@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `gateway` command: validate, explain, serve, announce. (The demo world is `npm start`,
+ * The `gateway` command: validate, explain, simulate, diff, serve, announce. (The demo world is `npm start`,
  * gateway/demo/main.ts: a consumer of the gateway, not a part of it.)
  */
 import { ANNOUNCE_USAGE, announceCommand } from "./commands/announce.ts";
 import { EXPLAIN_USAGE, explainCommand } from "./commands/explain.ts";
 import { type CommandIo, EXIT_USAGE, processIo } from "./commands/io.ts";
 import { SERVE_USAGE, serveCommand } from "./commands/serve.ts";
+import { SIMULATE_USAGE, simulateCommand } from "./commands/simulate.ts";
 import { VALIDATE_USAGE, validateCommand } from "./commands/validate.ts";
 
 type Command = (args: readonly string[], io: CommandIo) => number | Promise<number>;
@@ -14,6 +15,7 @@ type Command = (args: readonly string[], io: CommandIo) => number | Promise<numb
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   validate: { run: validateCommand, usage: VALIDATE_USAGE },
   explain: { run: explainCommand, usage: EXPLAIN_USAGE },
+  simulate: { run: simulateCommand, usage: SIMULATE_USAGE },
   serve: { run: serveCommand, usage: SERVE_USAGE },
   announce: { run: announceCommand, usage: ANNOUNCE_USAGE },
 };

@@ -59,7 +59,12 @@ export interface Unrouted {
 
 export interface Simulator {
   add(row: MixRow): void;
-  result(): Simulation;
+  /**
+   * The figures so far, every rate multiplied by `scale` (default 1): a mix read as counts
+   * (an access log, weights) becomes requests/s once its total is known. Every figure is a
+   * sum of row rates, so scaling after summing equals scaling each row.
+   */
+  result(scale?: number): Simulation;
 }
 
 export function createSimulator(snapshot: Snapshot, options: SimulateOptions): Simulator {
@@ -120,9 +125,10 @@ class PlanAggregate implements Simulator {
     addTo(load.byGroup, group, rps);
   }
 
-  result(): Simulation {
+  result(scale = 1): Simulation {
     return simulationOf(this.#snapshot, {
       rows: this.#rows,
+      scale,
       loads: [...this.#loads.values()],
       unrouted: this.#unrouted,
       serviceTimeMs: this.#options.serviceTimeMs,

@@ -86,6 +86,8 @@ export interface Simulation {
 
 export interface Aggregate {
   readonly rows: number;
+  /** Every summed rate is multiplied by this (see Simulator.result). */
+  readonly scale: number;
   readonly loads: readonly PlanLoad[];
   readonly unrouted: Unrouted;
   readonly serviceTimeMs: number;
@@ -123,7 +125,8 @@ export function simulationOf(snapshot: Snapshot, aggregate: Aggregate): Simulati
     const { plan } = load;
     const service = plan.service;
     const breaches = residencyBreaches(load.service, plan, load.client);
-    for (const [group, groupRps] of load.byGroup) {
+    for (const [group, summed] of load.byGroup) {
+      const groupRps = summed * aggregate.scale;
       rps += groupRps;
       if (plan.panic) panicRps += groupRps;
       if (plan.blocked) {
@@ -180,7 +183,8 @@ export function simulationOf(snapshot: Snapshot, aggregate: Aggregate): Simulati
     ["unknown_host", aggregate.unrouted.unknownHost],
     ["no_ingress", aggregate.unrouted.noIngress],
   ] as const) {
-    for (const [group, groupRps] of map) {
+    for (const [group, summed] of map) {
+      const groupRps = summed * aggregate.scale;
       rps += groupRps;
       unserved.add(
         [group, "", code].join(SEP),

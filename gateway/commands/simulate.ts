@@ -1,0 +1,126 @@
+/**
+ * `gateway simulate`: the load a traffic mix would put on every site under a policy and a
+ * scenario of site states, by the data plane's own decision (routing-tables/simulate.ts), as
+ * a table, --json, and --svg. Exit 0; 1 for invalid input; 2 for a wrong command line; 4 when
+ * any step shows a residency violation (a share sent outside a rule's jurisdictions).
+ */
+import { writeFileSync } from "node:fs";
+import { formatConfigError } from "../../routing-tables/config-error.ts";
+import type { Simulation } from "../../routing-tables/simulation.ts";
+import { loadWorld, REFERENCE_POLICY } from "../config/config-files.ts";
+import { type MixReport, rateScale } from "../what-if/mix-source.ts";
+import type { ScenarioStep } from "../what-if/scenario.ts";
+import { simulationText } from "../what-if/simulation-text.ts";
+import { runWhatIf } from "../what-if/what-if-run.ts";
+import { renderSvg, whatIfSpec } from "../what-if/what-if-svg.ts";
+import {
+  type CommandIo,
+  EXIT_INVALID,
+  EXIT_OK,
+  EXIT_USAGE,
+  EXIT_VIOLATION,
+  parseCommandArgs,
+} from "./io.ts";
+import { numberOption, WHAT_IF_OPTIONS, WHAT_IF_USAGE, whatIfSetup } from "./what-if-options.ts";
+
+export const SIMULATE_USAGE = `usage: gateway simulate [options]
+  --policy FILE          routing policy (default: the reference world)
+  --scenario FILE        YAML steps of site states, each adding to those before (over --state)
+  --top N                flows listed in the table (default 40; --json lists all)
+  --svg FILE             also write an SVG of utilisation and flows
+${WHAT_IF_USAGE}
+exit: 0 done, 1 invalid input, 2 wrong command line, 4 a residency violation`;
+
+const OPTIONS = {
+  ...WHAT_IF_OPTIONS,
+  policy: { type: "string", default: REFERENCE_POLICY },
+  scenario: { type: "string" },
+  top: { type: "string", default: "40" },
+  svg: { type: "string" },
+} as const;
+
+/** The mix's report as printed: its refused rows on stderr, the scale it was read at. */
+export function reportMix(mix: MixReport, io: CommandIo): void {
+  for (const bad of mix.errors) io.err(`${mix.file}:${bad.line}: ${bad.message}`);
+  if (mix.badRows > mix.errors.length)
+    io.err(`${mix.file}: … ${mix.badRows - mix.errors.length} more refused rows`);
+  if (mix.badRows > 0) io.err(`${mix.file}: ${mix.badRows} row(s) refused, ${mix.rows} read`);
+}
+
+export function simulationJson(
+  mix: MixReport,
+  scale: number,
+  serviceTimeMs: number,
+  steps: readonly ScenarioStep[],
+  results: readonly Simulation[],
+) {
+  return {
+    mix: { ...mix, scale },
+    serviceTimeMs,
+    residencyViolations: results.reduce((n, r) => n + r.residencyViolations.length, 0),
+    steps: steps.map((step, i) => ({ step: step.name, states: step.states, ...results[i] })),
+  };
+}
+
+export async function simulateCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const parsed = parseCommandArgs(
+    "simulate",
+    SIMULATE_USAGE,
+    { args: [...args], options: OPTIONS },
+    io,
+  );
+  if (!parsed) return EXIT_USAGE;
+  const { values } = parsed;
+  const top = numberOption("top", values.top, 0, 1_000_000);
+  if (typeof top === "string") {
+    io.err(`gateway simulate: ${top}`);
+    return EXIT_USAGE;
+  }
+  const world = loadWorld(values.catalogue, values.policy);
+  if (!world.ok) {
+    for (const error of world.errors) io.err(formatConfigError(error));
+    return EXIT_INVALID;
+  }
+  const setup = whatIfSetup(values, world.catalogue, world.policy, values.scenario);
+  if ("errors" in setup) {
+    for (const error of setup.errors) io.err(`gateway simulate: ${error}`);
+    return setup.usage ? EXIT_USAGE : EXIT_INVALID;
+  }
+  const { steps, options } = setup;
+  let run: Awaited<ReturnType<typeof runWhatIf>>;
+  try {
+    run = await runWhatIf(
+      { catalogue: world.catalogue, policies: [world.policy], steps, options },
+      setup.read,
+      setup.totalRps,
+    );
+  } catch (error) {
+    io.err(`gateway simulate: ${(error as Error).message}`);
+    return EXIT_INVALID;
+  }
+  reportMix(run.mix, io);
+  if (run.mix.rows === 0) {
+    io.err(`gateway simulate: ${run.mix.file}: no usable row`);
+    return EXIT_INVALID;
+  }
+  const results = run.results[0] ?? [];
+  const scale = rateScale(run.mix, setup.totalRps);
+  io.out(
+    values.json
+      ? JSON.stringify(
+          simulationJson(run.mix, scale, options.serviceTimeMs, steps, results),
+          null,
+          2,
+        )
+      : steps
+          .map((step, i) => simulationText(step.name, results[i] as Simulation, top))
+          .join("\n\n"),
+  );
+  if (values.svg !== undefined) {
+    const svg = await renderSvg(
+      whatIfSpec(steps.map((s, i) => ({ step: s.name, result: results[i] as Simulation }))),
+    );
+    writeFileSync(values.svg, svg);
+  }
+  return results.some((r) => r.residencyViolations.length > 0) ? EXIT_VIOLATION : EXIT_OK;
+}
