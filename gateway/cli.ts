@@ -4,6 +4,7 @@
  * gateway/demo/main.ts: a consumer of the gateway, not a part of it.)
  */
 import { ANNOUNCE_USAGE, announceCommand } from "./commands/announce.ts";
+import { DIFF_USAGE, diffCommand } from "./commands/diff.ts";
 import { EXPLAIN_USAGE, explainCommand } from "./commands/explain.ts";
 import { type CommandIo, EXIT_USAGE, processIo } from "./commands/io.ts";
 import { SERVE_USAGE, serveCommand } from "./commands/serve.ts";
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   validate: { run: validateCommand, usage: VALIDATE_USAGE },
   explain: { run: explainCommand, usage: EXPLAIN_USAGE },
   simulate: { run: simulateCommand, usage: SIMULATE_USAGE },
+  diff: { run: diffCommand, usage: DIFF_USAGE },
   serve: { run: serveCommand, usage: SERVE_USAGE },
   announce: { run: announceCommand, usage: ANNOUNCE_USAGE },
 };

@@ -85,7 +85,13 @@ export function whatIfSpec(steps: readonly StepResult[]): TopLevelSpec {
           encoding: {
             x: { field: "site", type: "nominal", title: "site" },
             y: { field: "group", type: "nominal", title: "client group" },
-            color: { aggregate: "sum", field: "rps", type: "quantitative", title: "requests/s" },
+            color: {
+              aggregate: "sum",
+              field: "rps",
+              type: "quantitative",
+              title: "requests/s",
+              legend: { format: ",.0f" },
+            },
           },
         },
       },
