@@ -210,3 +210,23 @@ test("MaxMind's test database: 81.2.69.142 is a London client, sent to lhr", (t)
   assert.equal(answer.ingress, "lhr");
   assert.equal(answer.chosen, "lhr");
 });
+
+test("--state dar=down: a Dar es Salaam client arrives at znz and is served there, in Tanzania", () => {
+  const healthy = explainJson(["--ip", "198.51.100.145"]);
+  assert.equal(healthy.chosen, "dar");
+  const answer = explainJson(["--ip", "198.51.100.145", "--state", "dar=down"]);
+  assert.equal(answer.ingress, "znz", "dar no longer announces");
+  assert.equal(answer.chosen, "znz");
+  assert.ok(
+    answer.excluded.some(
+      (e: { site: string; reason: string }) => e.site === "dar" && e.reason === "down",
+    ),
+  );
+});
+
+test("a --state naming an unknown site or state is exit 1 saying which", () => {
+  const { code, err } = run(["--ip", LONDON, "--state", "xyz=down,lhr=sideways"]);
+  assert.equal(code, 1);
+  assert.match(err, /"xyz": no such site/);
+  assert.match(err, /lhr: "sideways"/);
+});
