@@ -1,6 +1,6 @@
 /**
- * The admin API on its own port: /healthz, /readyz, /metrics, /sites, /explain and the ops
- * overrides POST /sites/:id/drain|compromise|restore. From a loopback peer it answers
+ * The admin API on its own port: /healthz, /readyz, /metrics, /sites, /explain, the what-if
+ * POST /simulate, and the ops overrides POST /sites/:id/drain|compromise|restore. From a loopback peer it answers
  * anyone; from elsewhere it wants `Authorization: Bearer <token>` (and refuses everything
  * when no token is configured). Overrides are logged with who and when.
  */
@@ -14,8 +14,10 @@ import type { OpsOverride } from "../../routing-tables/snapshot.ts";
 import { GatewayError } from "../errors/error-catalogue.ts";
 import { sendProblem } from "../errors/problem-response.ts";
 import type { Upstreams } from "../forward/upstreams.ts";
+import { readBody } from "../server/request-body.ts";
 import type { GatewayMetrics } from "../state/metrics.ts";
 import type { RoutingState } from "../state/routing-state.ts";
+import { MAX_SIMULATE_BODY_BYTES, simulateEndpoint } from "./simulate-endpoint.ts";
 import { sitesReport } from "./sites-report.ts";
 
 export interface AdminContext {
@@ -103,6 +105,7 @@ async function handleAdmin(
     });
   }
   if (req.method === "GET" && path === "/explain") return explain(res, url, context);
+  if (path === "/simulate") return simulate(req, res, context);
   const action = /^\/sites\/([a-z][a-z0-9-]{0,31})\/(drain|compromise|restore)$/.exec(path);
   if (action) {
     if (req.method !== "POST") return fail(res, "method_not_allowed", "use POST");
@@ -131,6 +134,25 @@ async function handleAdmin(
     });
   }
   return fail(res, "not_found", `no admin endpoint ${req.method} ${path}`);
+}
+
+/** POST /simulate (simulate-endpoint.ts): the body bounded before it is read whole. */
+async function simulate(req: IncomingMessage, res: ServerResponse, context: AdminContext) {
+  if (req.method !== "POST") return fail(res, "method_not_allowed", "use POST");
+  const max = MAX_SIMULATE_BODY_BYTES;
+  const declared = Number(req.headers["content-length"] ?? max);
+  if (!(declared <= max)) return fail(res, "body_too_large", `the body is over ${max} bytes`);
+  const body = await readBody(req, declared, max).catch(() => undefined);
+  if (!body) return fail(res, "body_too_large", `the body is over ${max} bytes`);
+  const { inputs, snapshot } = context.state;
+  const live = {
+    inputs,
+    ingress: context.ingress,
+    snapshotVersion: snapshot.version,
+    locate: context.locate,
+  };
+  const answer = await simulateEndpoint(body.toString("utf8"), live);
+  json(res, answer.status, answer.body);
 }
 
 function explain(res: ServerResponse, url: URL, context: AdminContext): void {
@@ -179,6 +201,7 @@ function fail(
     | "not_found"
     | "method_not_allowed"
     | "bad_request"
+    | "body_too_large"
     | "internal"
     | "override_not_stored",
   detail: string,

@@ -91,18 +91,44 @@ export function readScenario(
   if (errors.length > 0) return { ok: false, errors };
   const parsed = scenarioSchema.safeParse(source.data);
   if (!parsed.success) return { ok: false, errors: schemaErrors(source, parsed.error) };
-  const steps: ScenarioStep[] = [];
-  const problems: ConfigError[] = [];
+  const named = parsed.data.steps.map((step) => ({
+    name: step.name,
+    state: stateText(step.state),
+  }));
+  const read = accumulateSteps(base, named, siteIds);
+  if (read.ok) return read;
+  return {
+    ok: false,
+    errors: read.failures.map((f) =>
+      locate(source, { path: ["steps", f.index, "state"], message: f.message }),
+    ),
+  };
+}
+
+/**
+ * Steps of `site=state` lists, each with the states of those before it and of `base` under
+ * it; or every step's errors, by step index.
+ */
+export function accumulateSteps(
+  base: SiteStates,
+  steps: readonly { readonly name: string; readonly state: string }[],
+  siteIds: ReadonlySet<string>,
+):
+  | { readonly ok: true; readonly steps: ScenarioStep[] }
+  | {
+      readonly ok: false;
+      readonly failures: { readonly index: number; readonly message: string }[];
+    } {
+  const out: ScenarioStep[] = [];
+  const failures: { index: number; message: string }[] = [];
   let states = base;
-  parsed.data.steps.forEach((step, i) => {
-    const read = parseSiteStates(stateText(step.state), siteIds);
-    if (!read.ok) {
-      for (const message of read.errors)
-        problems.push(locate(source, { path: ["steps", i, "state"], message }));
-      return;
+  for (const [index, step] of steps.entries()) {
+    const read = parseSiteStates(step.state, siteIds);
+    if (!read.ok) failures.push(...read.errors.map((message) => ({ index, message })));
+    else {
+      states = { ...states, ...read.states };
+      out.push({ name: step.name, states });
     }
-    states = { ...states, ...read.states };
-    steps.push({ name: step.name, states });
-  });
-  return problems.length > 0 ? { ok: false, errors: problems } : { ok: true, steps };
+  }
+  return failures.length > 0 ? { ok: false, failures } : { ok: true, steps: out };
 }
