@@ -122,5 +122,10 @@ export async function simulateCommand(args: readonly string[], io: CommandIo): P
     );
     writeFileSync(values.svg, svg);
   }
+  return simulateExit(results);
+}
+
+/** 4 when any step shows a residency violation, else 0. */
+export function simulateExit(results: readonly Simulation[]): number {
   return results.some((r) => r.residencyViolations.length > 0) ? EXIT_VIOLATION : EXIT_OK;
 }
