@@ -40,7 +40,7 @@ export interface SimulateOptions {
 }
 
 export const OTHER_GROUP = "(other groups)";
-/** Beyond this many distinct client coordinates the ingress memo starts again. */
+/** Beyond this many distinct client locations the ingress memo starts again. */
 const INGRESS_MEMO_LIMIT = 100_000;
 
 /** Rows routed by one plan, per group; the service and a client to audit residency with. */
@@ -90,7 +90,7 @@ class PlanAggregate implements Simulator {
   readonly #options: SimulateOptions;
   readonly #maxGroups: number;
   readonly #groups = new Set<string>();
-  readonly #ingressAt = new Map<string, string | undefined>();
+  readonly #ingressAt = new Map<ClientLocation, string | undefined>();
   readonly #loads = new Map<Plan, PlanLoad>();
   readonly #unrouted: Unrouted = { unknownHost: new Map(), noIngress: new Map() };
   #rows = 0;
@@ -151,12 +151,12 @@ class PlanAggregate implements Simulator {
       const fallback = this.#options.defaultIngress;
       return fallback !== undefined && this.#announces(fallback) ? fallback : undefined;
     }
-    const key = `${latitude},${longitude}`;
+    // Rows located by one GeoIP answer share its (frozen) location object: the memo is keyed by it.
     const memo = this.#ingressAt;
-    if (memo.has(key)) return memo.get(key);
+    if (memo.has(row.client)) return memo.get(row.client);
     const ingress = nearestAnnouncingSite(this.#snapshot, row.client);
     if (memo.size >= INGRESS_MEMO_LIMIT) memo.clear();
-    memo.set(key, ingress);
+    memo.set(row.client, ingress);
     return ingress;
   }
 

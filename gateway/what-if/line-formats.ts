@@ -41,22 +41,26 @@ export function csvColumns(header: string): RowField[] | Error {
 }
 
 export function csvFormat(context: RowContext): LineFormat {
-  let columns: Map<RowField, number> | undefined;
+  let columns: Partial<Record<RowField, number>> | undefined;
+  let count = 0;
   return {
     line(text) {
       if (isSkipped(text)) return undefined;
       if (!columns) {
         const parsed = csvColumns(text);
         if (parsed instanceof Error) throw parsed;
-        columns = new Map(parsed.map((name, i) => [name, i]));
+        columns = Object.fromEntries(parsed.map((name, i) => [name, i]));
+        count = parsed.length;
         return undefined;
       }
       const cells = splitCsvLine(text);
       if (!cells) return "unbalanced quotes";
-      if (cells.length !== columns.size)
-        return `${cells.length} fields, the header has ${columns.size}`;
+      if (cells.length !== count) return `${cells.length} fields, the header has ${count}`;
       const at = columns;
-      return toMixRow((f) => cells[at.get(f) ?? -1], context);
+      return toMixRow((f) => {
+        const i = at[f];
+        return i === undefined ? undefined : cells[i];
+      }, context);
     },
   };
 }

@@ -77,12 +77,10 @@ function code(
   return valid(t) ? t : new Error(`${name}: "${t}" is not a valid code`);
 }
 
-/** Where the row's client is: GeoIP of its ip, overlaid with its explicit fields. */
-function locationOf(get: (f: RowField) => FieldValue, context: RowContext): ClientLocation | Error {
-  const ip = text(get("ip"), "ip", 64);
-  if (ip instanceof Error) return ip;
-  if (ip !== undefined && isIP(ip) === 0)
-    return new Error(`ip: not an IP address: ${ip.slice(0, 64)}`);
+/** The location fields the row gives itself, or undefined when it gives none. */
+function explicitLocation(
+  get: (f: RowField) => FieldValue,
+): Partial<ClientLocation> | undefined | Error {
   const country = code(get("country"), "country", isCountryCode);
   const region = code(
     get("region"),
@@ -96,16 +94,32 @@ function locationOf(get: (f: RowField) => FieldValue, context: RowContext): Clie
     if (v instanceof Error) return v;
   if ((latitude === undefined) !== (longitude === undefined))
     return new Error("latitude and longitude: give both or neither");
-  const explicit = { country, region, continent, latitude, longitude } as Record<string, unknown>;
-  let located: Record<string, unknown>;
+  const fields = { country, region, continent, latitude, longitude };
+  const given = Object.entries(fields).filter(([, value]) => value !== undefined);
+  return given.length > 0 ? Object.fromEntries(given) : undefined;
+}
+
+const UNKNOWN: ClientLocation = Object.freeze({});
+
+/**
+ * Where the row's client is: GeoIP of its ip, overlaid with its explicit fields. Without
+ * explicit fields the GeoIP answer itself comes back, so rows of one network share one
+ * location object (simulate memoises the ingress by it).
+ */
+function locationOf(get: (f: RowField) => FieldValue, context: RowContext): ClientLocation | Error {
+  const ip = text(get("ip"), "ip", 64);
+  if (ip instanceof Error) return ip;
+  if (ip !== undefined && isIP(ip) === 0)
+    return new Error(`ip: not an IP address: ${ip.slice(0, 64)}`);
+  const explicit = explicitLocation(get);
+  if (explicit instanceof Error) return explicit;
+  let located = UNKNOWN;
   try {
-    located = { ...(ip === undefined ? {} : context.locate(ip)) };
+    if (ip !== undefined) located = context.locate(ip);
   } catch (error) {
     return new Error(`ip: ${(error as Error).message}`);
   }
-  for (const [key, value] of Object.entries(explicit))
-    if (value !== undefined) located[key] = value;
-  return Object.freeze(located) as ClientLocation;
+  return explicit ? Object.freeze({ ...located, ...explicit }) : located;
 }
 
 function rateOf(get: (f: RowField) => FieldValue): number | Error {
