@@ -10,8 +10,6 @@ import { diffSimulations } from "../../routing-tables/routing-diff.ts";
 import type { Simulation } from "../../routing-tables/simulation.ts";
 import { loadWorld } from "../config/config-files.ts";
 import { diffText } from "../what-if/diff-text.ts";
-import { rateScale } from "../what-if/mix-source.ts";
-import { runWhatIf } from "../what-if/what-if-run.ts";
 import {
   type CommandIo,
   EXIT_CHANGED,
@@ -21,8 +19,7 @@ import {
   EXIT_VIOLATION,
   parseCommandArgs,
 } from "./io.ts";
-import { reportMix } from "./simulate.ts";
-import { WHAT_IF_OPTIONS, WHAT_IF_USAGE, whatIfSetup } from "./what-if-options.ts";
+import { runFromCommandLine, WHAT_IF_OPTIONS, WHAT_IF_USAGE } from "./what-if-options.ts";
 
 export const DIFF_USAGE = `usage: gateway diff --from OLD-POLICY --to NEW-POLICY [options]
   --from FILE            the policy in force
@@ -59,33 +56,17 @@ export async function diffCommand(args: readonly string[], io: CommandIo): Promi
   if (!world) return EXIT_INVALID;
   const [before, after] = world.policies;
   if (!before || !after) return EXIT_INVALID;
-  const setup = whatIfSetup(values, world.catalogue, before);
-  if ("errors" in setup) {
-    for (const error of setup.errors) io.err(`gateway diff: ${error}`);
-    return setup.usage ? EXIT_USAGE : EXIT_INVALID;
-  }
-  let run: Awaited<ReturnType<typeof runWhatIf>>;
-  try {
-    run = await runWhatIf(
-      { ...world, steps: setup.steps, options: setup.options },
-      setup.read,
-      setup.totalRps,
-    );
-  } catch (error) {
-    io.err(`gateway diff: ${(error as Error).message}`);
-    return EXIT_INVALID;
-  }
-  reportMix(run.mix, io);
+  const run = await runFromCommandLine("diff", values, world.catalogue, [before, after], io);
+  if (typeof run === "number") return run;
   const [old, proposed] = run.results.map((steps) => steps[0] as Simulation);
   if (!old || !proposed) return EXIT_INVALID;
   const diff = diffSimulations(old, proposed);
   const violations = [...old.residencyViolations, ...proposed.residencyViolations];
-  const scale = rateScale(run.mix, setup.totalRps);
   io.out(
     values.json
       ? JSON.stringify(
           {
-            mix: { ...run.mix, scale },
+            mix: { ...run.mix, scale: run.scale },
             state: values.state,
             residencyViolations: {
               from: old.residencyViolations,

@@ -8,10 +8,9 @@ import { writeFileSync } from "node:fs";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
 import type { Simulation } from "../../routing-tables/simulation.ts";
 import { loadWorld, REFERENCE_POLICY } from "../config/config-files.ts";
-import { type MixReport, rateScale } from "../what-if/mix-source.ts";
+import type { MixReport } from "../what-if/mix-source.ts";
 import type { ScenarioStep } from "../what-if/scenario.ts";
 import { simulationText } from "../what-if/simulation-text.ts";
-import { runWhatIf } from "../what-if/what-if-run.ts";
 import { renderSvg, whatIfSpec } from "../what-if/what-if-svg.ts";
 import {
   type CommandIo,
@@ -21,7 +20,12 @@ import {
   EXIT_VIOLATION,
   parseCommandArgs,
 } from "./io.ts";
-import { numberOption, WHAT_IF_OPTIONS, WHAT_IF_USAGE, whatIfSetup } from "./what-if-options.ts";
+import {
+  numberOption,
+  runFromCommandLine,
+  WHAT_IF_OPTIONS,
+  WHAT_IF_USAGE,
+} from "./what-if-options.ts";
 
 export const SIMULATE_USAGE = `usage: gateway simulate [options]
   --policy FILE          routing policy (default: the reference world)
@@ -38,14 +42,6 @@ const OPTIONS = {
   top: { type: "string", default: "40" },
   svg: { type: "string" },
 } as const;
-
-/** The mix's report as printed: its refused rows on stderr, the scale it was read at. */
-export function reportMix(mix: MixReport, io: CommandIo): void {
-  for (const bad of mix.errors) io.err(`${mix.file}:${bad.line}: ${bad.message}`);
-  if (mix.badRows > mix.errors.length)
-    io.err(`${mix.file}: … ${mix.badRows - mix.errors.length} more refused rows`);
-  if (mix.badRows > 0) io.err(`${mix.file}: ${mix.badRows} row(s) refused, ${mix.rows} read`);
-}
 
 export function simulationJson(
   mix: MixReport,
@@ -81,34 +77,21 @@ export async function simulateCommand(args: readonly string[], io: CommandIo): P
     for (const error of world.errors) io.err(formatConfigError(error));
     return EXIT_INVALID;
   }
-  const setup = whatIfSetup(values, world.catalogue, world.policy, values.scenario);
-  if ("errors" in setup) {
-    for (const error of setup.errors) io.err(`gateway simulate: ${error}`);
-    return setup.usage ? EXIT_USAGE : EXIT_INVALID;
-  }
-  const { steps, options } = setup;
-  let run: Awaited<ReturnType<typeof runWhatIf>>;
-  try {
-    run = await runWhatIf(
-      { catalogue: world.catalogue, policies: [world.policy], steps, options },
-      setup.read,
-      setup.totalRps,
-    );
-  } catch (error) {
-    io.err(`gateway simulate: ${(error as Error).message}`);
-    return EXIT_INVALID;
-  }
-  reportMix(run.mix, io);
-  if (run.mix.rows === 0) {
-    io.err(`gateway simulate: ${run.mix.file}: no usable row`);
-    return EXIT_INVALID;
-  }
+  const run = await runFromCommandLine(
+    "simulate",
+    values,
+    world.catalogue,
+    [world.policy],
+    io,
+    values.scenario,
+  );
+  if (typeof run === "number") return run;
+  const { steps, options } = run.setup;
   const results = run.results[0] ?? [];
-  const scale = rateScale(run.mix, setup.totalRps);
   io.out(
     values.json
       ? JSON.stringify(
-          simulationJson(run.mix, scale, options.serviceTimeMs, steps, results),
+          simulationJson(run.mix, run.scale, options.serviceTimeMs, steps, results),
           null,
           2,
         )
@@ -117,10 +100,8 @@ export async function simulateCommand(args: readonly string[], io: CommandIo): P
           .join("\n\n"),
   );
   if (values.svg !== undefined) {
-    const svg = await renderSvg(
-      whatIfSpec(steps.map((s, i) => ({ step: s.name, result: results[i] as Simulation }))),
-    );
-    writeFileSync(values.svg, svg);
+    const drawn = steps.map((s, i) => ({ step: s.name, result: results[i] as Simulation }));
+    writeFileSync(values.svg, await renderSvg(whatIfSpec(drawn)));
   }
   return simulateExit(results);
 }

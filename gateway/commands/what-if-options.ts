@@ -7,6 +7,7 @@ import type { ClientLocation } from "../../routing-tables/client.ts";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
 import type { MixRow, SimulateOptions } from "../../routing-tables/simulate.ts";
+import type { Simulation } from "../../routing-tables/simulation.ts";
 import { openClientLocator } from "../client-facts/client-locator.ts";
 import { createGeoCache } from "../client-facts/geo-cache.ts";
 import { DEMO_GEOIP, DEMO_PLACES, REFERENCE_CATALOGUE } from "../config/config-files.ts";
@@ -16,9 +17,12 @@ import {
   type MixLimits,
   type MixReport,
   mixFormatOf,
+  rateScale,
   readMix,
 } from "../what-if/mix-source.ts";
 import { readScenario, type ScenarioStep, stateStep } from "../what-if/scenario.ts";
+import { runWhatIf } from "../what-if/what-if-run.ts";
+import { type CommandIo, EXIT_INVALID, EXIT_USAGE } from "./io.ts";
 
 export const WHAT_IF_OPTIONS = {
   catalogue: { type: "string", default: REFERENCE_CATALOGUE },
@@ -141,4 +145,49 @@ export function whatIfSetup(
     totalRps: totalRps as number | undefined,
     read: (sink) => readMix(file, format, context, sink, limits as MixLimits),
   };
+}
+
+export interface CommandRun {
+  readonly setup: WhatIfSetup;
+  readonly mix: MixReport;
+  /** [policy][step] */
+  readonly results: readonly (readonly Simulation[])[];
+  readonly scale: number;
+}
+
+/** The mix's refused rows on stderr: the first few by line, then how many in all. */
+export function reportMix(mix: MixReport, io: CommandIo): void {
+  for (const bad of mix.errors) io.err(`${mix.file}:${bad.line}: ${bad.message}`);
+  if (mix.badRows > mix.errors.length)
+    io.err(`${mix.file}: … ${mix.badRows - mix.errors.length} more refused rows`);
+  if (mix.badRows > 0) io.err(`${mix.file}: ${mix.badRows} row(s) refused, ${mix.rows} read`);
+}
+
+/**
+ * Setup, one read of the mix into every (policy, step), the refused rows reported; or the
+ * exit code once the errors are written (a mix with no usable row is invalid input).
+ */
+export async function runFromCommandLine(
+  command: string,
+  values: WhatIfValues,
+  catalogue: CatalogueConfig,
+  policies: readonly PolicyConfig[],
+  io: CommandIo,
+  scenario?: string,
+): Promise<CommandRun | number> {
+  const setup = whatIfSetup(values, catalogue, policies[0] as PolicyConfig, scenario);
+  if ("errors" in setup) {
+    for (const error of setup.errors) io.err(`gateway ${command}: ${error}`);
+    return setup.usage ? EXIT_USAGE : EXIT_INVALID;
+  }
+  const world = { catalogue, policies, steps: setup.steps, options: setup.options };
+  try {
+    const { mix, results } = await runWhatIf(world, setup.read, setup.totalRps);
+    reportMix(mix, io);
+    if (mix.rows > 0) return { setup, mix, results, scale: rateScale(mix, setup.totalRps) };
+    io.err(`gateway ${command}: ${mix.file}: no usable row`);
+  } catch (error) {
+    io.err(`gateway ${command}: ${(error as Error).message}`);
+  }
+  return EXIT_INVALID;
 }
