@@ -1,28 +1,14 @@
 // `gateway diff` through the real bin on the reference world and the demo places.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { REFERENCE_POLICY } from "../config/config-files.ts";
-
-const ROOT = join(import.meta.dirname, "..", "..");
-const CLI = join(ROOT, "gateway", "cli.ts");
-
-function gateway(args: readonly string[]) {
-  const run = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  return { code: run.status, out: run.stdout, err: run.stderr };
-}
+import { gatewayCli, scratchDir } from "../testing/run-cli.ts";
 
 /** The reference policy with the Tanzania pin's order changed to dxb first. */
 function dubaiFirst(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), "gateway-diff-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir(t, "gateway-diff-");
   const text = readFileSync(REFERENCE_POLICY, "utf8");
   const changed = text.replace("sites: [dar, znz, dxb]", "sites: [dxb, dar, znz]");
   assert.notEqual(changed, text);
@@ -32,7 +18,7 @@ function dubaiFirst(t: TestContext): string {
 }
 
 test("the reference policy against itself: nothing moves, exit 0", () => {
-  const { code, out, err } = gateway([
+  const { code, out, err } = gatewayCli([
     "diff",
     "--from",
     REFERENCE_POLICY,
@@ -47,7 +33,7 @@ test("the reference policy against itself: nothing moves, exit 0", () => {
 });
 
 test("a changed pin moves Dar es Salaam from dar to dxb: listed with both sides' reasons, exit 3", (t) => {
-  const { code, out } = gateway(["diff", "--from", REFERENCE_POLICY, "--to", dubaiFirst(t)]);
+  const { code, out } = gatewayCli(["diff", "--from", REFERENCE_POLICY, "--to", dubaiFirst(t)]);
   assert.equal(code, 3);
   assert.match(out, /^~ Dar es Salaam · web: 100\.0 of 100\.0 requests\/s move \(100\.0%\)$/m);
   assert.match(out, /^ {4}dar → dxb {2}100\.0\/s$/m);
@@ -61,13 +47,13 @@ test("a changed pin moves Dar es Salaam from dar to dxb: listed with both sides'
 test("--json gives the moves and the site loads; under dar=down the same change moves Dar es Salaam from znz to dxb", (t) => {
   const to = dubaiFirst(t);
   const healthy = JSON.parse(
-    gateway(["diff", "--from", REFERENCE_POLICY, "--to", to, "--json"]).out,
+    gatewayCli(["diff", "--from", REFERENCE_POLICY, "--to", to, "--json"]).out,
   );
   assert.deepEqual(healthy.sites, [
     { site: "dar", beforeRps: 200, afterRps: 100 },
     { site: "dxb", beforeRps: 200, afterRps: 300 },
   ]);
-  const darDown = gateway([
+  const darDown = gatewayCli([
     "diff",
     "--from",
     REFERENCE_POLICY,
@@ -88,12 +74,11 @@ test("--json gives the moves and the site loads; under dar=down the same change 
 });
 
 test("no --to is exit 2; an invalid policy is exit 1 with its error located", (t) => {
-  assert.equal(gateway(["diff", "--from", REFERENCE_POLICY]).code, 2);
-  const dir = mkdtempSync(join(tmpdir(), "gateway-diff-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  assert.equal(gatewayCli(["diff", "--from", REFERENCE_POLICY]).code, 2);
+  const dir = scratchDir(t, "gateway-diff-");
   const bad = join(dir, "bad.yaml");
   writeFileSync(bad, "services:\n  - name: web\n    hosts: [a.example]\n    steering: sideways\n");
-  const { code, err } = gateway(["diff", "--from", REFERENCE_POLICY, "--to", bad]);
+  const { code, err } = gatewayCli(["diff", "--from", REFERENCE_POLICY, "--to", bad]);
   assert.equal(code, 1);
   assert.match(err, new RegExp(`^${bad}:4:\\d+: services\\[0\\]\\.steering: `, "m"));
 });

@@ -1,31 +1,12 @@
 // `gateway simulate` through the real bin (node gateway/cli.ts) on the reference world and the
 // demo places, and through simulateCommand for the SVG and the exit rule.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type TestContext, test } from "node:test";
+import { test } from "node:test";
 import type { Simulation } from "../../routing-tables/simulation.ts";
+import { gatewayCli, scratchDir } from "../testing/run-cli.ts";
 import { simulateCommand, simulateExit } from "./simulate.ts";
-
-const ROOT = join(import.meta.dirname, "..", "..");
-const CLI = join(ROOT, "gateway", "cli.ts");
-
-function gateway(args: readonly string[]) {
-  const run = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  return { code: run.status, out: run.stdout, err: run.stderr };
-}
-
-function scratch(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), "gateway-simulate-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 interface StepJson extends Simulation {
   readonly step: string;
@@ -35,7 +16,7 @@ const siteRps = (step: StepJson | undefined, id: string) =>
   step?.sites.find((s) => s.site === id)?.rps;
 
 test("the bin: dar down sends Dar es Salaam to znz, holds residency, and exits 0", () => {
-  const { code, out, err } = gateway(["simulate", "--state", "dar=down", "--json"]);
+  const { code, out, err } = gatewayCli(["simulate", "--state", "dar=down", "--json"]);
   assert.equal(code, 0, err);
   const answer = JSON.parse(out) as {
     residencyViolations: number;
@@ -55,7 +36,7 @@ test("the bin: dar down sends Dar es Salaam to znz, holds residency, and exits 0
 });
 
 test("the bin: the table names every site, the flows and the residency verdict", () => {
-  const { code, out } = gateway([
+  const { code, out } = gatewayCli([
     "simulate",
     "--state",
     "cdg=degraded:0.4,dar=down,gru=compromised,fra=draining",
@@ -71,9 +52,16 @@ test("the bin: the table names every site, the flows and the residency verdict",
 });
 
 test("the bin: a CSV mix scaled by --total-rps puts znz over capacity", (t) => {
-  const mix = join(scratch(t), "mix.csv");
+  const mix = join(scratchDir(t, "gateway-simulate-"), "mix.csv");
   writeFileSync(mix, "ip,rps\n198.51.100.161,3\n198.51.100.145,1\n");
-  const { code, out, err } = gateway(["simulate", "--mix", mix, "--total-rps", "2000", "--json"]);
+  const { code, out, err } = gatewayCli([
+    "simulate",
+    "--mix",
+    mix,
+    "--total-rps",
+    "2000",
+    "--json",
+  ]);
   assert.equal(code, 0, err);
   const [step] = (JSON.parse(out) as { steps: StepJson[] }).steps;
   const znz = step?.sites.find((s) => s.site === "znz");
@@ -81,18 +69,18 @@ test("the bin: a CSV mix scaled by --total-rps puts znz over capacity", (t) => {
   assert.equal(siteRps(step, "dar"), 500);
   assert.equal(znz?.overCapacity, false, "1500 of 1500");
   const busier = JSON.parse(
-    gateway(["simulate", "--mix", mix, "--total-rps", "2400", "--json"]).out,
+    gatewayCli(["simulate", "--mix", mix, "--total-rps", "2400", "--json"]).out,
   ) as { steps: StepJson[] };
   assert.equal(busier.steps[0]?.sites.find((s) => s.site === "znz")?.overCapacity, true);
 });
 
 test("the bin: a scenario file runs its steps in order, each over the last", (t) => {
-  const file = join(scratch(t), "scenario.yaml");
+  const file = join(scratchDir(t, "gateway-simulate-"), "scenario.yaml");
   writeFileSync(
     file,
     "steps:\n  - name: dar fails\n    state: dar=down\n  - name: znz fails too\n    state: znz=down\n",
   );
-  const { code, out, err } = gateway(["simulate", "--scenario", file, "--json"]);
+  const { code, out, err } = gatewayCli(["simulate", "--scenario", file, "--json"]);
   assert.equal(code, 0, err);
   const steps = (JSON.parse(out) as { steps: StepJson[] }).steps;
   const darFlows = steps.map((s) =>
@@ -106,21 +94,21 @@ test("the bin: a scenario file runs its steps in order, each over the last", (t)
 });
 
 test("the bin: bad input is exit 1, a wrong command line exit 2, each with a message", (t) => {
-  const badState = gateway(["simulate", "--state", "dar=gone"]);
+  const badState = gatewayCli(["simulate", "--state", "dar=gone"]);
   assert.equal(badState.code, 1);
   assert.match(badState.err, /dar: "gone"/);
-  assert.equal(gateway(["simulate", "--bogus"]).code, 2);
-  assert.equal(gateway(["simulate", "--service-time-ms", "0"]).code, 2);
-  const empty = join(scratch(t), "empty.csv");
+  assert.equal(gatewayCli(["simulate", "--bogus"]).code, 2);
+  assert.equal(gatewayCli(["simulate", "--service-time-ms", "0"]).code, 2);
+  const empty = join(scratchDir(t, "gateway-simulate-"), "empty.csv");
   writeFileSync(empty, "ip\nnot-an-ip\n");
-  const none = gateway(["simulate", "--mix", empty]);
+  const none = gatewayCli(["simulate", "--mix", empty]);
   assert.equal(none.code, 1);
   assert.match(none.err, /empty\.csv:2: ip: not an IP address/);
   assert.match(none.err, /no usable row/);
 });
 
 test("--svg writes one SVG with the utilisation and the flows", async (t) => {
-  const svg = join(scratch(t), "what-if.svg");
+  const svg = join(scratchDir(t, "gateway-simulate-"), "what-if.svg");
   const quiet = { out: () => {}, err: () => {} };
   assert.equal(await simulateCommand(["--state", "dar=down", "--svg", svg], quiet), 0);
   const text = readFileSync(svg, "utf8");
