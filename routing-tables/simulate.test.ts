@@ -3,7 +3,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ClientLocation } from "./client.ts";
-import { type MixRow, OTHER_GROUP, type SimulateOptions, simulate } from "./simulate.ts";
+import {
+  createSimulator,
+  type MixRow,
+  OTHER_GROUP,
+  type SimulateOptions,
+  simulate,
+} from "./simulate.ts";
 import type { Simulation } from "./simulation.ts";
 import { applySiteStates, parseSiteStates } from "./site-scenario.ts";
 import type { Snapshot } from "./snapshot.ts";
@@ -173,6 +179,27 @@ describe("capacity", () => {
   test("a longer service time means fewer requests/s per slot", () => {
     const result = simulate(world(), [row("zanzibar")], { serviceTimeMs: 250 });
     close(siteOf(result, "znz").capacityRps, 600, "150 × 1000 / 250");
+  });
+});
+
+describe("scale", () => {
+  test("result(scale) multiplies every rate: a count of requests becomes requests/s", () => {
+    const simulator = createSimulator(world("dar=down"), OPTIONS);
+    for (const r of [
+      row("zanzibar", 30),
+      row("darEsSalaam", 10),
+      row("london", 20, { host: "nope.example" }),
+    ])
+      simulator.add(r);
+    const once = simulator.result();
+    const tenth = simulator.result(0.1);
+    close(tenth.rps, once.rps / 10, "total");
+    close(siteOf(tenth, "znz").rps, 4, "znz");
+    close(tenth.unserved[0]?.rps ?? 0, 2, "unknown host");
+    assert.deepEqual(
+      tenth.flows.map((f) => f.rps.toFixed(6)),
+      once.flows.map((f) => (f.rps / 10).toFixed(6)),
+    );
   });
 });
 
