@@ -1,18 +1,21 @@
 /**
- * The admin API on its own port: /healthz, /readyz, /metrics, /sites, /explain and the ops
- * overrides POST /sites/:id/drain|compromise|restore. From a loopback peer it answers
+ * The admin API on its own port: /healthz, /readyz, /metrics, /sites, /explain, the what-if
+ * POST /simulate, and the ops overrides POST /sites/:id/drain|compromise|restore. From a loopback peer it answers
  * anyone; from elsewhere it wants `Authorization: Bearer <token>` (and refuses everything
  * when no token is configured). Overrides are logged with who and when.
  */
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import type { ClientLocation } from "../../routing-tables/client.ts";
 import type { OpsOverride } from "../../routing-tables/snapshot.ts";
 import { GatewayError } from "../errors/error-catalogue.ts";
 import { sendProblem } from "../errors/problem-response.ts";
 import type { SiteUpstreamView } from "../forward/upstream-view.ts";
+import { readBody } from "../server/request-body.ts";
 import type { RoutingState } from "../state/routing-state.ts";
 import type { ExplainAnswer, ExplainQuery } from "./explain-answer.ts";
+import { MAX_SIMULATE_BODY_BYTES, simulateEndpoint } from "./simulate-endpoint.ts";
 import { sitesReport } from "./sites-report.ts";
 
 export interface AdminContext {
@@ -25,6 +28,8 @@ export interface AdminContext {
   readonly scrape: () => Promise<{ contentType: string; body: string }>;
   /** The upstreams over every data plane: worst breakers, summed requests in flight. */
   readonly upstreams: () => Promise<ReadonlyMap<string, SiteUpstreamView>>;
+  /** Client location for what-if rows given as addresses; default: every location unknown. */
+  readonly locate?: (address: string) => ClientLocation;
   /** The decision for one client, answered where GeoIP is open (a data plane). */
   readonly explain: (query: ExplainQuery) => Promise<ExplainAnswer>;
   /** The gateway's data planes (workers): which snapshot version each serves. */
@@ -67,6 +72,8 @@ export function createAdminServer(context: AdminContext): Server {
 
 /** The override is in the state of record, but some worker did not confirm it in time. */
 export class OverrideNotAppliedError extends Error {}
+
+const unknownLocation = (): ClientLocation => ({});
 
 export const isLoopback = (address: string) =>
   address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
@@ -119,6 +126,7 @@ async function handleAdmin(
     if (answer.ok) return json(res, 200, answer.body);
     return fail(res, answer.code, answer.detail);
   }
+  if (path === "/simulate") return simulate(req, res, context);
   const action = /^\/sites\/([a-z][a-z0-9-]{0,31})\/(drain|compromise|restore)$/.exec(path);
   if (action) {
     if (req.method !== "POST") return fail(res, "method_not_allowed", "use POST");
@@ -156,6 +164,25 @@ async function handleAdmin(
   return fail(res, "not_found", `no admin endpoint ${req.method} ${path}`);
 }
 
+/** POST /simulate (simulate-endpoint.ts): the body bounded before it is read whole. */
+async function simulate(req: IncomingMessage, res: ServerResponse, context: AdminContext) {
+  if (req.method !== "POST") return fail(res, "method_not_allowed", "use POST");
+  const max = MAX_SIMULATE_BODY_BYTES;
+  const declared = Number(req.headers["content-length"] ?? max);
+  if (!(declared <= max)) return fail(res, "body_too_large", `the body is over ${max} bytes`);
+  const body = await readBody(req, declared, max).catch(() => undefined);
+  if (!body) return fail(res, "body_too_large", `the body is over ${max} bytes`);
+  const { inputs, snapshot } = context.state;
+  const live = {
+    inputs,
+    ingress: context.ingress,
+    snapshotVersion: snapshot.version,
+    locate: context.locate ?? unknownLocation,
+  };
+  const answer = await simulateEndpoint(body.toString("utf8"), live);
+  json(res, answer.status, answer.body);
+}
+
 /** A JSON answer, pretty-printed, never cached. */
 export function json(res: ServerResponse, status: number, body: unknown): void {
   const text = `${JSON.stringify(body, null, 2)}\n`;
@@ -174,6 +201,7 @@ function fail(
     | "not_found"
     | "method_not_allowed"
     | "bad_request"
+    | "body_too_large"
     | "internal"
     | "override_not_stored"
     | "override_not_applied",

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
+import { nearestAnnouncingSite } from "../../routing-tables/anycast-ingress.ts";
 import { buildSnapshot, type SnapshotInput } from "../../routing-tables/snapshot.ts";
 import {
   DEMO_GEOIP,
@@ -13,7 +14,7 @@ import {
   REFERENCE_CATALOGUE,
   REFERENCE_POLICY,
 } from "../config/config-files.ts";
-import { explainCommand, nearestAnnouncingSite } from "./explain.ts";
+import { explainCommand } from "./explain.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const SHARED_GEOIP = join(ROOT, "..", "shared", "geoip");
@@ -208,4 +209,24 @@ test("MaxMind's test database: 81.2.69.142 is a London client, sent to lhr", (t)
   assert.equal(answer.client.country, "GB");
   assert.equal(answer.ingress, "lhr");
   assert.equal(answer.chosen, "lhr");
+});
+
+test("--state dar=down: a Dar es Salaam client arrives at znz and is served there, in Tanzania", () => {
+  const healthy = explainJson(["--ip", "198.51.100.145"]);
+  assert.equal(healthy.chosen, "dar");
+  const answer = explainJson(["--ip", "198.51.100.145", "--state", "dar=down"]);
+  assert.equal(answer.ingress, "znz", "dar no longer announces");
+  assert.equal(answer.chosen, "znz");
+  assert.ok(
+    answer.excluded.some(
+      (e: { site: string; reason: string }) => e.site === "dar" && e.reason === "down",
+    ),
+  );
+});
+
+test("a --state naming an unknown site or state is exit 1 saying which", () => {
+  const { code, err } = run(["--ip", LONDON, "--state", "xyz=down,lhr=sideways"]);
+  assert.equal(code, 1);
+  assert.match(err, /"xyz": no such site/);
+  assert.match(err, /lhr: "sideways"/);
 });

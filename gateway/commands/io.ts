@@ -11,10 +11,17 @@ export const processIo: CommandIo = {
   err: (text) => process.stderr.write(`${text}\n`),
 };
 
-/** Exit codes: 0 fine, 1 the input is invalid, 2 the command line is wrong. */
+/**
+ * Exit codes: 0 fine, 1 the input is invalid, 2 the command line is wrong; what-if commands
+ * add 3 (diff: traffic moves, as `terraform plan -detailed-exitcode` says 2 for changes, one
+ * up since 2 is taken) and 4 (a residency violation: a share sent outside a rule's
+ * jurisdictions).
+ */
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_CHANGED = 3;
+export const EXIT_VIOLATION = 4;
 
 /**
  * The command line as `node:util` parseArgs reads it, or undefined once the error and the

@@ -1,13 +1,15 @@
 /**
- * The `gateway` command: validate, explain, serve, announce. (The demo world is `npm start`,
+ * The `gateway` command: validate, explain, simulate, diff, serve, announce. (The demo world is `npm start`,
  * gateway/demo/main.ts: a consumer of the gateway, not a part of it.) Only `serve` takes the
  * signals cli.ts held since the first instruction; every other command lets them go.
  */
 import type { HeldSignals } from "../process/early-signals.ts";
 import { ANNOUNCE_USAGE, announceCommand } from "./announce.ts";
+import { DIFF_USAGE, diffCommand } from "./diff.ts";
 import { EXPLAIN_USAGE, explainCommand } from "./explain.ts";
 import { type CommandIo, EXIT_USAGE, processIo } from "./io.ts";
 import { SERVE_USAGE, serveCommand } from "./serve.ts";
+import { SIMULATE_USAGE, simulateCommand } from "./simulate.ts";
 import { VALIDATE_USAGE, validateCommand } from "./validate.ts";
 
 type Command = (
@@ -19,6 +21,8 @@ type Command = (
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   validate: { run: validateCommand, usage: VALIDATE_USAGE },
   explain: { run: explainCommand, usage: EXPLAIN_USAGE },
+  simulate: { run: simulateCommand, usage: SIMULATE_USAGE },
+  diff: { run: diffCommand, usage: DIFF_USAGE },
   serve: { run: serveCommand, usage: SERVE_USAGE },
   announce: { run: announceCommand, usage: ANNOUNCE_USAGE },
 };

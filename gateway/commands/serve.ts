@@ -7,6 +7,8 @@
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { connectionFromEnv, consulClient } from "../../health/consul/consul-queries.ts";
+import type { ClientLocation } from "../../routing-tables/client.ts";
+import { type GeoipSource, openGeoipSource } from "../client-facts/geoip-source.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
 import { loadWorld, ownSiteErrors } from "../config/config-files.ts";
 import { describeErrors, loadBoot } from "../config/load-boot.ts";
@@ -95,6 +97,7 @@ async function runPrimary(
     adminToken: process.env[boot.admin.tokenEnv],
     ...(consulConnection && { consul: consulClient(consulConnection), consulConnection }),
     configFiles: { watch: true, policyFromFile: !kvHoldsPolicy },
+    ...(boot.geoip && { locate: lazyLocator(boot.geoip) }),
   }).catch((error: Error) => {
     io.err(`gateway serve: cannot start: ${error.message}`);
     return undefined;
@@ -110,4 +113,16 @@ async function runPrimary(
   // Whatever handle a library left open must not keep a stopped gateway's process alive.
   setTimeout(() => process.exit(code), 1_000).unref();
   return code;
+}
+
+/**
+ * GeoIP in the primary, for the admin API's what-if rows only: opened at the first use (the
+ * workers hold their own for requests), so a primary that never simulates never loads it.
+ */
+function lazyLocator(file: string): (address: string) => ClientLocation {
+  let source: GeoipSource | undefined;
+  return (address) => {
+    source ??= openGeoipSource(file);
+    return source.locate(address);
+  };
 }

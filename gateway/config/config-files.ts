@@ -14,6 +14,8 @@ export const REFERENCE_POLICY = fileURLToPath(
   new URL("../../routing-tables/reference-world/policy.yaml", import.meta.url),
 );
 export const DEMO_GEOIP = fileURLToPath(new URL("../demo/geoip/demo-city.mmdb", import.meta.url));
+/** The demo world's places (one client group per city), the default what-if traffic mix. */
+export const DEMO_PLACES = fileURLToPath(new URL("../demo/geoip/clients.json", import.meta.url));
 
 export type LoadResult =
   | { readonly ok: true; readonly catalogue?: CatalogueConfig; readonly policy?: PolicyConfig }

@@ -4,11 +4,11 @@
  * sites degraded, down and compromised. Pure decisions, printed; nothing listens.
  */
 import { readFileSync } from "node:fs";
+import { nearestAnnouncingSite } from "../../routing-tables/anycast-ingress.ts";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
 import { decide } from "../../routing-tables/decide.ts";
 import { buildSnapshot, type SnapshotInput } from "../../routing-tables/snapshot.ts";
 import { openClientLocator } from "../client-facts/client-locator.ts";
-import { nearestAnnouncingSite } from "../commands/explain.ts";
 import { type CommandIo, EXIT_INVALID, EXIT_OK } from "../commands/io.ts";
 import {
   DEMO_GEOIP,

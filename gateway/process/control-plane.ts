@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from "prom-client";
 import type { ConsulConnection } from "../../health/consul/consul-queries.ts";
 import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
+import type { ClientLocation } from "../../routing-tables/client.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
 import type { OpsOverride } from "../../routing-tables/snapshot.ts";
 import { type AdminContext, createAdminServer } from "../admin/admin-api.ts";
@@ -50,6 +51,8 @@ export interface ControlPlaneOptions {
   readonly consulConnection?: ConsulConnection;
   /** Reload the catalogue and policy files on SIGHUP (`reload()`) and, if `watch`, on change. */
   readonly configFiles?: { readonly watch: boolean; readonly policyFromFile: boolean };
+  /** Client location, for what-if rows given as addresses (`POST /simulate`). */
+  readonly locate?: (address: string) => ClientLocation;
   /** Told of every observation the data planes report (tests and benchmarks listen here). */
   readonly onObservation?: (observation: Observation) => void;
 }
@@ -184,6 +187,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       );
     },
     workers: () => followers.members(),
+    ...(options.locate && { locate: options.locate }),
     ...(consul && { consulStatus: consul.status }),
     ...(probes && {
       probeLatency: () =>

@@ -72,6 +72,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.consul && { consul: options.consul }),
     ...(options.consulConnection && { consulConnection: options.consulConnection }),
     ...(options.onObservation && { onObservation: options.onObservation }),
+    ...(options.locate && { locate: options.locate }),
   });
   const link = directLink();
   const starting = startDataPlane({
