@@ -83,8 +83,9 @@ test("a p99 over the SLO degrades the site in proportion", () => {
   const { m } = monitor();
   for (let i = 0; i < 50; i++)
     m.observe({ kind: "outcome", site: "a", ok: true, latencyMs: 1_250 });
-  // p99 / SLO = 2.5, between 1 and 4 → 1 − 1.5 / 3
-  assert.equal(m.evaluate().get("a")?.fraction, 0.5);
+  // p99 / SLO = 2.5, between 1 and 4 → 1 − 1.5 / 3 (the p99 is an HDR reading: ±1 %)
+  const fraction = m.evaluate().get("a")?.fraction ?? 0;
+  assert.ok(Math.abs(fraction - 0.5) < 0.01, `${fraction} is not 0.5`);
 });
 
 test("saturation over its threshold degrades the site", () => {
