@@ -107,7 +107,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     },
   });
   const health = boot.health.passive
-    ? passiveHealth(state, () => followers.load(), boot.health.evaluateIntervalMs, clock)
+    ? passiveHealth(
+        state,
+        () => followers.load(),
+        boot.health.evaluateIntervalMs,
+        clock,
+        boot.health.maxEjectionPercent,
+      )
     : undefined;
   const name = boot.name ?? `gw-${boot.site}`;
   const { enabled: probing, ...probeSettings } = boot.probes;

@@ -69,6 +69,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     pool: boot.upstream,
     siteBreaker: boot.breakers.site,
     backendBreaker: { ...boot.breakers.backend, capacity: boot.breakers.backendCapacity },
+    maxEjectionPercent: boot.health.maxEjectionPercent,
     onBreaker: (scope, id, breakerState) => {
       metrics.breakerChanged(scope, id, breakerState);
       batcher.push({ kind: "breaker", scope, id, state: breakerState });
@@ -89,9 +90,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     upstreams,
     budget,
     random,
-    onTry: (site, backend, outcome, elapsedMs) => {
+    onTry: (site, backend, outcome, elapsedMs, failure) => {
       metrics.tryEnded(site, outcome ? outcome.kind : "ok");
-      batcher.push({ kind: "try", site, backend: backend.id, outcome, elapsedMs });
+      batcher.push({ kind: "try", site, backend: backend.id, outcome, elapsedMs, failure });
     },
     onBudgetExhausted: () => metrics.budgetExhausted.inc(),
     onRetry: () => metrics.retries.inc(),
