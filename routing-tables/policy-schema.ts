@@ -46,11 +46,13 @@ export const geoPinSchema = z.strictObject({
 const spillSchema = z.strictObject({
   errorRatio: z
     .strictObject({
-      degradedAbove: ratio.default(0.05).describe("5xx/reset share that starts spill"),
+      degradedAbove: ratio.default(0.05).describe("failure share that starts spill"),
       downAbove: ratio.default(0.5).describe("share at which the site counts as down"),
     })
     .prefault({})
-    .describe("5xx, reset and timeout share of requests"),
+    .describe(
+      "share of tries that failed: refused connects, resets, timeouts; 502–504 only as passiveHealth says",
+    ),
   latency: z
     .strictObject({
       sloP99Ms: z.number().min(1).max(600_000).default(500).describe("p99 latency objective, ms"),
