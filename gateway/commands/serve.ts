@@ -8,7 +8,7 @@ import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { connectionFromEnv, consulClient } from "../../health/consul/consul-queries.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
-import { loadWorld, ownSiteErrors } from "../config/config-files.ts";
+import { geoipErrors, loadWorld, ownSiteErrors } from "../config/config-files.ts";
 import { describeErrors, loadBoot } from "../config/load-boot.ts";
 import { startControlPlane } from "../process/control-plane.ts";
 import type { HeldSignals } from "../process/early-signals.ts";
@@ -69,7 +69,7 @@ async function runPrimary(
 ): Promise<number> {
   const world = loadWorld(boot.catalogue, boot.policy);
   const errors = world.ok
-    ? ownSiteErrors(world.catalogue, boot.site, boot.catalogue)
+    ? [...ownSiteErrors(world.catalogue, boot.site, boot.catalogue), ...geoipErrors(boot.geoip)]
     : world.errors;
   if (!world.ok || errors.length > 0) {
     io.err(describeErrors(errors));
