@@ -6,7 +6,8 @@
 import type { SpillThresholds } from "../routing-tables/policy-schema.ts";
 import type { SiteHealth } from "../routing-tables/snapshot.ts";
 import { HAPROXY_RISE_FALL } from "./backend-state.ts";
-import { SiteTracker, type TrackerSettings } from "./site-tracker.ts";
+import { capPassive, DEFAULT_MAX_EJECTION_PERCENT } from "./ejection-cap.ts";
+import { type SiteReadings, SiteTracker, type TrackerSettings } from "./site-tracker.ts";
 
 export type HealthObservation =
   | {
@@ -43,18 +44,26 @@ const TRACKER_SETTINGS: TrackerSettings = Object.freeze({
 
 const SAME_FRACTION = 0.01;
 
+export interface HealthMonitorOptions {
+  readonly now?: () => number;
+  /** Share of the world's capacity passive evidence may take out, percent. Default 10. */
+  readonly maxEjectionPercent?: number;
+}
+
 export class HealthMonitor {
   readonly #trackers = new Map<string, SiteTracker>();
   readonly #published = new Map<string, SiteHealth>();
   readonly #now: () => number;
+  readonly #maxEjectionPercent: number;
   #spill: SpillThresholds;
 
   constructor(
     sites: readonly MonitoredSite[],
     spill: SpillThresholds,
-    options: { now?: () => number } = {},
+    options: HealthMonitorOptions = {},
   ) {
     this.#now = options.now ?? Date.now;
+    this.#maxEjectionPercent = options.maxEjectionPercent ?? DEFAULT_MAX_EJECTION_PERCENT;
     this.#spill = spill;
     this.sync(sites, spill);
   }
@@ -92,12 +101,26 @@ export class HealthMonitor {
     else tracker.load(observation.inFlight);
   }
 
-  /** Evaluates every site; returns the sites whose state changed since the last call. */
+  /**
+   * Evaluates every site; returns the sites whose state changed since the last call. Each
+   * site's passive readings are floored and capped together first (ejection-cap.ts).
+   */
   evaluate(): ReadonlyMap<string, SiteHealth> {
     const now = this.#now();
+    const trackers = [...this.#trackers];
+    const readings = trackers.map(([, tracker]) => tracker.read(this.#spill, now));
+    const passive = capPassive(
+      trackers.map(([, tracker], i) => ({
+        capacity: tracker.capacity,
+        fraction: readings[i]?.passive ?? 1,
+      })),
+      this.#maxEjectionPercent,
+    );
     const changed = new Map<string, SiteHealth>();
-    for (const [id, tracker] of this.#trackers) {
-      const next = tracker.evaluate(this.#spill, now);
+    for (const [i, [id, tracker]] of trackers.entries()) {
+      const reading = readings[i] as SiteReadings;
+      const target = Math.min(reading.evidence, reading.saturation, passive[i] ?? 1);
+      const next = tracker.settle(target, this.#spill, now);
       const last = this.#published.get(id) ?? { state: "healthy", fraction: 1 };
       if (next.state === last.state && Math.abs(next.fraction - last.fraction) < SAME_FRACTION)
         continue;

@@ -1,8 +1,12 @@
 /**
- * What one site's health is, from everything observed of it: its backends' up/down (probes,
- * Consul checks; rise/fall), their breakers, passive request outcomes (error ratio and p99
- * over a rolling window), and saturation (in-flight / capacity). The site's fraction is the
- * smallest of those readings, ramped back up over `rampUpMs` after a fall.
+ * What one site's health is, from everything observed of it, in three kinds of reading:
+ * - evidence no request can forge: its backends' up/down (probes, Consul checks; rise/fall)
+ *   and its site breaker (open only when its connects fail);
+ * - passive readings from client traffic: its backends' breakers, the error ratio and the p99
+ *   over a rolling window; the monitor floors and caps these across sites (ejection-cap.ts)
+ *   before they count, so no client can take a site, or much of the world, out;
+ * - saturation (in-flight / capacity), overload's own signal.
+ * The site's fraction is the smallest of them, ramped back up over `rampUpMs` after a fall.
  */
 import type { SpillThresholds } from "../routing-tables/policy-schema.ts";
 import type { SiteHealth } from "../routing-tables/snapshot.ts";
@@ -18,9 +22,22 @@ export interface TrackerSettings {
   readonly minRequests: number;
 }
 
+export interface SiteReadings {
+  /** 0..1 from checks and the site breaker: may reach 0. */
+  readonly evidence: number;
+  /** 0..1 from backend breakers, error ratio and p99: floored and capped by the monitor. */
+  readonly passive: number;
+  /** 0..1 from in-flight requests against capacity. */
+  readonly saturation: number;
+}
+
 export class SiteTracker {
   readonly #settings: TrackerSettings;
   #capacity = 1;
+  /** The catalogue capacity, for the cap on passive evidence. */
+  get capacity(): number {
+    return this.#capacity;
+  }
   #backends = new Map<string, BackendState>();
   readonly #brokenBackends = new Set<string>();
   #siteBroken = false;
@@ -48,7 +65,7 @@ export class SiteTracker {
     if (state) this.#backends.set(backend, observeBackend(state, ok, this.#settings.riseFall));
   }
 
-  /** A try through the data plane (a 502/503/504, reset or timeout is not ok). */
+  /** A try through the data plane; not ok: a failure as the gateway counts them (try-failure.ts). */
   outcome(ok: boolean, latencyMs: number | undefined, now: number): void {
     this.#window.record(ok, latencyMs, now);
   }
@@ -63,8 +80,15 @@ export class SiteTracker {
     this.#inFlight = Math.max(0, inFlight);
   }
 
-  evaluate(spill: SpillThresholds, now: number): SiteHealth {
-    const target = this.#siteBroken ? 0 : Math.min(this.#backendShare(), this.#signals(spill, now));
+  /** The readings now, before the cap on passive evidence and the ramp. */
+  read(spill: SpillThresholds, now: number): SiteReadings {
+    const { passive, saturation } = this.#signals(spill, now);
+    const evidence = this.#siteBroken ? 0 : this.#backendShare(false);
+    return { evidence, passive: Math.min(passive, this.#backendShare(true)), saturation };
+  }
+
+  /** Moves the fraction to `target`: down at once, up at most by the ramp. */
+  settle(target: number, spill: SpillThresholds, now: number): SiteHealth {
     const elapsed = this.#evaluatedAt === undefined ? 0 : now - this.#evaluatedAt;
     this.#fraction = rampedFraction(this.#fraction, target, elapsed, spill.rampUpMs);
     this.#evaluatedAt = now;
@@ -73,16 +97,17 @@ export class SiteTracker {
     return { state, fraction, saturation: this.#inFlight / this.#capacity };
   }
 
-  #backendShare(): number {
+  /** Share of backends up by checks, or (`breakers`) with a breaker that is not open. */
+  #backendShare(breakers: boolean): number {
     // No backend (a Consul site before discovery answers, or with none passing) serves nothing.
     if (this.#backends.size === 0) return 0;
     let usable = 0;
     for (const [backend, state] of this.#backends)
-      if (state.up && !this.#brokenBackends.has(backend)) usable += 1;
+      if (breakers ? !this.#brokenBackends.has(backend) : state.up) usable += 1;
     return usable / this.#backends.size;
   }
 
-  #signals(spill: SpillThresholds, now: number): number {
+  #signals(spill: SpillThresholds, now: number): { passive: number; saturation: number } {
     const factor = spill.recoverBelowFactor;
     const { total, failed, p99Ms } = this.#window.read(now);
     const enough = total >= this.#settings.minRequests;
@@ -108,6 +133,9 @@ export class SiteTracker {
     this.#tripped.error = error.tripped;
     this.#tripped.latency = latency.tripped;
     this.#tripped.saturation = saturation.tripped;
-    return Math.min(error.fraction, latency.fraction, saturation.fraction);
+    return {
+      passive: Math.min(error.fraction, latency.fraction),
+      saturation: saturation.fraction,
+    };
   }
 }

@@ -206,6 +206,33 @@ describe("decide over random worlds", () => {
     );
   });
 
+  test("the share a site sheds is never lost: it lands on candidates as spill, or the site keeps it", () => {
+    // Issue 11: a spill aimed at a site outside the plan (an explicit hub the residency
+    // forbids) would vanish in the ranking, and the degraded site keep its whole share.
+    fc.assert(
+      fc.property(arbitraryWorld(), (world) => {
+        const { decision } = decideIn(world);
+        const { candidates } = decision.plan;
+        for (const c of candidates) {
+          for (const reason of c.reasons) {
+            if (reason.code !== "keeps-share") continue;
+            let landed = 0;
+            for (const other of candidates)
+              for (const r of other.reasons)
+                if (r.code === "spill" && r.from === c.site.id) landed += r.share;
+            for (const r of c.reasons) if (r.code === "spill-kept") landed += r.share;
+            const shed = reason.of - reason.kept;
+            assert.ok(
+              Math.abs(landed - shed) <= 1e-9 * Math.max(1, shed),
+              `${c.site.id} shed ${shed}, ${landed} landed`,
+            );
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
   test("weights are finite and non-negative, the weighted ones come first and sum to 1, and cumulative rises to exactly 1", () => {
     fc.assert(
       fc.property(arbitraryWorld(), (world) => {

@@ -208,6 +208,56 @@ describe("degradation and spill-over to the hubs", () => {
     assert.deepEqual(shares(decision), { a: 1 });
     assert.ok(decision.plan.candidates[0]?.reasons.some((r) => r.code === "spill-kept"));
   });
+
+  // Issue 11: an explicit hub the client's residency forbids must be passed over, never
+  // taken as the spill's target (which rank() would then drop, leaving the site its 100 %).
+  // A TZ client may be served in J1 only (a, b, h1); h2 is in J2.
+  const inJ1 = [{ name: "j1-only", clientCountries: ["TZ"], allowJurisdictions: ["J1"] }];
+  const hubCases: readonly [string, Record<string, unknown>, Record<string, number>][] = [
+    [
+      "a policy hub order whose first hub is outside the residency spills to its next allowed hub",
+      { hubOrder: ["h2", "h1"] },
+      { a: 0.7, h1: 0.3 },
+    ],
+    [
+      "a policy hub order with only hubs outside the residency spills to the allowed hubs by proximity",
+      { hubOrder: ["h2"] },
+      { a: 0.7, h1: 0.3 },
+    ],
+    [
+      "a geo pin whose hub is outside the residency spills to the next allowed hub it lists",
+      { pins: [{ clientCountries: ["TZ"], sites: ["a", "h2", "h1"] }] },
+      { a: 0.7, h1: 0.3 },
+    ],
+    [
+      "a geo pin listing only a hub outside the residency spills to the allowed hubs by proximity",
+      { pins: [{ clientCountries: ["TZ"], sites: ["a", "h2"] }] },
+      { a: 0.7, h1: 0.3 },
+    ],
+  ];
+  for (const [name, tuning, expected] of hubCases) {
+    test(name, () => {
+      const world = lineWorld({
+        defaults: { ...tuning, residency: inJ1 },
+        health: { a: { state: "degraded", fraction: 0.5 } },
+      });
+      const decision = decideAt(world, { country: "TZ" });
+      const s = shares(decision);
+      assert.deepEqual(Object.keys(s).sort(), Object.keys(expected).sort());
+      for (const [site, share] of Object.entries(expected)) close(s[site] ?? 0, share, site);
+      assert.ok(decision.plan.candidates.every((c) => c.site.config.jurisdiction === "J1"));
+    });
+  }
+
+  test("an explicit hub outside the residency with no allowed hub left spills to the next allowed site", () => {
+    const world = lineWorld({
+      defaults: { hubOrder: ["h2"], residency: inJ1, panicThresholdPercent: 0 },
+      health: { a: { state: "degraded", fraction: 0.5 }, h1: { state: "down", fraction: 0 } },
+    });
+    const s = shares(decideAt(world, { country: "TZ" }));
+    close(s.b ?? 0, 0.3, "b, the next allowed site, takes the spill");
+    assert.equal(s.h2, undefined);
+  });
 });
 
 describe("compromised sites", () => {

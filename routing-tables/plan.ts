@@ -10,7 +10,7 @@
  */
 import type { ClientLocation } from "./client.ts";
 import { type PlanFigures, planFigures } from "./plan-figures.ts";
-import type { ResidencyRule, RetryPolicy } from "./policy-schema.ts";
+import type { PassiveHealthPolicy, ResidencyRule, RetryPolicy } from "./policy-schema.ts";
 import type { BlockCode, Exclusion, Reason } from "./reason.ts";
 import type { ResolvedPin, ResolvedRule, ServiceTables } from "./service-tables.ts";
 import type { SiteView, Snapshot } from "./snapshot.ts";
@@ -45,6 +45,8 @@ export interface Plan {
   readonly dryRun?: Plan;
   /** The service's retry policy, for the data plane. */
   readonly retry?: RetryPolicy;
+  /** Which of the service's upstream answers count against a site's health, for the data plane. */
+  readonly passiveHealth?: PassiveHealthPolicy;
 }
 
 export interface PlanRequest {
@@ -99,6 +101,7 @@ function planWithin(
     usablePercent: figures.usablePercent,
     excluded: Object.freeze(figures.excluded),
     retry: tables.tuning.retry,
+    passiveHealth: tables.tuning.passiveHealth,
     ...(residency && { residency }),
     ...(pin && { pin: pin.pin.sites }),
     ...(ranking === EMPTY && { blocked: rule ? "residency_blocked" : "no_usable_site" }),

@@ -46,11 +46,13 @@ export const geoPinSchema = z.strictObject({
 const spillSchema = z.strictObject({
   errorRatio: z
     .strictObject({
-      degradedAbove: ratio.default(0.05).describe("5xx/reset share that starts spill"),
+      degradedAbove: ratio.default(0.05).describe("failure share that starts spill"),
       downAbove: ratio.default(0.5).describe("share at which the site counts as down"),
     })
     .prefault({})
-    .describe("5xx, reset and timeout share of requests"),
+    .describe(
+      "share of tries that failed: refused connects, resets, timeouts; 502–504 only as passiveHealth says",
+    ),
   latency: z
     .strictObject({
       sloP99Ms: z.number().min(1).max(600_000).default(500).describe("p99 latency objective, ms"),
@@ -122,6 +124,36 @@ const retrySchema = z.strictObject({
     .describe("a request body up to this size is kept for a retry, bytes"),
 });
 
+/**
+ * Which upstream answers count against a site's health (breakers, error ratio). Transport
+ * failures (refused or timed-out connects, resets, timeouts before the response) always
+ * count; an upstream 5xx is the application's answer to one request, which a client can
+ * provoke at will, so by default none counts (Envoy: split_external_local_origin_errors
+ * with only consecutive_local_origin_failure enforced) and active probes judge the service.
+ */
+const passiveHealthSchema = z.strictObject({
+  countStatuses: z
+    .enum(["none", "gateway"])
+    .default("none")
+    .describe(
+      "none: no upstream status counts as a failure; gateway: 502, 503 and 504 count (Envoy's consecutive_gateway_failure), once corroborated",
+    ),
+  minDistinctClients: z
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(3)
+    .describe("a counted status needs this many client networks (/24, /64) seeing it in 10 s"),
+  minDistinctPaths: z
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(3)
+    .describe("… and this many paths (query left out)"),
+});
+
 const tuningFields = {
   steering: z
     .enum(["nearest", "latency", "weighted"])
@@ -158,6 +190,9 @@ const tuningFields = {
     .default([])
     .describe("most specific match wins: region, country, continent"),
   spill: spillSchema.prefault({}).describe("when a site starts to shed load, and where it goes"),
+  passiveHealth: passiveHealthSchema
+    .prefault({})
+    .describe("which upstream statuses count against a site's health"),
   retry: retrySchema
     .prefault({})
     .describe("retries on another site (idempotent requests; others only after a refused connect)"),
@@ -205,4 +240,5 @@ export type ServiceConfig = z.output<typeof serviceSchema>;
 export type PolicyConfig = z.output<typeof policySchema>;
 export type SpillThresholds = Tuning["spill"];
 export type RetryPolicy = Tuning["retry"];
+export type PassiveHealthPolicy = Tuning["passiveHealth"];
 export type Steering = Tuning["steering"];

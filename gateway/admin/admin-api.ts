@@ -4,11 +4,13 @@
  * anyone; from elsewhere it wants `Authorization: Bearer <token>` (and refuses everything
  * when no token is configured). Overrides are logged with who and when.
  */
+
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import type { OpsOverride } from "../../routing-tables/snapshot.ts";
+import type { GeoipStatus } from "../client-facts/geoip-source.ts";
 import { GatewayError } from "../errors/error-catalogue.ts";
 import { sendProblem } from "../errors/problem-response.ts";
 import type { SiteUpstreamView } from "../forward/upstream-view.ts";
@@ -38,6 +40,8 @@ export interface AdminContext {
   readonly consulStatus?: () => readonly unknown[];
   /** Probe latency percentiles per site (from the HDR histograms), when probes run. */
   readonly probeLatency?: () => Readonly<Record<string, unknown>>;
+  /** The GeoIP database the data planes read: refused reloads, failed look-ups (null: none). */
+  readonly geoipStatus?: () => Promise<GeoipStatus | null>;
   /**
    * Applies an ops override (here, or through Consul KV where configured) and resolves once
    * every data plane of the gateway serves with it; a failure (not stored, or not confirmed
@@ -108,7 +112,8 @@ async function handleAdmin(
     return;
   }
   if (req.method === "GET" && path === "/sites") {
-    const report = sitesReport(context.ingress, context.state, await context.upstreams());
+    const geoip = (await context.geoipStatus?.()) ?? null;
+    const report = sitesReport(context.ingress, context.state, await context.upstreams(), geoip);
     return json(res, 200, {
       ...report,
       workers: context.workers?.() ?? null,

@@ -3,6 +3,7 @@
  * reasons. Computed where the client's location can be read (a data plane: GeoIP is open
  * there), on the snapshot that data plane serves from.
  */
+import { isIP } from "node:net";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { decide } from "../../routing-tables/decide.ts";
 import { explainJson } from "../../routing-tables/explain.ts";
@@ -25,11 +26,14 @@ export function explainAnswer(
   locate: (address: string) => ClientLocation,
   query: ExplainQuery,
 ): ExplainAnswer {
+  if (query.ip && isIP(query.ip) === 0)
+    return { ok: false, code: "bad_request", detail: `not an IP address: ${query.ip}` };
   let client: ClientLocation = {};
   try {
     client = query.ip ? locate(query.ip) : {};
   } catch {
-    return { ok: false, code: "bad_request", detail: `not an IP address: ${query.ip}` };
+    // Only text that is not an IP is the asker's fault: a look-up that fails (a database
+    // record that cannot be read) is "location unknown", as the request path reads it.
   }
   const host = query.host ?? snapshot.services[0]?.hosts[0] ?? "";
   const facts = { ingress, host, path: query.path, client };

@@ -1,5 +1,10 @@
-/** What `/sites` shows: the snapshot, each site's state and share from this ingress, breakers. */
+/**
+ * What `/sites` shows: the snapshot, each site's state and share from this ingress, breakers,
+ * and the GeoIP database in use (the reloads it refused, the look-ups that failed).
+ */
+
 import { planForService } from "../../routing-tables/decide.ts";
+import type { GeoipStatus } from "../client-facts/geoip-source.ts";
 import type { SiteUpstreamView } from "../forward/upstream-view.ts";
 import type { RoutingState } from "../state/routing-state.ts";
 
@@ -8,6 +13,7 @@ export function sitesReport(
   ingress: string,
   state: RoutingState,
   upstreams: ReadonlyMap<string, SiteUpstreamView>,
+  geoip: GeoipStatus | null = null,
 ) {
   const snapshot = state.snapshot;
   const shares = new Map<string, Record<string, number>>();
@@ -25,6 +31,7 @@ export function sitesReport(
     snapshotVersion: snapshot.version,
     snapshotAgeMs: state.ageMs(),
     rejectedConfig: state.rejected ?? null,
+    geoip,
     overrides: state.inputs.overrides,
     sites: snapshot.sites.map((site) => {
       const upstream = upstreams.get(site.id);

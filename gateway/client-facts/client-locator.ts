@@ -7,9 +7,10 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { City } from "@maxmind/geoip2-node";
-import { type CityResponse, Reader } from "mmdb-lib";
+import type { CityResponse } from "mmdb-lib";
 import type { ClientLocation } from "../../routing-tables/client.ts";
-import { verifyMmdb } from "./verify-mmdb.ts";
+import { type BoundedTree, boundedTree } from "./bounded-lookup.ts";
+import { verifyMetadataSection, verifyMmdb } from "./verify-mmdb.ts";
 
 export interface NetworkAnswer {
   readonly location: ClientLocation;
@@ -23,6 +24,8 @@ export interface ClientLocator {
   locate(address: string): ClientLocation;
   /** The location and the prefix length at which the search tree ended (for per-prefix caches). */
   locateNetwork(address: string): NetworkAnswer;
+  /** Look-ups whose record could not be read within the bounds (answered location unknown). */
+  failures(): number;
 }
 
 const UNKNOWN: ClientLocation = Object.freeze({});
@@ -35,16 +38,20 @@ const UNKNOWN: ClientLocation = Object.freeze({});
 const isCityType = (databaseType: string) => databaseType.includes("City");
 
 /**
- * Reads the file once, into one mmdb-lib Reader: its metadata drives the structural check,
- * and one walk of its search tree per look-up gives both the record (mapped by geoip2-node's
- * City model, as ReaderModel#city() maps it) and the prefix length. ReaderModel itself is not
- * used because it reports no prefix length for an address outside every network.
+ * Reads the file once, into one mmdb-lib Reader (bounded-lookup.ts): its metadata drives the
+ * structural check, and one walk of its search tree per look-up gives both the record (mapped
+ * by geoip2-node's City model, as ReaderModel#city() maps it) and the prefix length.
+ * ReaderModel itself is not used because it reports no prefix length for an address outside
+ * every network. A record that cannot be read or mapped is "location unknown", never an
+ * error: only text that is not an IP address throws.
  */
 export function openClientLocator(file: string): ClientLocator {
-  let tree: Reader<CityResponse>;
+  let tree: BoundedTree;
   try {
     const db = readFileSync(file);
-    tree = new Reader<CityResponse>(db);
+    // The metadata is decoded first of all, by the Reader itself: check its bounds before.
+    verifyMetadataSection(db);
+    tree = boundedTree(db);
     // Readers decode lazily and trust size fields: check the whole structure now.
     verifyMmdb(db, tree.metadata);
     const { databaseType } = tree.metadata;
@@ -54,13 +61,32 @@ export function openClientLocator(file: string): ClientLocator {
       cause,
     });
   }
+  // Records the City model could not map (not a map, fields of the wrong type).
+  let unmapped = 0;
   const locateNetwork = (address: string): NetworkAnswer => {
     // mmdb-lib parses any text; geoip2-node validates with the same node:net rule first.
     if (isIP(address) === 0) throw new TypeError(`not an IP address: ${address}`);
-    const [record, prefixLength] = tree.getWithPrefixLength(address);
-    return { location: record ? toLocation(new City(record)) : UNKNOWN, prefixLength };
+    const [record, prefixLength] = tree.lookup(address);
+    if (!record) return { location: UNKNOWN, prefixLength };
+    const location = mapped(record);
+    if (location === undefined) unmapped += 1;
+    return { location: location ?? UNKNOWN, prefixLength };
   };
-  return { file, locate: (address) => locateNetwork(address).location, locateNetwork };
+  return {
+    file,
+    locate: (address) => locateNetwork(address).location,
+    locateNetwork,
+    failures: () => tree.failures() + unmapped,
+  };
+}
+
+/** The record as a location, or undefined when the City model cannot map it. */
+function mapped(record: CityResponse): ClientLocation | undefined {
+  try {
+    return toLocation(new City(record));
+  } catch {
+    return undefined;
+  }
 }
 
 function toLocation(city: City): ClientLocation {

@@ -72,7 +72,8 @@ function fakeLocator(prefixLength: (address: string) => number): NetworkLocator 
     location: Object.freeze({ country: address.includes(":") ? "V6" : "V4" }),
     prefixLength: prefixLength(address),
   });
-  return { file: "fake", version: "1", locateNetwork, locate: (a) => locateNetwork(a).location };
+  const locate = (a: string) => locateNetwork(a).location;
+  return { file: "fake", version: "1", locateNetwork, locate, failures: () => 0 };
 }
 
 test("a /0 network answers every address of its family", () => {

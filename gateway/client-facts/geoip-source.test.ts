@@ -18,7 +18,13 @@ import { type TestContext, test } from "node:test";
 import { pseudoRandomBytes } from "../../routing-tables/testing/random.ts";
 import { DEMO_GEOIP } from "../config/config-files.ts";
 import { eventually } from "../testing/fixtures.ts";
-import { type GeoipSource, type GeoipSourceOptions, openGeoipSource } from "./geoip-source.ts";
+import { mmdbFile, pointerBomb } from "../testing/mmdb-bytes.ts";
+import {
+  type GeoipSource,
+  type GeoipSourceOptions,
+  mergeGeoipStatuses,
+  openGeoipSource,
+} from "./geoip-source.ts";
 
 const SHARED_GEOIP = join(import.meta.dirname, "../../../shared/geoip");
 const ZANZIBAR = "198.51.100.161"; // TZ in the demo database, unknown in MaxMind's
@@ -145,6 +151,27 @@ test("a good file after a failed reload is loaded and clears the error", (t) => 
   assert.equal(source.current().generation, 2);
 });
 
+test("status() counts refused reloads and shows the standing error, for /sites and the metrics", (t) => {
+  const file = demoCopy(t);
+  const source = open(t, file);
+  assert.deepEqual(
+    { ...source.status(), loadedAtMs: 0 },
+    { file, loadedAtMs: 0, generation: 1, rejectedReloads: 0, lastError: null, lookupFailures: 0 },
+  );
+  const bomb = pointerBomb(24);
+  renameOver(file, mmdbFile(bomb.data, bomb.record));
+  assert.equal(source.reload().ok, false);
+  const refused = source.status();
+  assert.equal(refused.rejectedReloads, 1);
+  assert.match(refused.lastError ?? "", /expands to more than/);
+  renameOver(file, readFileSync(DEMO_GEOIP));
+  assert.equal(source.reload().ok, true);
+  assert.deepEqual(
+    [source.status().rejectedReloads, source.status().lastError, source.status().generation],
+    [1, null, 2],
+  );
+});
+
 test("watch mode picks up a rename-over through fs.watch", async (t) => {
   const file = demoCopy(t);
   const source = open(t, file, { watch: true, debounceMs: 20, pollIntervalMs: 600_000 });
@@ -204,4 +231,31 @@ test("after close() a changed file is not reloaded, and look-ups still answer", 
 test("a poll interval below 10 ms or a negative debounce is a RangeError", () => {
   assert.throws(() => openGeoipSource(DEMO_GEOIP, { pollIntervalMs: 5 }), RangeError);
   assert.throws(() => openGeoipSource(DEMO_GEOIP, { debounceMs: -1 }), RangeError);
+});
+
+test("mergeGeoipStatuses: one status for the gateway from its data planes'", () => {
+  const base = {
+    file: "/x.mmdb",
+    loadedAtMs: 1,
+    generation: 2,
+    rejectedReloads: 0,
+    lastError: null,
+    lookupFailures: 1,
+  };
+  assert.equal(mergeGeoipStatuses([]), null);
+  assert.equal(mergeGeoipStatuses([null, null]), null);
+  assert.deepEqual(mergeGeoipStatuses([base, null]), base);
+  const behind = {
+    ...base,
+    generation: 1,
+    rejectedReloads: 1,
+    lastError: "bad",
+    lookupFailures: 2,
+  };
+  assert.deepEqual(mergeGeoipStatuses([base, behind]), {
+    ...behind,
+    rejectedReloads: 1,
+    lastError: "bad",
+    lookupFailures: 3,
+  });
 });

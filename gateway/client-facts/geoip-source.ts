@@ -41,6 +41,16 @@ export interface GeoipSourceInfo {
 
 export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly error: Error };
 
+/** What the admin API and the metrics show of the live database. */
+export interface GeoipStatus extends GeoipSourceInfo {
+  /** Reloads refused since the source was opened (the last good kept serving). */
+  readonly rejectedReloads: number;
+  /** Why the latest reload was refused, while it stands; null after a success. */
+  readonly lastError: string | null;
+  /** Look-ups whose record could not be read within the bounds (answered location unknown). */
+  readonly lookupFailures: number;
+}
+
 export interface GeoipSource {
   /** The current database's answer; throws a TypeError for text that is not an IP. */
   locate(address: string): ClientLocation;
@@ -50,6 +60,8 @@ export interface GeoipSource {
   reload(): ReloadResult;
   /** The error of the last reload attempt, if it failed; undefined after a success. */
   lastError(): Error | undefined;
+  /** The live database, the refused reloads and the failed look-ups, for /sites and metrics. */
+  status(): GeoipStatus;
   /** Stops watching and polling. Look-ups and manual reloads keep working. */
   close(): void;
 }
@@ -59,6 +71,8 @@ interface Snapshot {
   readonly cache: GeoCache;
   /** The file's identity when it was read. */
   readonly version: string;
+  /** Look-ups of this database that failed within the bounds. */
+  readonly failures: () => number;
 }
 
 /** Opens the database (throws, naming the file, when it is bad: there is no last good yet). */
@@ -75,19 +89,26 @@ export function openGeoipSource(file: string, options: GeoipSourceOptions = {}):
       info,
       cache: createGeoCache(locator, { maxEntries }),
       version: locator.version,
+      failures: locator.failures,
     });
   };
   let live = load(1);
   let tried: string | undefined = live.version;
   let error: Error | undefined;
+  let rejected = 0;
+  // Failed look-ups of the databases replaced so far (the live one counts its own).
+  let earlierFailures = 0;
 
   const reload = (): ReloadResult => {
     const before = fileVersion(file);
     try {
-      live = load(live.info.generation + 1);
+      const next = load(live.info.generation + 1);
+      earlierFailures += live.failures();
+      live = next;
     } catch (cause) {
       error = cause instanceof Error ? cause : new Error(`${file}: ${String(cause)}`);
       tried = before;
+      rejected += 1;
       onReload?.(false, error);
       return { ok: false, error };
     }
@@ -109,6 +130,12 @@ export function openGeoipSource(file: string, options: GeoipSourceOptions = {}):
     stats: () => live.cache.stats(),
     reload,
     lastError: () => error,
+    status: () => ({
+      ...live.info,
+      rejectedReloads: rejected,
+      lastError: error?.message ?? null,
+      lookupFailures: earlierFailures + live.failures(),
+    }),
     close,
   };
 }
@@ -151,4 +178,25 @@ function watchDirectory(directory: string, name: string, onEvent: () => void) {
   }
   watcher.on("error", () => watcher.close()); // the directory went away: polling carries on
   return watcher;
+}
+
+/**
+ * One status for the gateway from its data planes' (each worker reads the database itself):
+ * the oldest generation any serves, the most refused reloads any counts (they all try the
+ * same file), the standing error if any has one, the failed look-ups of all. Null when no
+ * data plane has a database.
+ */
+export function mergeGeoipStatuses(statuses: readonly (GeoipStatus | null)[]): GeoipStatus | null {
+  const known = statuses.filter((s): s is GeoipStatus => s !== null);
+  const [first, ...rest] = known;
+  if (!first) return null;
+  return rest.reduce(
+    (merged, s) => ({
+      ...(s.generation < merged.generation ? s : merged),
+      rejectedReloads: Math.max(merged.rejectedReloads, s.rejectedReloads),
+      lastError: merged.lastError ?? s.lastError,
+      lookupFailures: merged.lookupFailures + s.lookupFailures,
+    }),
+    first,
+  );
 }

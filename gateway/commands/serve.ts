@@ -10,7 +10,7 @@ import { connectionFromEnv, consulClient } from "../../health/consul/consul-quer
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { type GeoipSource, openGeoipSource } from "../client-facts/geoip-source.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
-import { loadWorld, ownSiteErrors } from "../config/config-files.ts";
+import { geoipErrors, loadWorld, ownSiteErrors } from "../config/config-files.ts";
 import { describeErrors, loadBoot } from "../config/load-boot.ts";
 import { startControlPlane } from "../process/control-plane.ts";
 import type { HeldSignals } from "../process/early-signals.ts";
@@ -71,7 +71,7 @@ async function runPrimary(
 ): Promise<number> {
   const world = loadWorld(boot.catalogue, boot.policy);
   const errors = world.ok
-    ? ownSiteErrors(world.catalogue, boot.site, boot.catalogue)
+    ? [...ownSiteErrors(world.catalogue, boot.site, boot.catalogue), ...geoipErrors(boot.geoip)]
     : world.errors;
   if (!world.ok || errors.length > 0) {
     io.err(describeErrors(errors));

@@ -4,13 +4,9 @@
  * `serve` would load them (its own site must be in the catalogue). Prints every error
  * (file:line:column: path: message) and exits 1, or one summary line and 0.
  */
+import { formatConfigError } from "../../routing-tables/config-error.ts";
 import {
-  type ConfigError,
-  formatConfigError,
-  wholeFileError,
-} from "../../routing-tables/config-error.ts";
-import { openClientLocator } from "../client-facts/client-locator.ts";
-import {
+  geoipErrors,
   type LoadResult,
   loadConfigFiles,
   loadWorld,
@@ -86,17 +82,6 @@ function loadBootWorld(file: string): LoadResult {
     ...geoipErrors(boot.geoip),
   ];
   return errors.length > 0 ? { ok: false, errors } : result;
-}
-
-/** The GeoIP database a boot names, opened and checked as a worker would at start. */
-function geoipErrors(file: string | undefined): ConfigError[] {
-  if (file === undefined) return [];
-  try {
-    openClientLocator(file);
-    return [];
-  } catch (error) {
-    return [wholeFileError(file, `GeoIP database refused: ${(error as Error).message}`)];
-  }
 }
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;

@@ -5,6 +5,7 @@
  * Relative paths are relative to the boot file's folder.
  */
 import { z } from "zod";
+import { DEFAULT_MAX_EJECTION_PERCENT } from "../../health/ejection-cap.ts";
 import { DEFAULT_PROBE_SETTINGS } from "../../health/probes/probe-settings.ts";
 import { SITE_ID_PATTERN } from "../../routing-tables/catalogue-schema.ts";
 
@@ -261,6 +262,14 @@ export const bootSchema = z.strictObject({
         .default(true)
         .describe("request outcomes and breakers change site health"),
       evaluateIntervalMs: ms(250, 60_000, "how often site health is re-evaluated"),
+      maxEjectionPercent: z
+        .number()
+        .min(0)
+        .max(100)
+        .default(DEFAULT_MAX_EJECTION_PERCENT)
+        .describe(
+          "share of the world's capacity passive evidence (breakers, error ratio, p99) may take out; the first site may always lose its own (Envoy max_ejection_percent), %",
+        ),
     })
     .prefault({}),
   log: z

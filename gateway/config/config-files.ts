@@ -6,6 +6,7 @@ import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
 import { type ConfigError, wholeFileError } from "../../routing-tables/config-error.ts";
 import { type ConfigText, validateConfig } from "../../routing-tables/load-config.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
+import { openClientLocator } from "../client-facts/client-locator.ts";
 
 export const REFERENCE_CATALOGUE = fileURLToPath(
   new URL("../../routing-tables/reference-world/catalogue.yaml", import.meta.url),
@@ -90,4 +91,19 @@ export function ownSiteErrors(
         .join(", ")}${catalogue.sites.length > 20 ? ", …" : ""})`,
     ),
   ];
+}
+
+/**
+ * The GeoIP database a boot names, opened and checked as a worker would at start: nothing, or
+ * the one error saying why it is refused (`gateway validate --boot`, and `gateway serve`
+ * before it forks a worker, so that a bad file is one clear line, not a worker's stack trace).
+ */
+export function geoipErrors(file: string | undefined): ConfigError[] {
+  if (file === undefined) return [];
+  try {
+    openClientLocator(file);
+    return [];
+  } catch (error) {
+    return [wholeFileError(file, `GeoIP database refused: ${(error as Error).message}`)];
+  }
 }

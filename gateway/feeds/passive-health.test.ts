@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { BreakerState } from "../forward/breaker.ts";
 import type { TryOutcome } from "../forward/retry-policy.ts";
+import type { FailureScope } from "../forward/try-failure.ts";
 import { eventually, startTestWorld } from "../testing/fixtures.ts";
 import { translate } from "./passive-health.ts";
 
@@ -31,17 +32,46 @@ test("only an open breaker takes a site or backend out; half-open waits for its 
   }
 });
 
-test("a served try brings its time to the response head; a failed one counts as an error only", () => {
-  const tried = (outcome: TryOutcome | undefined) =>
-    translate({ kind: "try", site: "dar", backend: "dar/10.0.0.1:80", outcome, elapsedMs: 42 });
-  assert.deepEqual(tried(undefined), { kind: "outcome", site: "dar", ok: true, latencyMs: 42 });
-  assert.deepEqual(tried({ kind: "status", status: 503 }), {
-    kind: "outcome",
-    site: "dar",
-    ok: false,
+const tries: readonly [string, TryOutcome | undefined, FailureScope, unknown][] = [
+  [
+    "a served try brings its time to the response head",
+    undefined,
+    "none",
+    { kind: "outcome", site: "dar", ok: true, latencyMs: 42 },
+  ],
+  [
+    "a refused connect counts as an error, without its time",
+    { kind: "connect-failed" },
+    "site",
+    { kind: "outcome", site: "dar", ok: false },
+  ],
+  [
+    "a counted upstream 503 counts as an error",
+    { kind: "status", status: 503 },
+    "backend",
+    { kind: "outcome", site: "dar", ok: false },
+  ],
+  [
+    "an upstream 503 the policy does not count says nothing",
+    { kind: "status", status: 503 },
+    "none",
+    undefined,
+  ],
+  ["a client hang-up says nothing", { kind: "client-gone" }, "none", undefined],
+  [
+    "a breaker's refusal says nothing (saturation has its own signal)",
+    { kind: "circuit-open" },
+    "none",
+    undefined,
+  ],
+];
+
+for (const [name, outcome, failure, expected] of tries) {
+  test(name, () => {
+    const observation = { kind: "try", site: "dar", backend: "dar/10.0.0.1:80" } as const;
+    assert.deepEqual(translate({ ...observation, outcome, elapsedMs: 42, failure }), expected);
   });
-  assert.equal(tried({ kind: "circuit-open" }), undefined);
-});
+}
 
 test("a site whose answers come slower than the policy's p99 objective is degraded by traffic alone", async (t) => {
   const w = await startTestWorld({

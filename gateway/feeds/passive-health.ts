@@ -32,9 +32,11 @@ export function passiveHealth(
   load: () => ReadonlyMap<string, number>,
   intervalMs: number,
   now: () => number,
+  maxEjectionPercent?: number,
 ): PassiveHealth {
   const monitor = new HealthMonitor(sitesOf(state.snapshot), state.inputs.policy.defaults.spill, {
     now,
+    ...(maxEjectionPercent !== undefined && { maxEjectionPercent }),
   });
   const unsubscribe = state.subscribe((snapshot) =>
     monitor.sync(sitesOf(snapshot), state.inputs.policy.defaults.spill),
@@ -86,11 +88,13 @@ export function translate(observation: Observation): HealthObservation | undefin
     };
   }
   const { outcome } = observation;
-  // A try the breaker refused says nothing new about the site: its failures are counted already.
-  if (outcome?.kind === "circuit-open") return undefined;
-  // A served try's time to its response head feeds the p99-against-SLO signal; a failure is
-  // counted as an error, and its time (a refused connect is fast) would only blur the p99.
+  // A served try's time to its response head feeds the p99-against-SLO signal.
   if (outcome === undefined)
     return { kind: "outcome", site: observation.site, ok: true, latencyMs: observation.elapsedMs };
+  // A failure counts as an error only when it says something about the site no client can
+  // choose (gateway/forward/try-failure.ts): not a client hang-up, not a breaker's refusal
+  // (load: saturation says it), not an upstream status the policy leaves out. Its time (a
+  // refused connect is fast) would only blur the p99.
+  if (observation.failure === "none") return undefined;
   return { kind: "outcome", site: observation.site, ok: false };
 }

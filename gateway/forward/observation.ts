@@ -4,6 +4,7 @@
  */
 import type { BreakerState } from "./breaker.ts";
 import type { TryOutcome } from "./retry-policy.ts";
+import type { FailureScope } from "./try-failure.ts";
 
 export type Observation =
   | {
@@ -19,4 +20,6 @@ export type Observation =
       readonly outcome: TryOutcome | undefined;
       /** From the try's start to its response head (or failure), ms. */
       readonly elapsedMs: number;
+      /** What the failure counts against ("none": a success, or nothing to count). */
+      readonly failure: FailureScope;
     };

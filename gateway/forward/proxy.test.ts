@@ -13,6 +13,7 @@ import {
   type BackendBehaviour,
   echo,
   eventually,
+  gate,
   startBackend,
   type TestBackend,
 } from "../testing/fixtures.ts";
@@ -83,19 +84,28 @@ interface Rig {
 
 type After = { after: (fn: () => unknown) => void };
 
-/** One backend per site, in candidate order; the first site is the hub. */
+/** `perSite` backends per site (the first in `backends`), in candidate order; the first site is the hub. */
 async function rig(
   t: After,
   behaviours: Record<string, BackendBehaviour>,
   volumeThreshold = 100,
+  perSite = 1,
 ): Promise<Rig> {
-  const backends = new Map<string, TestBackend>();
-  for (const [site, behaviour] of Object.entries(behaviours))
-    backends.set(site, await startBackend(`${site}-1`, behaviour));
-  t.after(() => Promise.all([...backends.values()].map((b) => b.kill())));
+  const all = new Map<string, TestBackend[]>();
+  for (const [site, behaviour] of Object.entries(behaviours)) {
+    const list: TestBackend[] = [];
+    for (let i = 1; i <= perSite; i++) list.push(await startBackend(`${site}-${i}`, behaviour));
+    all.set(site, list);
+  }
+  const backends = new Map([...all].map(([site, list]) => [site, list[0] as TestBackend]));
+  t.after(() => Promise.all([...all.values()].flat().map((b) => b.kill())));
   const catalogue = catalogueSchema.parse({
-    sites: [...backends].map(([id, backend], i) =>
-      testSite(id, { longitude: i, tier: i === 0 ? "hub" : "edge", backends: [backend.address] }),
+    sites: [...all].map(([id, list], i) =>
+      testSite(id, {
+        longitude: i,
+        tier: i === 0 ? "hub" : "edge",
+        backends: list.map((b) => b.address),
+      }),
     ),
   });
   const policy = policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] });
@@ -107,6 +117,8 @@ async function rig(
     siteBreaker: settings,
     backendBreaker: settings,
     onBreaker: () => {},
+    // These tests are about what proxy does with open breakers, not about how many may open.
+    maxEjectionPercent: 100,
   });
   await upstreams.sync(sites);
   t.after(() => upstreams.close());
@@ -262,4 +274,41 @@ test("proxy turns refused connections at every site into upstream_refused", asyn
     assert.deepEqual(error.sitesTried, ["a", "b"]);
     return true;
   });
+});
+
+test("client hang-ups count against neither the backend nor the site: three opened a breaker", async (t) => {
+  // Regression (issue 11): each hang-up aborted the try, and the abort counted as a failure.
+  const held = gate();
+  const r = await rig(t, { a: held.behaviour }, 3, 2);
+  t.after(() => held.release());
+  const budget = new RetryBudget({ budgetPercent: 20, minConcurrent: 3 });
+  const context = { upstreams: r.upstreams, budget, random: () => 0 };
+  const retry = { ...RETRY, maxAttempts: 1 };
+  for (let i = 1; i <= 3; i++) {
+    const gone = new ClientGone();
+    const done = proxy(r.candidates, GET, retry, context, gone);
+    await eventually(() => held.held() === i, 2_000, `the backends to hold request ${i}`);
+    gone.leave();
+    await assert.rejects(done);
+  }
+  const site = r.upstreams.site("a");
+  assert.equal(site?.breaker.state, "closed");
+  assert.deepEqual(
+    site?.backends.map((b) => b.breaker.state),
+    ["closed", "closed"],
+  );
+});
+
+test("resets before the response do count: a backend whose tries fail that way is taken out", async (t) => {
+  // The counterpart of the test above, so that it can fail: the same rig does open a breaker.
+  const r = await rig(t, { a: (req) => req.socket.destroy(), b: echo }, 3, 2);
+  const budget = new RetryBudget({ budgetPercent: 100, minConcurrent: 10 });
+  const context = { upstreams: r.upstreams, budget, random: () => 0 };
+  for (let i = 0; i < 6; i++) {
+    const proxied = await proxy(r.candidates, GET, RETRY, context, new ClientGone());
+    proxied.response.body.dump();
+  }
+  const states = r.upstreams.site("a")?.backends.map((b) => b.breaker.state) ?? [];
+  assert.equal(states.filter((s) => s === "open").length, 1, `${states}`);
+  assert.equal(r.upstreams.site("a")?.breaker.state, "closed", "resets do not take a site out");
 });

@@ -19,21 +19,24 @@ import {
   UpstreamStatusError,
 } from "./forward-try.ts";
 import { neverSent, type RetryBudget, retryDelay, type TryOutcome } from "./retry-policy.ts";
-import { type Backend, pickBackend, type Upstreams } from "./upstreams.ts";
+import { countsStatus, type FailureScope, failureScope, type TryOrigin } from "./try-failure.ts";
+import { type Backend, pickBackend, type SiteUpstream, type Upstreams } from "./upstreams.ts";
 
 export interface ProxyContext {
   readonly upstreams: Upstreams;
   readonly budget: RetryBudget;
   readonly random: () => number;
   /**
-   * Told of every try's end: the site, the backend, the outcome (undefined: success) and the
-   * ms from the try's start to its response head (or its failure).
+   * Told of every try's end: the site, the backend, the outcome (undefined: success), the
+   * ms from the try's start to its response head (or its failure), and what the failure
+   * counts against (try-failure.ts; "none" for a success).
    */
   readonly onTry?: (
     site: string,
     backend: Backend,
     outcome: TryOutcome | undefined,
     elapsedMs: number,
+    failure: FailureScope,
   ) => void;
   /** Told when a retry was wanted but the budget said no. */
   readonly onBudgetExhausted?: () => void;
@@ -48,13 +51,18 @@ export interface Proxied {
   readonly sitesTried: readonly string[];
 }
 
-/** `retry` is the decided service's policy; a streamed body (one try only) is never retried. */
+/**
+ * `retry` is the decided service's policy; a streamed body (one try only) is never retried.
+ * `origin` (the client's network, the path, the service's passive-health policy) decides
+ * whether an upstream status counts against the site; without it, none does.
+ */
 export async function proxy(
   candidates: readonly Candidate[],
   request: UpstreamRequest,
   retry: RetryPolicy,
   context: ProxyContext,
   gone: ClientGone,
+  origin?: TryOrigin,
 ): Promise<Proxied> {
   const { upstreams } = context;
   const replayable = !(request.body instanceof Readable);
@@ -87,26 +95,25 @@ export async function proxy(
     attempt += 1;
     sitesTried.push(site.siteId);
     const started = performance.now();
+    const judge = new TryJudge(site, gone, origin);
     try {
       const timeout = retry.perTryTimeoutMs;
-      const response = (await site.breaker.run(() =>
-        backend.breaker.run(() => forwardTry(backend, request, timeout, gone)),
+      const response = (await site.breaker.run(
+        () => backend.breaker.run(() => forwardTry(backend, request, timeout, gone), judge.backend),
+        judge.site,
       )) as UpstreamResponse;
-      context.onTry?.(site.siteId, backend, undefined, performance.now() - started);
+      context.onTry?.(site.siteId, backend, undefined, performance.now() - started, "none");
       lastResponse?.response.body.dump();
       return { response, site: site.siteId, backend, sitesTried };
     } catch (error) {
       failedBackends ??= new Set();
       failedBackends.add(backend);
-      const outcome = outcomeOf(error);
+      const outcome = gone.gone ? CLIENT_GONE : outcomeOf(error);
       previousOutcome = outcome;
       const elapsedMs = performance.now() - started;
-      context.onTry?.(
-        site.siteId,
-        backend,
-        outcome ?? { kind: "reset-before-response" },
-        elapsedMs,
-      );
+      // An error no table knows is reported as a reset: unknown is not safe.
+      const reported = outcome ?? { kind: "reset-before-response" };
+      context.onTry?.(site.siteId, backend, reported, elapsedMs, judge.scope(error));
       if (error instanceof UpstreamStatusError) {
         lastResponse?.response.body.dump();
         lastResponse = { response: error.response, site: site.siteId, backend, sitesTried };
@@ -128,6 +135,46 @@ export async function proxy(
       { sitesTried, cause: new Error("no candidate tried") },
     );
   throw toGatewayError(lastError, sitesTried);
+}
+
+const CLIENT_GONE: TryOutcome = Object.freeze({ kind: "client-gone" });
+
+/**
+ * One try's verdicts for its two breakers, worked out once per failure (both breakers ask,
+ * and a counted status is recorded with its witnesses once): the backend's breaker counts
+ * any failure with a scope, the site's only those that say the site cannot be reached.
+ */
+class TryJudge {
+  readonly #site: SiteUpstream;
+  readonly #gone: ClientGone;
+  readonly #origin: TryOrigin | undefined;
+  #judged: { readonly error: unknown; readonly scope: FailureScope } | undefined;
+
+  constructor(site: SiteUpstream, gone: ClientGone, origin: TryOrigin | undefined) {
+    this.#site = site;
+    this.#gone = gone;
+    this.#origin = origin;
+  }
+
+  readonly backend = (error: unknown): boolean => this.scope(error) !== "none";
+  readonly site = (error: unknown): boolean => this.scope(error) === "site";
+
+  scope(error: unknown): FailureScope {
+    const judged = this.#judged;
+    if (judged !== undefined && judged.error === error) return judged.scope;
+    const scope = this.#judge(error);
+    this.#judged = { error, scope };
+    return scope;
+  }
+
+  #judge(error: unknown): FailureScope {
+    if (this.#gone.gone) return "none";
+    const outcome = outcomeOf(error) ?? { kind: "reset-before-response" };
+    const counted =
+      outcome.kind === "status" &&
+      countsStatus(outcome.status, this.#origin, this.#site.witnesses, performance.now());
+    return failureScope(outcome, counted);
+  }
 }
 
 /** How a try failed, in the terms of the retry policy; undefined when it must not be retried. */

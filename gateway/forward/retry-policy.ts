@@ -7,7 +7,9 @@ import { RETRYABLE_STATUSES, type TryOutcomeKind } from "../errors/transport-err
 /** How one try against one site ended (the transport kinds: errors/transport-errors.ts). */
 export type TryOutcome =
   | { readonly kind: Exclude<TryOutcomeKind, "after-response"> }
-  | { readonly kind: "status"; readonly status: number };
+  | { readonly kind: "status"; readonly status: number }
+  /** The client hung up while the try was in flight: nothing to say about the upstream. */
+  | { readonly kind: "client-gone" };
 
 export interface RetryRules {
   /** Tries in all, the first included; 1 means never retry. An integer ≥ 1. */
@@ -75,6 +77,8 @@ function isRetryable(outcome: TryOutcome): boolean {
       return true;
     case "status":
       return RETRYABLE_STATUSES.has(outcome.status);
+    case "client-gone":
+      return false;
   }
 }
 

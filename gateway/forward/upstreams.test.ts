@@ -220,3 +220,51 @@ test("Upstreams.close closes every pool", async (t) => {
   );
   assert.deepEqual([...u.all()], []);
 });
+
+/** Fails `times` counted attempts through a breaker (the attempt itself does no I/O). */
+async function trip(breaker: Backend["breaker"], times = 12): Promise<void> {
+  for (let i = 0; i < times; i++)
+    await breaker.run(() => Promise.reject(new Error("x"))).catch(() => {});
+}
+
+test("a backend breaker never takes a site's last closed backend: a whole site is the checks' call", async (t) => {
+  const u = upstreams(t);
+  await u.sync(sitesOf({ hub: ["127.0.0.1:1001", "127.0.0.1:1002"], edge: ["127.0.0.1:1003"] }));
+  const [first, second] = u.site("hub")?.backends ?? [];
+  assert.ok(first && second);
+  await trip(first.breaker);
+  await trip(second.breaker);
+  assert.deepEqual([first.breaker.state, second.breaker.state], ["open", "closed"]);
+  const [only] = u.site("edge")?.backends ?? [];
+  assert.ok(only);
+  await trip(only.breaker);
+  assert.equal(only.breaker.state, "closed");
+});
+
+test("breakers open while the capacity they take out stays within maxEjectionPercent, the first always", async (t) => {
+  // Issue 11: a burst every site answered badly opened every site's and backend's breaker.
+  // Ten sites of capacity 10, two backends each (5 apiece): 10 % of 100 is 10, so after the
+  // first site's backend (5) one more backend (10 in all) may go, and no third.
+  const u = upstreams(t);
+  const world: Record<string, string[]> = {};
+  for (let i = 0; i < 10; i++)
+    world[`s${i}`] = [`127.0.0.1:${2000 + 2 * i}`, `127.0.0.1:${2001 + 2 * i}`];
+  await u.sync(sitesOf(world));
+  for (const site of u.all()) for (const backend of site.backends) await trip(backend.breaker);
+  for (const site of u.all()) await trip(site.breaker);
+  const open = [...u.all()].flatMap((s) => s.backends).filter((b) => b.breaker.state === "open");
+  assert.equal(open.length, 2);
+  assert.equal([...u.all()].filter((s) => s.breaker.state === "open").length, 0);
+});
+
+test("the first site to fail may lose all of itself: its site breaker opens past the cap", async (t) => {
+  const u = upstreams(t);
+  await u.sync(sitesOf({ hub: ["127.0.0.1:1001"], edge: ["127.0.0.1:1002"] }));
+  const edge = u.site("edge");
+  assert.ok(edge);
+  await trip(edge.breaker);
+  assert.equal(edge.breaker.state, "open");
+  const hub = u.site("hub");
+  await trip(hub?.breaker as Backend["breaker"]);
+  assert.equal(hub?.breaker.state, "closed", "a second whole site is past 10 % of the world");
+});

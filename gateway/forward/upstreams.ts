@@ -1,9 +1,19 @@
 /**
  * The backends of every site: an undici Pool per backend (keep-alive, bounded connections),
- * a breaker per backend and per site, and the count of requests outstanding on each.
+ * a breaker per backend and per site, the count of requests outstanding on each, and per
+ * site the witnesses of counted upstream statuses (try-failure.ts).
  * `sync` follows catalogue changes: pools of backends that left are closed, new ones opened.
+ *
+ * The ejection cap (health/ejection-cap.ts) is enforced here, where every breaker is known:
+ * a breaker may open only while the capacity breakers have taken out stays within
+ * `maxEjectionPercent` of the world's (the first site may always lose its own), and a
+ * backend breaker never takes a site's last closed backend: a whole site leaves only by its
+ * site breaker (its connects fail) or by active checks. An open or half-open breaker counts
+ * as ejected; a backend is worth its site's capacity over its site's backend count.
  */
 import { Pool } from "undici";
+import { DEFAULT_MAX_EJECTION_PERCENT, mayEject } from "../../health/ejection-cap.ts";
+import { FailureWitnesses } from "../../health/failure-witnesses.ts";
 import type { SiteView } from "../../routing-tables/snapshot.ts";
 import { Breaker, type BreakerSettings, type BreakerState } from "./breaker.ts";
 
@@ -31,6 +41,8 @@ export interface SiteUpstream {
   /** The capacity the site breaker was made with. */
   capacity: number;
   backends: readonly Backend[];
+  /** Who saw this site's counted upstream statuses lately. */
+  readonly witnesses: FailureWitnesses;
 }
 
 export type BreakerListener = (scope: "site" | "backend", id: string, state: BreakerState) => void;
@@ -41,6 +53,8 @@ export interface UpstreamSettings {
   readonly siteBreaker: Omit<BreakerSettings, "capacity">;
   readonly backendBreaker: BreakerSettings;
   readonly onBreaker: BreakerListener;
+  /** Share of the world's capacity breakers may take out, %; default 10 (Envoy's). */
+  readonly maxEjectionPercent?: number;
 }
 
 export class Upstreams {
@@ -100,13 +114,17 @@ export class Upstreams {
   #siteBreaker(siteId: string, capacity: number): Breaker<unknown> {
     const { siteBreaker, onBreaker } = this.#settings;
     const settings = { ...siteBreaker, capacity };
-    return new Breaker<unknown>(`site:${siteId}`, settings, (s) => onBreaker("site", siteId, s));
+    const mayOpen = () => this.#mayEject(siteId, capacity);
+    return new Breaker<unknown>(`site:${siteId}`, settings, (s) => onBreaker("site", siteId, s), {
+      mayOpen,
+    });
   }
 
   #newSite(site: SiteView): SiteUpstream {
     const capacity = site.config.capacity;
     const breaker = this.#siteBreaker(site.id, capacity);
-    const upstream: SiteUpstream = { siteId: site.id, breaker, capacity, backends: [] };
+    const witnesses = new FailureWitnesses();
+    const upstream: SiteUpstream = { siteId: site.id, breaker, capacity, backends: [], witnesses };
     this.#sites.set(site.id, upstream);
     return upstream;
   }
@@ -114,7 +132,7 @@ export class Upstreams {
   #newBackend(siteId: string, address: string): Backend {
     const { pool, backendBreaker, onBreaker } = this.#settings;
     const id = `${siteId}/${address}`;
-    return {
+    const backend: Backend = {
       id,
       address,
       pool: new Pool(`http://${address}`, {
@@ -123,17 +141,52 @@ export class Upstreams {
         connectTimeout: pool.connectTimeoutMs,
         pipelining: 1,
       }),
-      breaker: new Breaker<unknown>(`backend:${id}`, backendBreaker, (s) =>
-        onBreaker("backend", id, s),
+      breaker: new Breaker<unknown>(
+        `backend:${id}`,
+        backendBreaker,
+        (s) => onBreaker("backend", id, s),
+        { mayOpen: () => this.#mayEjectBackend(siteId, backend) },
       ),
       outstanding: 0,
     };
+    return backend;
+  }
+
+  /** May this backend's breaker open: not the site's last closed one, and within the cap? */
+  #mayEjectBackend(siteId: string, backend: Backend): boolean {
+    const site = this.#sites.get(siteId);
+    if (!site) return false;
+    const othersClosed = site.backends.some((b) => b !== backend && b.breaker.state === "closed");
+    if (!othersClosed) return false;
+    const share = site.capacity / Math.max(1, site.backends.length);
+    return this.#mayEject(siteId, ejectedIn(site) + share);
+  }
+
+  /** Would `after` (the capacity ejected in this site, if it happens) keep within the cap? */
+  #mayEject(siteId: string, after: number): boolean {
+    let total = 0;
+    let elsewhere = 0;
+    for (const site of this.#sites.values()) {
+      total += site.capacity;
+      if (site.siteId !== siteId) elsewhere += ejectedIn(site);
+    }
+    const percent = this.#settings.maxEjectionPercent ?? DEFAULT_MAX_EJECTION_PERCENT;
+    return mayEject(elsewhere, Math.min(after, total), total, percent);
   }
 
   async #close(backend: Backend): Promise<void> {
     backend.breaker.shutdown();
     await backend.pool.close().catch(() => backend.pool.destroy());
   }
+}
+
+/** Capacity a site's breakers have taken out: all of it, or its backends' shares. */
+function ejectedIn(site: SiteUpstream): number {
+  if (site.breaker.state !== "closed") return site.capacity;
+  const share = site.capacity / Math.max(1, site.backends.length);
+  let ejected = 0;
+  for (const backend of site.backends) if (backend.breaker.state !== "closed") ejected += share;
+  return ejected;
 }
 
 /**

@@ -6,6 +6,7 @@
  * gateway, also while a worker is being replaced. In a served gateway this is the cluster
  * primary; in tests and the demo world it runs beside one data plane in the same process.
  */
+
 import type Consul from "consul";
 import type { Logger } from "pino";
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from "prom-client";
@@ -16,6 +17,7 @@ import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
 import type { OpsOverride } from "../../routing-tables/snapshot.ts";
 import { type AdminContext, createAdminServer } from "../admin/admin-api.ts";
 import type { ExplainAnswer } from "../admin/explain-answer.ts";
+import { type GeoipStatus, mergeGeoipStatuses } from "../client-facts/geoip-source.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
 import { activeProbes } from "../feeds/active-probes.ts";
 import { configReloader, type Reloader } from "../feeds/config-reloader.ts";
@@ -110,7 +112,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     },
   });
   const health = boot.health.passive
-    ? passiveHealth(state, () => followers.load(), boot.health.evaluateIntervalMs, clock)
+    ? passiveHealth(
+        state,
+        () => followers.load(),
+        boot.health.evaluateIntervalMs,
+        clock,
+        boot.health.maxEjectionPercent,
+      )
     : undefined;
   const name = boot.name ?? `gw-${boot.site}`;
   const { enabled: probing, ...probeSettings } = boot.probes;
@@ -175,6 +183,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     upstreams: async () => {
       const { answers } = await followers.ask({ what: "upstreams" }, ASK_TIMEOUT_MS);
       return mergeUpstreamViews(answers as SiteUpstreamView[][]);
+    },
+    geoipStatus: async () => {
+      const { answers } = await followers.ask({ what: "geoip" }, ASK_TIMEOUT_MS);
+      return mergeGeoipStatuses(answers as (GeoipStatus | null)[]);
     },
     explain: async (query) => {
       const { answers } = await followers.ask({ what: "explain", ...query }, ASK_TIMEOUT_MS);

@@ -8,6 +8,7 @@
 import type { Logger } from "pino";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { explainAnswer } from "../admin/explain-answer.ts";
+import type { GeoipStatus } from "../client-facts/geoip-source.ts";
 import { createTrustedProxies } from "../client-facts/trusted-proxies.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
 import { RetryBudget } from "../forward/retry-policy.ts";
@@ -31,6 +32,8 @@ export interface DataPlaneOptions {
   readonly locate?: (address: string) => ClientLocation;
   /** SIGHUP's share of a data plane: reopen the GeoIP database. */
   readonly onGeoipReload?: () => void;
+  /** The GeoIP database behind `locate`: its status for /sites, its counts for the metrics. */
+  readonly geoip?: { status(): GeoipStatus };
   readonly random?: () => number;
   readonly now?: () => number;
   /** Share the listening port with sibling workers (SO_REUSEPORT, Linux). */
@@ -59,6 +62,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   const state = await firstState(channel, options.now ?? Date.now);
   const random = options.random ?? Math.random;
   const metrics = new GatewayMetrics();
+  const { geoip } = options;
+  if (geoip) metrics.trackGeoip(() => geoip.status());
   const batcher = observationBatcher({
     flushMs: FLUSH_MS,
     maxBatch: MAX_BATCH,
@@ -69,6 +74,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     pool: boot.upstream,
     siteBreaker: boot.breakers.site,
     backendBreaker: { ...boot.breakers.backend, capacity: boot.breakers.backendCapacity },
+    maxEjectionPercent: boot.health.maxEjectionPercent,
     onBreaker: (scope, id, breakerState) => {
       metrics.breakerChanged(scope, id, breakerState);
       batcher.push({ kind: "breaker", scope, id, state: breakerState });
@@ -89,9 +95,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     upstreams,
     budget,
     random,
-    onTry: (site, backend, outcome, elapsedMs) => {
+    onTry: (site, backend, outcome, elapsedMs, failure) => {
       metrics.tryEnded(site, outcome ? outcome.kind : "ok");
-      batcher.push({ kind: "try", site, backend: backend.id, outcome, elapsedMs });
+      batcher.push({ kind: "try", site, backend: backend.id, outcome, elapsedMs, failure });
     },
     onBudgetExhausted: () => metrics.budgetExhausted.inc(),
     onRetry: () => metrics.retries.inc(),
@@ -126,7 +132,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
           ? metrics.registry.getMetricsAsJSON()
           : question.what === "upstreams"
             ? upstreamViews(upstreams)
-            : explainAnswer(state.snapshot, boot.site, locate, question);
+            : question.what === "geoip"
+              ? (options.geoip?.status() ?? null)
+              : explainAnswer(state.snapshot, boot.site, locate, question);
       void Promise.resolve(reply).then((value) =>
         channel.send({ kind: "answer", id, answer: value }),
       );

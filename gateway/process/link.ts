@@ -16,6 +16,8 @@ import type { InputsChange, RoutingInputs } from "../state/routing-state.ts";
 export type Question =
   | { readonly what: "metrics" }
   | { readonly what: "upstreams" }
+  /** The GeoIP database a data plane reads (null: none), its refused reloads and failures. */
+  | { readonly what: "geoip" }
   | ({ readonly what: "explain" } & ExplainQuery);
 
 export type ToData =

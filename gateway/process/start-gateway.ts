@@ -12,6 +12,7 @@ import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
 import type { AdminContext } from "../admin/admin-api.ts";
+import type { GeoipStatus } from "../client-facts/geoip-source.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
 import type { Observation } from "../forward/observation.ts";
 import type { Upstreams } from "../forward/upstreams.ts";
@@ -27,6 +28,8 @@ export interface GatewayOptions {
   readonly policy: PolicyConfig;
   /** Client location by address; default: every location unknown. */
   readonly locate?: (address: string) => ClientLocation;
+  /** The GeoIP database behind `locate`, for /sites and the metrics (its refused reloads). */
+  readonly geoip?: { status(): GeoipStatus };
   readonly logger?: Logger;
   readonly random?: () => number;
   readonly now?: () => number;
@@ -80,6 +83,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     channel: link.data,
     logger,
     ...(options.locate && { locate: options.locate }),
+    ...(options.geoip && { geoip: options.geoip }),
     ...(options.random && { random: options.random }),
     ...(options.now && { now: options.now }),
     reusePort: false,

@@ -59,7 +59,7 @@ async function serve(
     channel: end.channel,
     logger,
     ...(geoip && { locate: (address: string) => geoip.locate(address) }),
-    ...(geoip && { onGeoipReload: () => void geoip.reload() }),
+    ...(geoip && { onGeoipReload: () => void geoip.reload(), geoip }),
     reusePort: true,
   });
   const flusher = setInterval(() => logger.flush(), 1_000);

@@ -14,6 +14,7 @@ import { sendProblem } from "../errors/problem-response.ts";
 import { ClientGone } from "../forward/client-gone.ts";
 import { downstreamResponseHeaders } from "../forward/headers.ts";
 import { type Proxied, type ProxyContext, proxy } from "../forward/proxy.ts";
+import { clientNetwork, pathKey } from "../forward/try-failure.ts";
 import type { GatewayMetrics } from "../state/metrics.ts";
 import type { RoutingState } from "../state/routing-state.ts";
 import { decideRequest } from "./decide-request.ts";
@@ -141,7 +142,12 @@ async function route(
         ? await readBody(req, body.length, context.maxBodyBytes)
         : capBody(req, context.maxBodyBytes);
   const request = { method, path: decided.path, headers, body: upstreamBody };
-  return proxy(tryOrder(decision), request, retry, context.proxy, gone);
+  const origin = decision.plan.passiveHealth && {
+    client: clientNetwork(decided.clientAddress),
+    path: pathKey(decided.path),
+    policy: decision.plan.passiveHealth,
+  };
+  return proxy(tryOrder(decision), request, retry, context.proxy, gone, origin);
 }
 
 function respond(

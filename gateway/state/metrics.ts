@@ -143,6 +143,44 @@ export class GatewayMetrics {
     });
   }
 
+  /**
+   * Reports the GeoIP database's refused reloads and failed look-ups, read at every scrape.
+   * Call once per registry.
+   */
+  trackGeoip(
+    status: () => { rejectedReloads: number; lastError: string | null; lookupFailures: number },
+  ): void {
+    new Counter({
+      name: "gateway_geoip_reloads_rejected_total",
+      help: "GeoIP database reloads refused (the last good database kept serving)",
+      registers: [this.registry],
+      // Every worker tries the same file: over the workers, the most any refused.
+      aggregator: "max",
+      collect() {
+        this.reset();
+        this.inc(status().rejectedReloads);
+      },
+    });
+    new Gauge({
+      name: "gateway_geoip_rejected",
+      help: "1 while the latest GeoIP reload is refused and the last good database serves",
+      registers: [this.registry],
+      aggregator: "max",
+      collect() {
+        this.set(status().lastError === null ? 0 : 1);
+      },
+    });
+    new Counter({
+      name: "gateway_geoip_lookup_failures_total",
+      help: "GeoIP look-ups whose record could not be read within the bounds (answered location unknown)",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(status().lookupFailures);
+      },
+    });
+  }
+
   /** Per site|status|code: the request counter and the site's histogram, bound together. */
   readonly #boundRequests = new Map<string, RequestSeries>();
   readonly #boundTries = new Map<string, Counter.Internal>();

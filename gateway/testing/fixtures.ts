@@ -9,6 +9,7 @@ import pino from "pino";
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
+import type { GeoipStatus } from "../client-facts/geoip-source.ts";
 import type { Observation } from "../forward/observation.ts";
 import { type RunningGateway, startGateway } from "../process/start-gateway.ts";
 import { loopbackBoot } from "./consul-world.ts";
@@ -137,6 +138,8 @@ export interface TestWorldOptions {
   /** Boot config fields (deep merge not done: give whole sub-objects). */
   readonly boot?: Record<string, unknown>;
   readonly locate?: (address: string) => ClientLocation;
+  /** The GeoIP database behind `locate`, shown in /sites and the metrics. */
+  readonly geoip?: { status(): GeoipStatus };
   /** The admin API's bearer token (wanted off loopback); default: none. */
   readonly adminToken?: string;
   readonly behaviour?: BackendBehaviour;
@@ -189,6 +192,7 @@ export async function startTestWorld(options: TestWorldOptions): Promise<TestWor
       policy,
       logger,
       ...(options.locate && { locate: options.locate }),
+      ...(options.geoip && { geoip: options.geoip }),
       ...(options.adminToken !== undefined && { adminToken: options.adminToken }),
       ...(options.onObservation && { onObservation: options.onObservation }),
     });
