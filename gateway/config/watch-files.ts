@@ -76,26 +76,17 @@ export function watchFiles(
   checkWatchOptions(options);
   const { debounceMs = DEFAULT_DEBOUNCE_MS, pollIntervalMs = DEFAULT_POLL_INTERVAL_MS } = options;
   const paths = [...new Set(files.map((file) => resolve(file)))];
-  let seen = paths.map(fileIdentity);
+  const report = (error: unknown, during: "watch" | "change") => {
+    options.onError?.(error instanceof Error ? error : new Error(String(error)), during);
+  };
   let closed = false;
   let debounce: ReturnType<typeof setTimeout> | undefined;
   let poll: ReturnType<typeof setInterval> | undefined;
   let watchers: FSWatcher[] = [];
   let watching = true;
-
-  const report = (error: unknown, during: "watch" | "change") => {
-    options.onError?.(error instanceof Error ? error : new Error(String(error)), during);
-  };
+  const changed = changeCheck(paths, onChange, (error) => report(error, "change"));
   const check = () => {
-    if (closed) return;
-    const now = paths.map(fileIdentity);
-    if (now.every((id, i) => id === seen[i])) return;
-    seen = now;
-    try {
-      onChange();
-    } catch (error) {
-      report(error, "change");
-    }
+    if (!closed) changed();
   };
   const startPolling = () => {
     poll ??= setInterval(check, pollIntervalMs).unref();
@@ -113,16 +104,8 @@ export function watchFiles(
     clearTimeout(debounce);
     debounce = setTimeout(check, debounceMs).unref();
   };
-
-  try {
-    for (const folder of new Set(paths.map((path) => dirname(path)))) {
-      const watcher = (options.watch ?? fsWatch)(folder, { persistent: false }, schedule);
-      watchers.push(watcher);
-      watcher.on("error", fallBack);
-    }
-  } catch (error) {
-    fallBack(error); // closes the watches made before this one failed
-  }
+  const folders = [...new Set(paths.map((path) => dirname(path)))];
+  watchers = openWatches(folders, options.watch ?? fsWatch, schedule, fallBack);
   if (options.alwaysPoll) startPolling();
   return {
     mode: () => (watching ? "watch" : "poll"),
@@ -131,9 +114,52 @@ export function watchFiles(
       clearTimeout(debounce);
       clearInterval(poll);
       for (const watcher of watchers) watcher.close();
-      watchers = [];
     },
   };
+}
+
+/** A check that calls `onChange` when any path's identity differs from the last one seen. */
+function changeCheck(
+  paths: readonly string[],
+  onChange: () => void,
+  onThrow: (error: unknown) => void,
+): () => void {
+  let seen = paths.map(fileIdentity);
+  return () => {
+    const now = paths.map(fileIdentity);
+    if (now.every((id, i) => id === seen[i])) return;
+    seen = now;
+    try {
+      onChange();
+    } catch (error) {
+      onThrow(error);
+    }
+  };
+}
+
+/**
+ * A watch per folder, each with `onError` as its error listener; when one cannot be set up,
+ * none: the ones made are closed and `onError` is told (it starts the polling).
+ */
+function openWatches(
+  folders: readonly string[],
+  watch: WatchFunction,
+  onEvent: () => void,
+  onError: (error: unknown) => void,
+): FSWatcher[] {
+  const made: FSWatcher[] = [];
+  try {
+    for (const folder of folders) {
+      const watcher = watch(folder, { persistent: false }, onEvent);
+      made.push(watcher);
+      watcher.on("error", onError);
+    }
+    return made;
+  } catch (error) {
+    for (const watcher of made) watcher.close();
+    onError(error);
+    return [];
+  }
 }
 
 /**
