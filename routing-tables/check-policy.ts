@@ -1,7 +1,14 @@
 /** Rules of a policy that need the catalogue: every site, hub and jurisdiction it names. */
 import type { SiteConfig } from "./catalogue-schema.ts";
 import type { Finding, PathSegment } from "./config-error.ts";
-import type { GeoPin, ResidencyRule, ServiceConfig, Tuning } from "./policy-schema.ts";
+import type {
+  GeoPin,
+  PolicyConfig,
+  ResidencyRule,
+  ServiceConfig,
+  Tuning,
+} from "./policy-schema.ts";
+import type { Readable } from "./readable.ts";
 
 /** What the catalogue tells the policy checks, as far as the catalogue could be read. */
 export interface World {
@@ -16,83 +23,103 @@ export interface World {
   readonly complete: boolean;
 }
 
-/** World facts from the raw `sites` list and what of it parsed (holes for broken entries). */
-export function worldOf(raw: unknown, parsed: readonly (SiteConfig | undefined)[]): World {
+/** World facts from the raw `sites` list and what of it can be read (readable.ts). */
+export function worldOf(raw: unknown, sites: readonly (Readable<SiteConfig> | null)[]): World {
   const entries = Array.isArray(raw) ? raw : [];
   const rawIds = entries.map((e) =>
     e !== null && typeof e === "object" ? (e as { id?: unknown }).id : undefined,
   );
-  const known = parsed.filter((s) => s !== undefined);
+  const tierOf = new Map<string, "edge" | "hub">();
+  const jurisdictions = new Set<string>();
+  for (const site of sites) {
+    if (typeof site?.id === "string" && typeof site.tier === "string")
+      tierOf.set(site.id, site.tier);
+    if (typeof site?.jurisdiction === "string") jurisdictions.add(site.jurisdiction);
+  }
   return {
     ids: new Set(rawIds.filter((id): id is string => typeof id === "string")),
     idsIncomplete: rawIds.some((id) => typeof id !== "string"),
-    tierOf: new Map(known.map((s) => [s.id, s.tier])),
-    jurisdictions: new Set(known.map((s) => s.jurisdiction)),
-    complete: known.length === entries.length,
+    tierOf,
+    jurisdictions,
+    complete:
+      sites.length === entries.length &&
+      sites.every((site) => typeof site?.jurisdiction === "string"),
   };
 }
 
 type Report = (path: readonly PathSegment[], message: string) => void;
 
-/** A policy as far as it parsed: services that failed the schema are holes. */
-export interface PartialPolicy {
-  readonly defaults: Tuning;
-  readonly services: readonly (ServiceConfig | undefined)[];
-}
+/** A policy as far as it can be read (readable.ts): null parts are unknown, and not checked. */
+export type PartialPolicy = Readable<PolicyConfig>;
+type ServiceReading = Readable<ServiceConfig>;
+type TuningReading = Readable<Partial<Tuning>>;
 
 export function checkPolicy(policy: PartialPolicy, world: World | undefined): Finding[] {
   const findings: Finding[] = [];
   const report: Report = (path, message) => findings.push({ path, message });
-  checkTuning(policy.defaults, ["defaults"], world, report);
+  const defaults = policy.defaults ?? null;
+  if (defaults) checkTuning(defaults, ["defaults"], world, report);
   const names = new Map<string, number>();
   const routes = new Map<string, string>();
-  policy.services.forEach((service, index) => {
-    if (service === undefined) return;
+  policy.services?.forEach((service, index) => {
+    if (service === null) return;
     const at = ["services", index];
-    const first = names.get(service.name);
-    if (first === undefined) names.set(service.name, index);
-    else
-      report(
-        [...at, "name"],
-        `duplicate service name "${service.name}" (first at services[${first}])`,
-      );
-    service.hosts.forEach((host, h) => {
-      const route = `${host}${service.pathPrefix}`;
+    const { name, pathPrefix } = service;
+    const first = typeof name === "string" ? names.get(name) : undefined;
+    if (typeof name === "string" && first === undefined) names.set(name, index);
+    else if (first !== undefined)
+      report([...at, "name"], `duplicate service name "${name}" (first at services[${first}])`);
+    service.hosts?.forEach((host, h) => {
+      if (host === null || typeof pathPrefix !== "string") return;
+      const route = `${host}${pathPrefix}`;
       const owner = routes.get(route);
-      if (owner === undefined) routes.set(route, service.name);
+      if (owner === undefined) routes.set(route, typeof name === "string" ? name : `#${index}`);
       else
         report(
           [...at, "hosts", h],
-          `host ${host} with path ${service.pathPrefix} is served already by "${owner}"`,
+          `host ${host} with path ${pathPrefix} is served already by "${owner}"`,
         );
     });
     checkTuning(service, at, world, report);
-    checkWeighted(policy, service, at, report);
+    checkWeighted(defaults, service, at, report);
   });
   return findings;
 }
 
+/** A service's own value of a tuning field, else the defaults'; null when either is unknown. */
+function effective<K extends "steering" | "weights">(
+  defaults: Readable<Tuning> | null,
+  service: ServiceReading,
+  key: K,
+) {
+  const own = service[key];
+  return own === undefined ? (defaults?.[key] ?? null) : own;
+}
+
 function checkWeighted(
-  policy: PartialPolicy,
-  service: ServiceConfig,
+  defaults: Readable<Tuning> | null,
+  service: ServiceReading,
   at: PathSegment[],
   report: Report,
 ): void {
-  const steering = service.steering ?? policy.defaults.steering;
-  const weights = service.weights ?? policy.defaults.weights;
-  if (steering === "weighted" && !Object.values(weights).some((w) => w > 0)) {
+  const steering = effective(defaults, service, "steering");
+  const weights = effective(defaults, service, "weights");
+  if (steering !== "weighted" || weights === null) return;
+  const values = Object.values(weights);
+  if (values.some((w) => w === null)) return; // an unreadable weight might be the positive one
+  if (!values.some((w) => typeof w === "number" && w > 0)) {
     report([...at, "weights"], "weighted steering needs at least one site with a weight above 0");
   }
 }
 
 function checkTuning(
-  tuning: Partial<Tuning>,
+  tuning: TuningReading,
   at: PathSegment[],
   world: World | undefined,
   report: Report,
 ): void {
-  const site = (path: PathSegment[], id: string, wantHub = false) => {
-    if (!world) return;
+  const site = (path: PathSegment[], id: string | null, wantHub = false) => {
+    if (!world || id === null) return;
     if (!world.ids.has(id)) {
       if (!world.idsIncomplete) report(path, `unknown site "${id}"`);
       return;
@@ -106,43 +133,70 @@ function checkTuning(
   for (const [i, id] of (tuning.drain ?? []).entries()) site([...at, "drain", i], id);
   for (const [i, id] of (tuning.hubOrder ?? []).entries()) site([...at, "hubOrder", i], id, true);
   for (const [p, pin] of (tuning.pins ?? []).entries()) {
+    if (pin === null) continue;
     checkClientMatch(pin, [...at, "pins", p], report);
-    for (const [i, id] of pin.sites.entries()) site([...at, "pins", p, "sites", i], id);
+    for (const [i, id] of (pin.sites ?? []).entries()) site([...at, "pins", p, "sites", i], id);
   }
   for (const [r, rule] of (tuning.residency ?? []).entries()) {
-    checkResidency(rule, [...at, "residency", r], world, report);
+    if (rule !== null) checkResidency(rule, [...at, "residency", r], world, report);
   }
-  const spill = tuning.spill;
-  if (spill && spill.errorRatio.downAbove <= spill.errorRatio.degradedAbove) {
-    report([...at, "spill", "errorRatio", "downAbove"], "must be above degradedAbove");
-  }
-  if (spill && spill.latency.downAboveRatio <= spill.latency.degradedAboveRatio) {
-    report([...at, "spill", "latency", "downAboveRatio"], "must be above degradedAboveRatio");
-  }
-  if (spill && spill.saturation.downAbove <= spill.saturation.degradedAbove) {
-    report([...at, "spill", "saturation", "downAbove"], "must be above degradedAbove");
-  }
+  checkSpill(tuning.spill ?? null, [...at, "spill"], report);
+}
+
+/** Each pair of thresholds in order, where both of the pair can be read. */
+function checkSpill(
+  spill: Readable<Tuning["spill"]> | null,
+  at: PathSegment[],
+  report: Report,
+): void {
+  const above = (low: unknown, high: unknown, path: PathSegment[], lowName: string) => {
+    if (typeof low === "number" && typeof high === "number" && high <= low)
+      report([...at, ...path], `must be above ${lowName}`);
+  };
+  const { errorRatio, latency, saturation } = spill ?? {};
+  above(
+    errorRatio?.degradedAbove,
+    errorRatio?.downAbove,
+    ["errorRatio", "downAbove"],
+    "degradedAbove",
+  );
+  above(
+    latency?.degradedAboveRatio,
+    latency?.downAboveRatio,
+    ["latency", "downAboveRatio"],
+    "degradedAboveRatio",
+  );
+  above(
+    saturation?.degradedAbove,
+    saturation?.downAbove,
+    ["saturation", "downAbove"],
+    "degradedAbove",
+  );
 }
 
 function checkResidency(
-  rule: ResidencyRule,
+  rule: Readable<ResidencyRule>,
   at: PathSegment[],
   world: World | undefined,
   report: Report,
 ): void {
   checkClientMatch(rule, at, report);
-  rule.allowJurisdictions.forEach((j, i) => {
-    if (world?.complete && !world.jurisdictions.has(j)) {
+  rule.allowJurisdictions?.forEach((j, i) => {
+    if (j !== null && world?.complete && !world.jurisdictions.has(j)) {
       report([...at, "allowJurisdictions", i], `no site has jurisdiction "${j}"`);
     }
   });
 }
 
-function checkClientMatch(match: GeoPin | ResidencyRule, at: PathSegment[], report: Report): void {
-  if (
-    match.clientCountries.length + match.clientRegions.length + match.clientContinents.length ===
-    0
-  ) {
+/** A pin or rule that lists no client at all; unknown (an unreadable list) is not "none". */
+function checkClientMatch(
+  match: Readable<GeoPin> | Readable<ResidencyRule>,
+  at: PathSegment[],
+  report: Report,
+): void {
+  const lists = [match.clientCountries, match.clientRegions, match.clientContinents];
+  if (lists.some((list) => list === null)) return;
+  if (lists.reduce((n, list) => n + (list?.length ?? 0), 0) === 0) {
     report(at, "matches no client: give clientCountries, clientRegions or clientContinents");
   }
 }

@@ -7,6 +7,8 @@ export interface ConfigError {
   /** Dotted path such as `sites[3].capacity`; empty for the whole document. */
   readonly path: string;
   readonly message: string;
+  /** Only on the last entry of a capped list (error-list.ts): how many errors it stands for. */
+  readonly more?: number;
 }
 
 /** A problem with a file as a whole (unreadable, the wrong kind of document): no line, no path. */
@@ -40,13 +42,17 @@ export function formatConfigError(error: ConfigError): string {
     : `${where}: ${error.path}: ${error.message}`;
 }
 
-/** Stable order: by file, then line, then column, then path. */
+/** Stable order: by file, then line, then column, then path; a count of unlisted errors last. */
 export function sortConfigErrors(errors: readonly ConfigError[]): ConfigError[] {
   return [...errors].sort(
     (a, b) =>
-      a.file.localeCompare(b.file) ||
+      Number(a.more !== undefined) - Number(b.more !== undefined) ||
+      compareText(a.file, b.file) ||
       a.line - b.line ||
       a.column - b.column ||
-      a.path.localeCompare(b.path),
+      compareText(a.path, b.path),
   );
 }
+
+/** localeCompare, skipped for the common case of equal texts (it is slow, and sorts run often). */
+const compareText = (a: string, b: string) => (a === b ? 0 : a.localeCompare(b));

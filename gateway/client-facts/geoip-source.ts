@@ -4,16 +4,14 @@
  * old in one assignment, so the next look-up uses it, with a fresh cache; on failure the last
  * good snapshot keeps answering and the error (naming the file) is kept for lastError().
  *
- * With `watch`, a change to the file triggers a reload: an fs.watch on the file's directory
- * (databases are replaced by writing a new file and renaming it over the old one, and a watch
- * on the file itself would stay on the old inode), debounced; and polling the file's stat,
- * for what a watch misses (network filesystems, inotify limits). Both reload only when the
- * file's identity differs from the one last tried, so a broken file is tried once, not on
- * every poll. Timers are unref()ed; close() stops both.
+ * With `watch`, a change to the file triggers a reload, through the gateway's one file watch
+ * (config/watch-files.ts: the file's folder watched, debounced, polling when watching fails),
+ * here with polling from the start too, for what a watch misses (network filesystems). A
+ * reload happens only when the file's identity differs from the one last tried, so a broken
+ * file is tried once, not on every poll. Timers are unref()ed; close() stops both.
  */
-import { type FSWatcher, watch } from "node:fs";
-import { basename, dirname } from "node:path";
 import type { ClientLocation } from "../../routing-tables/client.ts";
+import { checkWatchOptions, watchFiles } from "../config/watch-files.ts";
 import { createGeoCache, type GeoCache, type GeoCacheStats } from "./geo-cache.ts";
 import { fileVersion, openNetworkLocator } from "./network-locator.ts";
 
@@ -26,6 +24,8 @@ export interface GeoipSourceOptions {
   readonly pollIntervalMs?: number;
   /** With watch: quiet time after the last directory event before reloading, in ms. Default 200. */
   readonly debounceMs?: number;
+  /** With watch: told when watching the folder fails (polling carries on). Must not throw. */
+  readonly onWatchError?: (error: Error) => void;
   /** Networks cached per loaded database. Default 100_000. */
   readonly maxEntries?: number;
   /** The clock for loadedAtMs, in ms since the epoch. Default Date.now. */
@@ -78,10 +78,7 @@ interface Snapshot {
 /** Opens the database (throws, naming the file, when it is bad: there is no last good yet). */
 export function openGeoipSource(file: string, options: GeoipSourceOptions = {}): GeoipSource {
   const { now = Date.now, maxEntries, onReload, pollIntervalMs = 5000, debounceMs = 200 } = options;
-  if (!Number.isFinite(pollIntervalMs) || pollIntervalMs < 10)
-    throw new RangeError(`pollIntervalMs must be at least 10, not ${pollIntervalMs}`);
-  if (!Number.isFinite(debounceMs) || debounceMs < 0)
-    throw new RangeError(`debounceMs must be at least 0, not ${debounceMs}`);
+  checkWatchOptions({ pollIntervalMs, debounceMs });
   const load = (generation: number): Snapshot => {
     const locator = openNetworkLocator(file);
     const info = Object.freeze({ file, loadedAtMs: now(), generation });
@@ -121,9 +118,14 @@ export function openGeoipSource(file: string, options: GeoipSourceOptions = {}):
     const version = fileVersion(file);
     if (version !== undefined && version !== tried) reload();
   };
-  const close = options.watch
-    ? watchFile(file, reloadIfChanged, pollIntervalMs, debounceMs)
-    : () => {};
+  const watch = options.watch
+    ? watchFiles([file], reloadIfChanged, {
+        pollIntervalMs,
+        debounceMs,
+        alwaysPoll: true,
+        ...(options.onWatchError && { onError: options.onWatchError }),
+      })
+    : undefined;
   return {
     locate: (address) => live.cache.locate(address),
     current: () => live.info,
@@ -136,48 +138,8 @@ export function openGeoipSource(file: string, options: GeoipSourceOptions = {}):
       lastError: error?.message ?? null,
       lookupFailures: earlierFailures + live.failures(),
     }),
-    close,
+    close: () => watch?.close(),
   };
-}
-
-/** Calls `onChange` after directory events (debounced) and every poll; returns a stop function. */
-function watchFile(
-  file: string,
-  onChange: () => void,
-  pollIntervalMs: number,
-  debounceMs: number,
-): () => void {
-  let closed = false;
-  let debounce: ReturnType<typeof setTimeout> | undefined;
-  const fire = () => {
-    if (!closed) onChange();
-  };
-  const schedule = () => {
-    clearTimeout(debounce);
-    debounce = setTimeout(fire, debounceMs).unref();
-  };
-  const watcher = watchDirectory(dirname(file), basename(file), schedule);
-  const poll = setInterval(fire, pollIntervalMs).unref();
-  return () => {
-    closed = true;
-    clearTimeout(debounce);
-    clearInterval(poll);
-    watcher?.close();
-  };
-}
-
-/** A watch for events on `name` in `directory`, or undefined when none can be set up. */
-function watchDirectory(directory: string, name: string, onEvent: () => void) {
-  let watcher: FSWatcher;
-  try {
-    watcher = watch(directory, { persistent: false }, (_event, changed) => {
-      if (changed === null || changed === name) onEvent();
-    });
-  } catch {
-    return undefined; // e.g. out of inotify watches: polling alone carries on
-  }
-  watcher.on("error", () => watcher.close()); // the directory went away: polling carries on
-  return watcher;
 }
 
 /**

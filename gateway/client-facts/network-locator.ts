@@ -4,7 +4,7 @@
  * changed since. The identity is taken before the read, so a file replaced while it was being
  * read shows as changed at the next check.
  */
-import { type BigIntStats, statSync } from "node:fs";
+import { fileIdentity } from "../config/watch-files.ts";
 import { type ClientLocator, type NetworkAnswer, openClientLocator } from "./client-locator.ts";
 
 export type { NetworkAnswer };
@@ -23,18 +23,5 @@ export function openNetworkLocator(file: string): NetworkLocator {
   return Object.freeze({ ...locator, version });
 }
 
-/**
- * The file's identity (device, inode, size, modification and change times in ns), or
- * undefined when it cannot be read. A rename-over changes the inode; a rewrite in place
- * changes the times.
- */
-export function fileVersion(file: string): string | undefined {
-  let stats: BigIntStats;
-  try {
-    stats = statSync(file, { bigint: true });
-  } catch {
-    return undefined;
-  }
-  const { dev, ino, size, mtimeNs, ctimeNs } = stats;
-  return `${dev}:${ino}:${size}:${mtimeNs}:${ctimeNs}`;
-}
+/** The file's identity (config/watch-files.ts: the same one its watch compares). */
+export const fileVersion = fileIdentity;

@@ -10,13 +10,14 @@ import { connectionFromEnv, consulClient } from "../../health/consul/consul-quer
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { type GeoipSource, openGeoipSource } from "../client-facts/geoip-source.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
-import { geoipErrors, loadWorld, ownSiteErrors } from "../config/config-files.ts";
+import { loadWorld, ownSiteErrors } from "../config/config-files.ts";
 import { describeErrors, loadBoot } from "../config/load-boot.ts";
 import { startControlPlane } from "../process/control-plane.ts";
 import type { HeldSignals } from "../process/early-signals.ts";
 import { gatewayLogger } from "../process/start-gateway.ts";
 import { runSupervisor } from "../process/supervisor.ts";
 import { runWorker } from "../process/worker-main.ts";
+import { geoipErrors } from "./geoip-errors.ts";
 import { type CommandIo, EXIT_INVALID, EXIT_USAGE, parseCommandArgs } from "./io.ts";
 
 /** The gateway could not start, or gave up (a crash loop): systemd's Restart=on-failure. */

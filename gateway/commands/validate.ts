@@ -2,17 +2,19 @@
  * `gateway validate FILE...`: check catalogue and policy files together, like `nginx -t`.
  * `--boot FILE` checks a boot config and the catalogue, policy and GeoIP database it names, as
  * `serve` would load them (its own site must be in the catalogue). Prints every error
- * (file:line:column: path: message) and exits 1, or one summary line and 0.
+ * (file:line:column: path: message) and exits 1, or one summary line and 0. Many errors are
+ * listed as the first 100 and one line counting the rest (routing-tables/error-list.ts).
  */
 import { formatConfigError } from "../../routing-tables/config-error.ts";
+import { errorTotal } from "../../routing-tables/error-list.ts";
 import {
-  geoipErrors,
   type LoadResult,
   loadConfigFiles,
   loadWorld,
   ownSiteErrors,
 } from "../config/config-files.ts";
 import { loadBoot } from "../config/load-boot.ts";
+import { geoipErrors } from "./geoip-errors.ts";
 import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE, parseCommandArgs } from "./io.ts";
 
 export const VALIDATE_USAGE = `usage: gateway validate [--json] FILE...
@@ -52,8 +54,10 @@ export function validateCommand(args: readonly string[], io: CommandIo): number 
   }
   if (!result.ok) {
     for (const error of result.errors) io.err(formatConfigError(error));
-    const n = result.errors.length;
-    io.err(`gateway: ${n} error${n === 1 ? "" : "s"}; configuration not applied`);
+    const n = errorTotal(result.errors);
+    const listed =
+      n > result.errors.length ? ` (the first ${result.errors.length - 1} listed)` : "";
+    io.err(`gateway: ${plural(n, "error")}${listed}; configuration not applied`);
     return EXIT_INVALID;
   }
   const parts: string[] = [];

@@ -1,12 +1,16 @@
-/** Reads config files from disk and validates them together (see routing-tables/load-config.ts). */
-import { readFileSync } from "node:fs";
+/**
+ * Reads config files from disk and validates them together (see routing-tables/load-config.ts).
+ * Each file is read up to its size cap (read-config-file.ts); the errors, unreadable files'
+ * included, are one bounded list: the first 100, then one entry counting the rest.
+ */
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
 import { type ConfigError, wholeFileError } from "../../routing-tables/config-error.ts";
+import { errorList } from "../../routing-tables/error-list.ts";
 import { type ConfigText, validateConfig } from "../../routing-tables/load-config.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
-import { openClientLocator } from "../client-facts/client-locator.ts";
+import { readConfigFile } from "./read-config-file.ts";
 
 export const REFERENCE_CATALOGUE = fileURLToPath(
   new URL("../../routing-tables/reference-world/catalogue.yaml", import.meta.url),
@@ -28,18 +32,13 @@ export function loadConfigFiles(
   also: readonly ConfigText[] = [],
 ): LoadResult {
   const texts: ConfigText[] = [...also];
-  const errors: ConfigError[] = [];
+  const errors = errorList();
   for (const file of files) {
-    try {
-      texts.push({ file, text: readFileSync(file, "utf8") });
-    } catch (error) {
-      errors.push(wholeFileError(file, `cannot read: ${(error as Error).message}`));
-    }
+    const read = readConfigFile(file);
+    if ("text" in read) texts.push({ file, text: read.text });
+    else errors.add(read.error);
   }
-  const result = validateConfig(texts);
-  if (errors.length > 0)
-    return { ok: false, errors: [...errors, ...(result.ok ? [] : result.errors)] };
-  return result;
+  return validateConfig(texts, errors);
 }
 
 /** Both configs, or every error; a missing one of the two is an error too. */
@@ -60,7 +59,13 @@ export function loadWorld(catalogueFile: string, policyFile: string) {
  * file `(policy now serving)`, located in its YAML form.
  */
 export function loadCatalogueFor(catalogueFile: string, policy: PolicyConfig) {
-  const serving = { file: "(policy now serving)", text: stringify(policy) };
+  // The gateway's own YAML of a policy it accepted: no size cap (its YAML may be longer than
+  // the file or KV value it came from, and a cap here would refuse every catalogue).
+  const serving = {
+    file: "(policy now serving)",
+    text: stringify(policy),
+    maxBytes: Number.POSITIVE_INFINITY,
+  };
   const result = loadConfigFiles([catalogueFile], [serving]);
   if (!result.ok) return result;
   if (!result.catalogue)
@@ -91,19 +96,4 @@ export function ownSiteErrors(
         .join(", ")}${catalogue.sites.length > 20 ? ", …" : ""})`,
     ),
   ];
-}
-
-/**
- * The GeoIP database a boot names, opened and checked as a worker would at start: nothing, or
- * the one error saying why it is refused (`gateway validate --boot`, and `gateway serve`
- * before it forks a worker, so that a bad file is one clear line, not a worker's stack trace).
- */
-export function geoipErrors(file: string | undefined): ConfigError[] {
-  if (file === undefined) return [];
-  try {
-    openClientLocator(file);
-    return [];
-  } catch (error) {
-    return [wholeFileError(file, `GeoIP database refused: ${(error as Error).message}`)];
-  }
 }

@@ -1,32 +1,30 @@
-/** Reads and validates a boot config; relative paths become relative to its folder. */
-import { readFileSync } from "node:fs";
+/**
+ * Reads and validates a boot config; relative paths become relative to its folder. Bounded as
+ * the routing config is: the file is read up to its size cap, the errors listed are the first
+ * 100 then a count.
+ */
 import { dirname, resolve } from "node:path";
-import {
-  type ConfigError,
-  formatConfigError,
-  wholeFileError,
-} from "../../routing-tables/config-error.ts";
+import { type ConfigError, formatConfigError } from "../../routing-tables/config-error.ts";
+import { errorList } from "../../routing-tables/error-list.ts";
 import { parseYamlSource, schemaErrors } from "../../routing-tables/yaml-source.ts";
 import { type BootConfig, bootSchema } from "./boot-schema.ts";
+import { readConfigFile } from "./read-config-file.ts";
 
 export type BootResult =
   | { readonly ok: true; readonly boot: BootConfig }
   | { readonly ok: false; readonly errors: readonly ConfigError[] };
 
 export function loadBoot(file: string): BootResult {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    return {
-      ok: false,
-      errors: [wholeFileError(file, `cannot read: ${(error as Error).message}`)],
-    };
+  const read = readConfigFile(file);
+  if ("error" in read) return { ok: false, errors: [read.error] };
+  const errors = errorList();
+  const source = parseYamlSource(file, read.text, errors);
+  if (!source) return { ok: false, errors: errors.list() };
+  const result = bootSchema.safeParse(source.data);
+  if (!result.success) {
+    schemaErrors(source, result.error, errors);
+    return { ok: false, errors: errors.list() };
   }
-  const parsed = parseYamlSource(file, text);
-  if (parsed.errors.length > 0) return { ok: false, errors: parsed.errors };
-  const result = bootSchema.safeParse(parsed.source.data);
-  if (!result.success) return { ok: false, errors: schemaErrors(parsed.source, result.error) };
   const base = dirname(file);
   const boot = result.data;
   return {

@@ -3,11 +3,10 @@
  * both as a whole, swap atomically when good, keep the last good and report when not (the
  * state's rejection, which the `gateway_config_rejected` gauge reads).
  */
-import { type FSWatcher, watch } from "node:fs";
-import { basename, dirname } from "node:path";
 import type { Logger } from "pino";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
 import { loadCatalogueFor, loadWorld, ownSiteErrors } from "../config/config-files.ts";
+import { watchFiles as watchConfigFiles } from "../config/watch-files.ts";
 import type { GatewayMetrics } from "../state/metrics.ts";
 import type { RoutingState } from "../state/routing-state.ts";
 
@@ -56,26 +55,14 @@ export function configReloader(
     logger.info({ version: state.snapshot.version }, "config reloaded");
     return true;
   };
-  const watchers: FSWatcher[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  if (watchFiles) {
-    // Editors and deploy tools replace files by rename, so watch the folders, debounced.
-    const names = new Set([basename(files.catalogue), basename(files.policy)]);
-    for (const folder of new Set([dirname(files.catalogue), dirname(files.policy)])) {
-      const watcher = watch(folder, (_event, name) => {
-        if (!name || !names.has(String(name))) return;
-        clearTimeout(timer);
-        timer = setTimeout(reload, 200);
-      });
-      watcher.unref();
-      watchers.push(watcher);
-    }
-  }
-  return {
-    reload,
-    close: () => {
-      clearTimeout(timer);
-      for (const watcher of watchers) watcher.close();
-    },
-  };
+  // The folders watched, debounced; polling when watching fails (config/watch-files.ts).
+  const watch = watchFiles
+    ? watchConfigFiles([files.catalogue, files.policy], reload, {
+        onError: (err, during) =>
+          during === "watch"
+            ? logger.warn({ err }, "config files: watch failed; polling them instead")
+            : logger.error({ err }, "config reload failed; the last good config keeps serving"),
+      })
+    : undefined;
+  return { reload, close: () => watch?.close() };
 }

@@ -13,6 +13,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { z } from "zod";
 import { type ConfigError, wholeFileError } from "../../routing-tables/config-error.ts";
+import { errorList } from "../../routing-tables/error-list.ts";
 import {
   MAX_STATE_TEXT,
   parseSiteStates,
@@ -87,10 +88,14 @@ export function readScenario(
       errors: [wholeFileError(file, `cannot read: ${(error as Error).message}`)],
     };
   }
-  const { source, errors } = parseYamlSource(file, text);
-  if (errors.length > 0) return { ok: false, errors };
+  const errors = errorList();
+  const source = parseYamlSource(file, text, errors, MAX_SCENARIO_BYTES);
+  if (!source || errors.count() > 0) return { ok: false, errors: errors.list() };
   const parsed = scenarioSchema.safeParse(source.data);
-  if (!parsed.success) return { ok: false, errors: schemaErrors(source, parsed.error) };
+  if (!parsed.success) {
+    schemaErrors(source, parsed.error, errors);
+    return { ok: false, errors: errors.list() };
+  }
   const named = parsed.data.steps.map((step) => ({
     name: step.name,
     state: stateText(step.state),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type TestContext, test } from "node:test";
-import { MockAgent } from "undici";
+import { Agent } from "undici";
 import { eventually } from "../../gateway/testing/fixtures.ts";
 import type { ProbeResult } from "./probe-result.ts";
 import { type ClearTimer, createProber, type SetTimer } from "./prober.ts";
@@ -162,54 +162,97 @@ test("setTargets: removed targets stop at once, kept ones go on, new ones start"
   assert.deepEqual(of(results.slice(mark), "removed"), []);
 });
 
-test("probes fire at spread, jittered times, and the next one waits for the last to end", async (t) => {
-  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
-  const agent = new MockAgent();
-  agent.disableNetConnect();
-  for (const origin of ["http://10.0.0.1:80", "http://10.0.0.2:80"]) {
-    agent.get(origin).intercept({ path: "/healthz", method: "GET" }).reply(200, "ok").persist();
-  }
+/**
+ * An undici Agent that notes, on the injected clock, each request it is given: a probe fires
+ * in the timer callback that starts it, so the note is there as soon as the timer has run.
+ */
+function notingAgent(t: TestContext) {
+  const fired: [number, string][] = [];
+  const agent = new Agent();
   t.after(() => agent.close());
+  const dispatcher = agent.compose((dispatch) => (options, handler) => {
+    fired.push([Date.now(), String(options.origin)]);
+    return dispatch(options, handler);
+  });
+  return { dispatcher, fired };
+}
+
+/** Yields to real I/O until `done()` holds (a generous bound in real time, not a measure). */
+async function settle(done: () => boolean, what: string): Promise<void> {
+  const deadline = performance.now() + 10_000;
+  while (!done()) {
+    if (performance.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise(setImmediate);
+  }
+}
+
+test("probes fire at spread, jittered times, and the next one waits for the last to end", async (t) => {
+  // Real servers on port 0; the clock and the prober's timers are node:test's mock timers
+  // (real I/O goes on between ticks; the mocked clock stands still while it does).
+  const a = await listen(t, (_, res) => res.end("ok"));
+  const held: (() => void)[] = [];
+  const b = await listen(t, (_, res) => {
+    held.push(() => res.end("ok"));
+  });
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  const { dispatcher, fired } = notingAgent(t);
   const results: ProbeResult[] = [];
   const prober = createProber({
     targets: [
-      { siteId: "a", backend: "10.0.0.1:80" },
-      { siteId: "b", backend: "10.0.0.2:80" },
+      { siteId: "a", backend: a.backend },
+      { siteId: "b", backend: b.backend },
     ],
-    settings: { intervalMs: 1_000, jitterRatio: 0.1 },
-    dispatcher: agent,
+    settings: { intervalMs: 1_000, jitterRatio: 0.1, timeoutMs: 1_000 },
+    dispatcher,
     now: Date.now,
     random: () => 0.75, // start at 75 % of each half-interval slot; every wait +5 %
     setTimer: (callback, delayMs) => setTimeout(callback, delayMs),
     clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
     onResult: (result) => results.push(result),
   });
-  const settle = async (count: number) => {
-    for (let i = 0; i < 50 && results.length < count; i++) await new Promise(setImmediate);
+  t.after(() => prober.stop());
+  let clock = 0;
+  const origin = { a: `http://${a.backend}`, b: `http://${b.backend}` };
+  /** Nothing fires before `at`; at `at` the probe of `siteId` does. */
+  const firesAt = (at: number, siteId: "a" | "b") => {
+    const before = fired.length;
+    t.mock.timers.tick(at - 1 - clock);
+    assert.equal(fired.length, before, `nothing fires before ${at}`);
+    t.mock.timers.tick(1);
+    clock = at;
+    assert.deepEqual(fired.slice(before), [[at, origin[siteId]]], `${siteId} fires at ${at}`);
+  };
+  /** The result of the probe in flight, once its answer has come (real I/O). */
+  const answered = async (count: number) => {
+    await settle(() => results.length === count, `result ${count}`);
+    const last = results.at(-1);
+    return [last?.siteId, last?.at, last?.latencyMs, last?.ok];
   };
   prober.start();
   // Slots of 500 ms: a at 0.75 × 500, b at 1.75 × 500; then each 1050 ms after its last ended.
-  const expected: [number, string][] = [
-    [375, "a"],
-    [875, "b"],
-    [1425, "a"],
-    [1925, "b"],
-    [2475, "a"],
-  ];
-  let clock = 0;
-  for (const [at, siteId] of expected) {
-    const before = results.length;
-    t.mock.timers.tick(at - 1 - clock);
-    await settle(before + 1);
-    assert.equal(results.length, before, `nothing fires before ${at}`);
-    t.mock.timers.tick(1);
-    clock = at;
-    await settle(before + 1);
-    assert.equal(results.length, before + 1, `one probe at ${at}`);
-    assert.deepEqual(
-      [results.at(-1)?.at, results.at(-1)?.siteId, results.at(-1)?.ok],
-      [at, siteId, true],
-    );
-  }
-  await prober.stop();
+  firesAt(375, "a");
+  assert.deepEqual(await answered(1), ["a", 375, 0, true]);
+  firesAt(875, "b");
+  // b's backend holds the answer while 200 ms pass: the probe ends at 1075, not 875.
+  await settle(() => held.length === 1, "b's backend to hold the probe");
+  t.mock.timers.tick(200);
+  clock = 1_075;
+  held.shift()?.();
+  assert.deepEqual(await answered(2), ["b", 1_075, 200, true]);
+  firesAt(1_425, "a");
+  assert.deepEqual(await answered(3), ["a", 1_425, 0, true]);
+  firesAt(2_125, "b"); // 1075 + 1050: from the end of the last probe, not its start (1925)
+  await settle(() => held.length === 1, "b's second probe to arrive");
+  held.shift()?.();
+  assert.deepEqual(await answered(4), ["b", 2_125, 0, true]);
+  firesAt(2_475, "a");
+  assert.deepEqual(await answered(5), ["a", 2_475, 0, true]);
+  assert.deepEqual(
+    [a.stats.paths, b.stats.paths],
+    [
+      ["/healthz", "/healthz", "/healthz"],
+      ["/healthz", "/healthz"],
+    ],
+    "each probe reached its real backend",
+  );
 });

@@ -81,7 +81,12 @@ export function validateKvPolicy(
 ): { policy?: PolicyConfig; errors: readonly ConfigError[] } {
   const result = validateConfig([
     { file, text },
-    { file: "(catalogue now serving)", text: stringify(catalogue) },
+    // The gateway's own YAML of what it serves: no size cap (see ConfigText.maxBytes).
+    {
+      file: "(catalogue now serving)",
+      text: stringify(catalogue),
+      maxBytes: Number.POSITIVE_INFINITY,
+    },
   ]);
   if (!result.ok) return { errors: result.errors };
   if (!result.policy) return { errors: [wholeFileError(file, "no policy")] };

@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { SITE_ID_PATTERN } from "../../../routing-tables/catalogue-schema.ts";
 import { type ConfigError, wholeFileError } from "../../../routing-tables/config-error.ts";
+import { errorList } from "../../../routing-tables/error-list.ts";
 import type { OpsOverride } from "../../../routing-tables/snapshot.ts";
 import { parseYamlSource, schemaErrors } from "../../../routing-tables/yaml-source.ts";
 
@@ -59,7 +60,7 @@ export function readKvContent(entries: readonly KvEntry[], prefix: string): KvCo
       : { errors: [wholeFileError(kvFile(key), `"${site}" is not a site id`)] };
     if (read.flags) flags[site] = read.flags;
     else if (SITE_ID_PATTERN.test(site)) malformed.push(site);
-    errors.push(...read.errors);
+    for (const error of read.errors) errors.push(error);
   }
   return { policyText, flags, malformed, errors };
 }
@@ -75,11 +76,13 @@ export function readFlags(
     return { errors: [wholeFileError(file, `not a JSON document: ${(error as Error).message}`)] };
   }
   // JSON is YAML 1.2: the YAML reader gives the schema's errors their line and column.
-  const { source, errors } = parseYamlSource(file, text);
-  if (errors.length > 0) return { errors };
+  const errors = errorList();
+  const source = parseYamlSource(file, text, errors);
+  if (!source) return { errors: errors.list() };
   const result = flagSchema.safeParse(source.data);
-  if (!result.success) return { errors: schemaErrors(source, result.error) };
-  return { flags: result.data, errors: [] };
+  if (result.success) return { flags: result.data, errors: [] };
+  schemaErrors(source, result.error, errors);
+  return { errors: errors.list() };
 }
 
 /**
