@@ -15,8 +15,10 @@ export function workerEnd(): {
   const handlers: ((message: ToData) => void)[] = [];
   const closed: (() => void)[] = [];
   const boots: ((message: Extract<ToWorker, { kind: "boot" }>) => void)[] = [];
+  // A send races the channel closing: the error (EPIPE) goes to the callback, not to an
+  // uncaught 'error'; the close itself is told through 'disconnect'.
   const send = (message: FromWorker) => {
-    if (process.connected) process.send?.(message);
+    if (process.connected) process.send?.(message, undefined, undefined, ignore);
   };
   process.on("message", (message: ToWorker) => {
     if (message.kind === "boot") for (const handler of boots) handler(message);
@@ -47,9 +49,10 @@ export function primaryEnd(worker: Worker): Channel<ToData, ToControl> {
   };
   worker.once("disconnect", close);
   worker.once("exit", close);
+  worker.on("error", close);
   return {
     send: (message) => {
-      if (open && worker.isConnected()) worker.send(message);
+      if (open && worker.isConnected()) worker.send(message, undefined, ignore);
     },
     onMessage: (handler) =>
       void worker.on("message", (message: FromWorker) => {
@@ -58,3 +61,6 @@ export function primaryEnd(worker: Worker): Channel<ToData, ToControl> {
     onClose: (handler) => void closed.push(handler),
   };
 }
+
+/** A failed send: the channel is closing, and its close is handled where it is told. */
+function ignore(): void {}

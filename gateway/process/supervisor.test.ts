@@ -127,6 +127,12 @@ test("a worker killed with SIGKILL is logged and forked again, and the gateway k
   t.diagnostic(
     `replaced and listening ${Math.round(performance.now() - killedAt)} ms after the kill`,
   );
+  // Log lines reach stdout within a second (the buffer's flush).
+  await eventually(
+    () => served.logged("worker died; forking it again").length > 0,
+    5_000,
+    "the death logged",
+  );
   const died = served.logged("worker died; forking it again")[0];
   assert.deepEqual([died?.pid, died?.signal], [victim.pid, "SIGKILL"]);
   assert.deepEqual(await spread(url, 20), { bbb: 20 });

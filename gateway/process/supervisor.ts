@@ -52,6 +52,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     const worker = cluster.fork({ GATEWAY_WORKER_INDEX: String(index) });
     live.set(index, worker);
     let reason: string | undefined;
+    // An IPC send that races the worker's end (EPIPE): its exit is handled below.
+    worker.on("error", (error) => logger.debug({ err: error, worker: index }, "worker channel"));
     worker.on("message", (message: FromWorker) => {
       if (message.kind === "hello") {
         worker.send({ kind: "boot", boot: workerBoot, index });
