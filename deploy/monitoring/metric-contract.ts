@@ -83,5 +83,7 @@ export function seriesLabels(name: string): readonly string[] | undefined {
 
 /** Whether the contract names this series (a prom-client default counts, whatever its labels). */
 export function isContractSeries(name: string): boolean {
-  return OPEN_PREFIXES.some((prefix) => name.startsWith(prefix)) || seriesLabels(name) !== undefined;
+  return (
+    OPEN_PREFIXES.some((prefix) => name.startsWith(prefix)) || seriesLabels(name) !== undefined
+  );
 }
