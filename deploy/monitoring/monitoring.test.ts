@@ -10,12 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parse, stringify } from "yaml";
-import {
-  fleetDatacentersRules,
-  fleetSites,
-  METRICS_SERVICE,
-  staleMonitoringFiles,
-} from "./prometheus-config.ts";
+import { staleMonitoringFiles } from "./monitoring-files.ts";
+import { fleetDatacentersRules, fleetSites, METRICS_SERVICE } from "./prometheus-config.ts";
 import { contractViolations } from "./promql-facts.ts";
 import { promtool, promtoolHasConsulSd, promtoolMissing } from "./promtool.ts";
 import { alertCases, recordedSeries, ruleFiles, rulesOf } from "./rule-files.ts";
@@ -32,8 +28,8 @@ interface ScrapeConfig {
 const config = () =>
   parse(readFileSync(join(HERE, "prometheus.yml"), "utf8")) as { scrape_configs: ScrapeConfig[] };
 
-test("prometheus.yml and rules/fleet-datacenters.yml are current with the sites' env files", () => {
-  assert.deepEqual(staleMonitoringFiles(), [], "run: node deploy/monitoring/prometheus-config.ts");
+test("the generated files (Prometheus config, expected datacenters, dashboards) are current", () => {
+  assert.deepEqual(staleMonitoringFiles(), [], "run: node deploy/monitoring/monitoring-files.ts");
 });
 
 test("Prometheus looks for the metrics proxy in each site's datacenter once, and labels it ingress", () => {
