@@ -5,35 +5,11 @@
  * Queries use raw gateway metrics only (no recording rules), so the dashboard works on any
  * Prometheus that scrapes the gateways.
  */
-import {
-  type DashboardSpec,
-  dashboard,
-  type PanelSpec,
-  stat,
-  stateTimeline,
-  table,
-  timeseries,
-  valueText,
-} from "./grafana-panels.ts";
-
-/** The site states as numbers, worst last: the "worst state any gateway sees" panels. */
-const STATES = [
-  ["healthy", "green"],
-  ["degraded", "yellow"],
-  ["draining", "blue"],
-  ["down", "red"],
-  ["compromised", "purple"],
-] as const;
-
-export const STATE_MAPPINGS = valueText(STATES.map(([state, color], i) => [i, state, color]));
-
-/** Per site, the worst state (highest code) among the series `selector` selects. */
-export function worstStateExpr(selector: string): string {
-  const terms = STATES.map(
-    ([state], i) => `(gateway_site_state{${selector}state="${state}"} == 1) * ${i}`,
-  );
-  return `max by (site) (${terms.join(" or ")})`;
-}
+import { CONTROL_PLANE_PANELS } from "./control-plane-panels.ts";
+import { type DashboardSpec, dashboard } from "./grafana-dashboard.ts";
+import { type PanelSpec, stateTimeline, table, timeseries } from "./grafana-panels.ts";
+import { STATE_MAPPINGS, worstStateExpr } from "./site-state-panels.ts";
+import { SLO_PANELS } from "./slo-panels.ts";
 
 const S = 'service=~"$service"';
 const R = "[$__rate_interval]";
@@ -216,155 +192,6 @@ const flows: PanelSpec[] = [
   ),
 ];
 
-const BUDGET = 0.001;
-const errorRatio = (window: string) =>
-  `sum by (service) (rate(gateway_requests_total{${S},status=~"5.."}[${window}])) / sum by (service) (rate(gateway_requests_total{${S},status!="499"}[${window}]))`;
-
-const slo: PanelSpec[] = [
-  stat(
-    "Availability, 30 days (SLO 99.9 %)",
-    [{ expr: `1 - (${errorRatio("30d")})`, legend: "{{service}}", instant: true }],
-    {
-      w: 8,
-      unit: "percentunit",
-      thresholds: [
-        [Number.NaN, "red"],
-        [0.999, "green"],
-      ],
-    },
-  ),
-  stat(
-    "Error budget left, 30 days",
-    [{ expr: `1 - (${errorRatio("30d")}) / ${BUDGET}`, legend: "{{service}}", instant: true }],
-    {
-      w: 8,
-      unit: "percentunit",
-      thresholds: [
-        [Number.NaN, "red"],
-        [0.25, "orange"],
-        [0.5, "green"],
-      ],
-    },
-  ),
-  stat(
-    "Burn rate, last hour",
-    [{ expr: `(${errorRatio("1h")}) / ${BUDGET}`, legend: "{{service}}", instant: true }],
-    {
-      w: 8,
-      thresholds: [
-        [Number.NaN, "green"],
-        [1, "orange"],
-        [14.4, "red"],
-      ],
-    },
-  ),
-  timeseries(
-    "Burn rate (1 h and 6 h windows; 1 spends the budget in exactly 30 days)",
-    [
-      { expr: `(${errorRatio("1h")}) / ${BUDGET}`, legend: "{{service}} 1h" },
-      { expr: `(${errorRatio("6h")}) / ${BUDGET}`, legend: "{{service}} 6h" },
-    ],
-    { w: 24, min: 0 },
-  ),
-];
-
-const controlPlane: PanelSpec[] = [
-  stat("Gateways scraped", [{ expr: 'sum(up{job="gateway"})', instant: true }], {
-    description: "Targets that answered their last scrape.",
-  }),
-  stat(
-    "Gateways not scraped",
-    [{ expr: 'count(up{job="gateway"} == 0) or vector(0)', instant: true }],
-    {
-      thresholds: [
-        [Number.NaN, "green"],
-        [1, "red"],
-      ],
-    },
-  ),
-  stat("Config refused", [{ expr: "sum(gateway_config_rejected) or vector(0)", instant: true }], {
-    thresholds: [
-      [Number.NaN, "green"],
-      [1, "orange"],
-    ],
-  }),
-  stat("GeoIP refused", [{ expr: "sum(gateway_geoip_rejected) or vector(0)", instant: true }], {
-    thresholds: [
-      [Number.NaN, "green"],
-      [1, "orange"],
-    ],
-  }),
-  stat(
-    "Control plane unreadable",
-    [{ expr: "count(gateway_control_plane_readable == 0) or vector(0)", instant: true }],
-    {
-      thresholds: [
-        [Number.NaN, "green"],
-        [1, "red"],
-      ],
-    },
-  ),
-  stat(
-    "Certificates < 14 days",
-    [
-      {
-        expr: "count(gateway_tls_certificate_expiry_seconds - time() < 14 * 86400) or vector(0)",
-        instant: true,
-      },
-    ],
-    {
-      thresholds: [
-        [Number.NaN, "green"],
-        [1, "orange"],
-      ],
-    },
-  ),
-  timeseries(
-    "Open breakers per gateway",
-    [
-      {
-        expr: 'count by (ingress) (gateway_breaker_state{scope="site"} == 2)',
-        legend: "{{ingress}}",
-      },
-    ],
-    { min: 0 },
-  ),
-  timeseries(
-    "Staleness: control plane and Consul (oldest answer per gateway)",
-    [
-      {
-        expr: "max by (ingress) (gateway_control_plane_age_seconds)",
-        legend: "{{ingress}} control plane",
-      },
-      {
-        expr: "max by (ingress) (gateway_consul_answer_age_seconds)",
-        legend: "{{ingress}} Consul",
-      },
-    ],
-    { unit: "s" },
-  ),
-  timeseries(
-    "Ops overrides",
-    [
-      {
-        expr: `sum by (site, action) (increase(gateway_ops_overrides_total${R}))`,
-        legend: "{{action}} {{site}}",
-      },
-    ],
-    { min: 0 },
-  ),
-  timeseries("Config and GeoIP reloads refused", [
-    {
-      expr: `sum by (ingress) (increase(gateway_config_rejected_total${R}))`,
-      legend: "{{ingress}} config",
-    },
-    {
-      expr: `sum by (ingress) (increase(gateway_geoip_reload_rejected_total${R}))`,
-      legend: "{{ingress}} GeoIP",
-    },
-  ]),
-];
-
 export const FLEET: DashboardSpec = {
   uid: "gateway-fleet",
   title: "Gateway fleet",
@@ -383,8 +210,8 @@ export const FLEET: DashboardSpec = {
     ["Sites", sites],
     ["Traffic", traffic],
     ["Spill-over, failover and residency", flows],
-    ["SLO: 99.9 % of requests not 5xx over 30 days", slo],
-    ["Control plane, config, breakers, certificates", controlPlane],
+    ["SLO: 99.9 % of requests not 5xx over 30 days", SLO_PANELS],
+    ["Control plane, config, breakers, certificates", CONTROL_PLANE_PANELS],
   ],
   links: [{ title: "Gateway drill-down", url: "/d/gateway-instance" }],
 };

@@ -3,10 +3,8 @@
  * serves and where, its errors and latency, upstream tries and retries, how it sees every
  * site (state, health, RTT, breakers, Consul), and its process.
  */
-import { STATE_MAPPINGS, worstStateExpr } from "./fleet-dashboard.ts";
+import { type DashboardSpec, dashboard } from "./grafana-dashboard.ts";
 import {
-  type DashboardSpec,
-  dashboard,
   type PanelSpec,
   stat,
   stateTimeline,
@@ -14,6 +12,7 @@ import {
   timeseries,
   valueText,
 } from "./grafana-panels.ts";
+import { STATE_MAPPINGS, worstStateExpr } from "./site-state-panels.ts";
 
 const G = 'ingress="$ingress",instance=~"$instance"';
 const R = "[$__rate_interval]";
