@@ -47,6 +47,8 @@ test("every site renders: no variable left, a boot config the gateway accepts, C
       "exabgp/exabgp.conf",
       "consul.d/gateway.json",
       "consul.d/backend.json",
+      "consul.d/gateway-metrics.json",
+      "nginx/conf.d/gateway-metrics.conf",
     ])
       assert.doesNotMatch(
         readFileSync(join(root, "etc", file), "utf8"),
@@ -61,6 +63,21 @@ test("every site renders: no variable left, a boot config the gateway accepts, C
     assert.equal(readyCheck?.http, `http://${boot.admin.host}:${boot.admin.port}/readyz`);
     const backend = JSON.parse(readFileSync(join(root, "etc/consul.d/backend.json"), "utf8"));
     assert.equal(backend.service.port, 8080);
+    const metrics = JSON.parse(
+      readFileSync(join(root, "etc/consul.d/gateway-metrics.json"), "utf8"),
+    );
+    const proxy = readFileSync(join(root, "etc/nginx/conf.d/gateway-metrics.conf"), "utf8");
+    const listen = /^\s*listen (\S+):(\d+);$/m.exec(proxy);
+    assert.deepEqual(
+      [listen?.[1], Number(listen?.[2])],
+      [metrics.service.address, metrics.service.port],
+      `${site}: Prometheus finds the proxy where it listens`,
+    );
+    assert.equal(metrics.service.meta.site, site);
+    assert.match(
+      proxy,
+      new RegExp(`proxy_pass http://${boot.admin.host}:${boot.admin.port}/metrics;`),
+    );
   }
 });
 

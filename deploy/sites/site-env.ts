@@ -4,7 +4,8 @@
  * whether the committed ones are current (a test runs it). The address plan is an example in
  * documentation ranges: site number i (catalogue order) peers from 198.51.100.(4i + 2) with
  * its upstream router at 198.51.100.(4i + 1); every site announces the same VIP from the
- * same AS. Secrets (GATEWAY_ADMIN_TOKEN, CONSUL_HTTP_TOKEN) never go here: they belong in
+ * same AS. Its gateway host's management address is 192.0.2.(i + 1), where the metrics proxy
+ * listens for the central Prometheus in 192.0.2.0/24 (deploy/monitoring/README.md). Secrets (GATEWAY_ADMIN_TOKEN, CONSUL_HTTP_TOKEN) never go here: they belong in
  * /etc/gateway/secrets.env, readable by the gateway's user only.
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -38,6 +39,9 @@ ANNOUNCE_INTERVAL_MS=500
 ANNOUNCE_RISE=3
 ANNOUNCE_HOLD_DOWN_MS=10000
 ANNOUNCE_DEPREFER=prepend:3
+MANAGEMENT_ADDRESS=192.0.2.${index + 1}
+METRICS_PORT=9091
+MONITORING_NETWORK=192.0.2.0/24
 `;
 }
 
