@@ -10,7 +10,13 @@ import { startDemoTarget } from "./demo-target.ts";
 import { runWorkload } from "./run-workload.ts";
 import type { Sample } from "./sample.ts";
 
-test("the smoke workload passes every threshold against the demo world, from every region", async (t) => {
+// Durations are the machine's, not the gateway's, in a test (a shared 2-core CI runner under
+// the rest of the suite can take a p99 past any threshold): the latency thresholds are
+// evaluated and reported, but only the others — errors, checks, sessions — decide the test.
+// `npm run loadtest` holds the latency ones.
+const isLatency = (metric: string) => metric.includes("duration");
+
+test("the smoke workload passes every non-latency threshold against the demo world, from every region", async (t) => {
   const target = await startDemoTarget();
   t.after(() => target.close());
   const samples: Sample[] = [];
@@ -20,9 +26,13 @@ test("the smoke workload passes every threshold against the demo world, from eve
     adminUrl: target.adminUrl,
     onSample: (s) => samples.push(s),
   });
-  const failed = thresholdOutcomes(result.summary).filter((o) => !o.ok);
+  const outcomes = thresholdOutcomes(result.summary);
+  assert.ok(
+    outcomes.some((o) => isLatency(o.metric)),
+    "latency thresholds are evaluated",
+  );
+  const failed = outcomes.filter((o) => !o.ok && !isLatency(o.metric));
   assert.deepEqual(failed, []);
-  assert.equal(result.passed, true);
   const regions = byTag(result.summary, "http_req_duration", "region").filter(
     ([, m]) => (m.values.count ?? 0) > 0,
   );
