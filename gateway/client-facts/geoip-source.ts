@@ -15,7 +15,7 @@ import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { createGeoCache, type GeoCache, type GeoCacheStats } from "./geo-cache.ts";
-import { fileVersion, openNetworkLocator } from "./network-locator.ts";
+import { fileVersion, type NetworkAnswer, openNetworkLocator } from "./network-locator.ts";
 
 export interface GeoipSourceOptions {
   /** Called after every reload attempt, manual or automatic. Must not throw. */
@@ -44,6 +44,8 @@ export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonl
 export interface GeoipSource {
   /** The current database's answer; throws a TypeError for text that is not an IP. */
   locate(address: string): ClientLocation;
+  /** The same with the prefix length of the network it holds for (cached alike). */
+  locateNetwork(address: string): NetworkAnswer;
   current(): GeoipSourceInfo;
   /** The current database's cache statistics (fresh after each reload). */
   stats(): GeoCacheStats;
@@ -105,6 +107,7 @@ export function openGeoipSource(file: string, options: GeoipSourceOptions = {}):
     : () => {};
   return {
     locate: (address) => live.cache.locate(address),
+    locateNetwork: (address) => live.cache.locateNetwork(address),
     current: () => live.info,
     stats: () => live.cache.stats(),
     reload,
