@@ -432,7 +432,7 @@ test("public addresses of both families are kept as written", () => {
     { file: POL, text: POLICY },
   ]);
   assert.ok(result.ok, JSON.stringify(result));
-  const [edge, hub] = result.catalogue.sites;
+  const [edge, hub] = result.catalogue?.sites ?? [];
   assert.deepEqual([edge?.publicIPv4, edge?.publicIPv6], ["192.0.2.10", "2001:db8::10"]);
   assert.deepEqual([hub?.publicIPv4, hub?.publicIPv6], [undefined, undefined]);
 });

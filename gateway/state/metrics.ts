@@ -88,6 +88,12 @@ export class GatewayMetrics {
     help: "Catalogue/policy reloads refused (the last good config kept serving)",
     registers: [this.registry],
   });
+  readonly #dnsAnswers = new Counter({
+    name: "gateway_dns_answers_total",
+    help: "Look-ups PowerDNS's remote backend asked, by outcome (answer, nodata, nxdomain, refused, servfail, bad_request) and the site answered (or none)",
+    labelNames: ["outcome", "site"] as const,
+    registers: [this.registry],
+  });
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -167,6 +173,18 @@ export class GatewayMetrics {
     if (!counter) {
       counter = this.#tries.labels(site, outcome);
       this.#boundTries.set(key, counter);
+    }
+    counter.inc();
+  }
+
+  readonly #boundDnsAnswers = new Map<string, Counter.Internal>();
+
+  dnsAnswer(outcome: string, site: string): void {
+    const key = `${outcome}|${site}`;
+    let counter = this.#boundDnsAnswers.get(key);
+    if (!counter) {
+      counter = this.#dnsAnswers.labels(outcome, site);
+      this.#boundDnsAnswers.set(key, counter);
     }
     counter.inc();
   }
