@@ -88,7 +88,9 @@ export const siteSchema = z.strictObject({
     .ipv4("expected an IPv4 address such as 192.0.2.10")
     .refine(isUnicastIPv4, "not a unicast address (0/8, multicast and 240/4 are refused)")
     .optional()
-    .describe("public unicast IPv4 address clients reach the site at; DNS steering answers it as A"),
+    .describe(
+      "public unicast IPv4 address clients reach the site at; DNS steering answers it as A",
+    ),
   publicIPv6: z
     .ipv6("expected an IPv6 address such as 2001:db8::10")
     .refine(isUnicastIPv6, "not a unicast address (::, ff00::/8 and IPv4-mapped are refused)")
