@@ -44,6 +44,8 @@ export interface GatewayOptions {
 export interface RunningGateway {
   readonly url: string;
   readonly adminUrl: string;
+  /** The DNS-answer endpoint for PowerDNS (`…/dns`), when the boot enables it. */
+  readonly dnsUrl?: string;
   /** The control plane's state: change it here and the data plane follows at once. */
   readonly state: RoutingState;
   /** The data plane's upstream pools and breakers. */
@@ -72,6 +74,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.consul && { consul: options.consul }),
     ...(options.consulConnection && { consulConnection: options.consulConnection }),
     ...(options.onObservation && { onObservation: options.onObservation }),
+    ...(options.random && { random: options.random }),
   });
   const link = directLink();
   const starting = startDataPlane({
@@ -107,6 +110,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   return {
     url: data.url,
     adminUrl: control.adminUrl,
+    ...(control.dnsUrl && { dnsUrl: control.dnsUrl }),
     state: control.state,
     upstreams: data.upstreams,
     metrics: control.metrics,
