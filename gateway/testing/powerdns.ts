@@ -49,10 +49,12 @@ export async function startPowerDns(options: {
   readonly endpointUrl: string;
   readonly zone: string;
   readonly caches?: boolean;
+  /** The port to answer on (UDP and TCP); default: a free one. */
+  readonly port?: number;
 }): Promise<PowerDns> {
   const directory = mkdtempSync(join(tmpdir(), "pdns-"));
   mkdirSync(join(directory, "sockets"));
-  const port = await freePort();
+  const port = options.port || (await freePort());
   const settings = pdnsSettings({
     endpointUrl: options.endpointUrl,
     localAddress: "127.0.0.1",
