@@ -28,6 +28,11 @@ export interface PdnsSettingsOptions {
   readonly timeoutMs?: number;
   /** PowerDNS's log level, 0-7. Default 4 (warnings). */
   readonly logLevel?: number;
+  /**
+   * Threads asking the backend (`distributor-threads`, PowerDNS's default 3). Each waits for
+   * its call's answer, so answers per second ≈ threads ÷ call latency (README.md, "Numbers").
+   */
+  readonly distributorThreads?: number;
 }
 
 export function pdnsSettings(options: PdnsSettingsOptions): Record<string, string> {
@@ -49,6 +54,7 @@ export function pdnsSettings(options: PdnsSettingsOptions): Record<string, strin
     "query-cache-ttl": cache(20),
     "negquery-cache-ttl": cache(60),
     loglevel: String(options.logLevel ?? 4),
+    "distributor-threads": String(options.distributorThreads ?? 3),
   };
 }
 

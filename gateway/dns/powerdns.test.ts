@@ -4,15 +4,8 @@
 // is 0, so every dig reaches the gateway's decision.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import pino from "pino";
-import { bootSchema } from "../config/boot-schema.ts";
-import {
-  DEMO_GEOIP,
-  loadWorld,
-  REFERENCE_CATALOGUE,
-  REFERENCE_POLICY,
-} from "../config/config-files.ts";
-import { type RunningGateway, startGateway } from "../process/start-gateway.ts";
+import type { RunningGateway } from "../process/start-gateway.ts";
+import { startDnsGateway } from "../testing/dns-world.ts";
 import { addressesOf, type PowerDns, powerdnsMissing, startPowerDns } from "../testing/powerdns.ts";
 
 const missing = powerdnsMissing();
@@ -21,42 +14,6 @@ const PARIS = "198.51.100.112/28";
 const ZNZ = "192.0.2.110";
 const DAR = "192.0.2.100";
 const EU_ADDRESSES = new Set(["192.0.2.80", "192.0.2.90", "192.0.2.200"]); // cdg, arn, fra
-
-async function startDnsGateway(): Promise<RunningGateway> {
-  const world = loadWorld(REFERENCE_CATALOGUE, REFERENCE_POLICY);
-  assert.ok(world.ok);
-  const boot = bootSchema.parse({
-    site: "fra",
-    catalogue: REFERENCE_CATALOGUE,
-    policy: REFERENCE_POLICY,
-    geoip: DEMO_GEOIP,
-    listen: { host: "127.0.0.1", port: 0 },
-    admin: { host: "127.0.0.1", port: 0 },
-    probes: { enabled: false },
-    log: { level: "silent", requests: false },
-    dns: {
-      enabled: true,
-      listen: { host: "127.0.0.1", port: 0 },
-      ttlSeconds: 0,
-      zones: [
-        {
-          name: "example.test",
-          hostmaster: "ops@example.test",
-          nameServers: [
-            { name: "ns1.example.test", ipv4: "192.0.2.53" },
-            { name: "ns2.example.test", ipv4: "192.0.2.54" },
-          ],
-        },
-      ],
-    },
-  });
-  return startGateway({
-    boot,
-    catalogue: world.catalogue,
-    policy: world.policy,
-    logger: pino({ level: "silent" }),
-  });
-}
 
 describe("PowerDNS answers from the gateway's decision", { skip: missing }, () => {
   let gateway: RunningGateway;

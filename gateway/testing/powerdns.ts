@@ -51,6 +51,8 @@ export async function startPowerDns(options: {
   readonly caches?: boolean;
   /** The port to answer on (UDP and TCP); default: a free one. */
   readonly port?: number;
+  /** PowerDNS's distributor threads (its default: 3). */
+  readonly threads?: number;
 }): Promise<PowerDns> {
   const directory = mkdtempSync(join(tmpdir(), "pdns-"));
   mkdirSync(join(directory, "sockets"));
@@ -62,6 +64,7 @@ export async function startPowerDns(options: {
     socketDir: join(directory, "sockets"),
     configDir: directory,
     caches: options.caches ?? false,
+    ...(options.threads && { distributorThreads: options.threads }),
   });
   writeFileSync(join(directory, "pdns.conf"), asConfigFile({}));
   const child = spawn("pdns_server", asArguments(settings), { stdio: ["ignore", "pipe", "pipe"] });
