@@ -12,13 +12,14 @@ import { createDnsServer } from "./dns-server.ts";
 async function endpoint(t: TestContext, settings: DnsSettings = exampleDnsSettings()) {
   const geoip = openGeoipSource(DEMO_GEOIP);
   const answers: string[] = [];
-  const snapshot = referenceSnapshot({
-    overrides: {
-      cdg: { compromised: true },
-      arn: { compromised: true },
-      fra: { compromised: true },
-    },
-  });
+  const logged: string[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => void logged.push(line) });
+  const overrides = {
+    cdg: { compromised: true },
+    arn: { compromised: true },
+    fra: { compromised: true },
+  };
+  let snapshot = referenceSnapshot({ overrides });
   const server = createDnsServer({
     settings,
     ingress: "fra",
@@ -26,7 +27,7 @@ async function endpoint(t: TestContext, settings: DnsSettings = exampleDnsSettin
     snapshot: () => snapshot,
     locateNetwork: (address) => geoip.locateNetwork(address),
     random: () => 0,
-    logger: pino({ level: "silent" }),
+    logger,
     onAnswer: (outcome, site) => answers.push(`${outcome} ${site}`),
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -45,7 +46,10 @@ async function endpoint(t: TestContext, settings: DnsSettings = exampleDnsSettin
       body: (await response.json()) as { code?: string; result?: unknown },
     };
   };
-  return { call, answers };
+  const swap = () => {
+    snapshot = referenceSnapshot({ overrides, version: snapshot.version + 1 });
+  };
+  return { call, answers, logged, swap };
 }
 
 test("a look-up is 200 with the records as the remote backend reads them", async (t) => {
@@ -112,4 +116,14 @@ test("with whenBlocked servfail a blocked client is a 503 problem with the resid
   const reply = await call("/lookup/www.example.test./ANY", "198.51.100.112/28");
   assert.deepEqual([reply.status, reply.body.code], [503, "residency_blocked"]);
   assert.deepEqual(answers, ["servfail none"]);
+});
+
+test("a blocked client is logged once per name and snapshot, however many queries come", async (t) => {
+  const { call, logged, swap } = await endpoint(t);
+  const blockedLines = () => logged.filter((line) => line.includes("no site may serve")).length;
+  for (let i = 0; i < 5; i++) await call("/lookup/www.example.test./ANY", "198.51.100.112/28");
+  assert.equal(blockedLines(), 1);
+  swap();
+  await call("/lookup/www.example.test./ANY", "198.51.100.112/28");
+  assert.equal(blockedLines(), 2, "a new snapshot: logged again");
 });

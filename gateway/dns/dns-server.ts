@@ -6,7 +6,7 @@
  * Every call gets 200 with `{"result": …}`, except: a malformed one (400 bad_request), a
  * steered name no site may serve with `whenBlocked: servfail` (503 residency_blocked or
  * no_usable_site), a failure (500 internal). PowerDNS answers any non-200 with SERVFAIL, and
- * the cause is logged here.
+ * the cause is logged here (a blocked client once per name and snapshot).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
@@ -84,10 +84,11 @@ export function dnsRequestListener(
     }
     return index;
   };
+  const blockedLog = new OncePerSnapshot();
   return (req, res) => {
     let reply: Reply;
     try {
-      reply = replyTo(context, indexFor, req);
+      reply = replyTo(context, indexFor, blockedLog, req);
     } catch (error) {
       context.logger.error({ err: error, url: req.url }, "DNS answer failed");
       reply = problem("internal", "the answer could not be built");
@@ -100,6 +101,7 @@ export function dnsRequestListener(
 function replyTo(
   context: DnsEndpointContext,
   indexFor: (snapshot: Snapshot) => ZoneIndex,
+  blockedLog: OncePerSnapshot,
   req: IncomingMessage,
 ): Reply {
   const header = (name: string) => {
@@ -116,7 +118,7 @@ function replyTo(
   const { serial } = context;
   switch (call.method) {
     case "lookup":
-      return lookup(context, { ...context, index, snapshot }, call);
+      return lookup(context, { ...context, index, snapshot }, call, blockedLog);
     case "getAllDomains":
       return result(index.zones.map((zone) => domainInfo(zone.settings.name, zone.id, serial)));
     case "getDomainInfo": {
@@ -140,10 +142,31 @@ const domainInfo = (zone: string, id: number, serial: number) => ({
   serial,
 });
 
+/**
+ * A blocked client is the state of a snapshot, not an event: it is logged once per name and
+ * code while that snapshot serves (the metric counts every answer), so a flood of queries
+ * for a blocked subnet cannot flood the log. At most 1000 keys per snapshot.
+ */
+class OncePerSnapshot {
+  #version = -1;
+  readonly #seen = new Set<string>();
+
+  first(version: number, key: string): boolean {
+    if (version !== this.#version) {
+      this.#version = version;
+      this.#seen.clear();
+    }
+    if (this.#seen.has(key) || this.#seen.size >= 1_000) return false;
+    this.#seen.add(key);
+    return true;
+  }
+}
+
 function lookup(
   context: DnsEndpointContext,
   lookupContext: LookupContext,
   call: Extract<BackendCall, { method: "lookup" }>,
+  blockedLog: OncePerSnapshot,
 ): Reply {
   const subnet = parseClientSubnet(call.realRemote);
   if (!subnet) return problem("bad_request", `real-remote "${call.realRemote}"`);
@@ -154,15 +177,16 @@ function lookup(
     return { location, scopePrefix: prefixLength };
   };
   const answer = answerLookup(lookupContext, call.qname, call.qtype, client);
+  const code = answer.ok ? answer.blocked : answer.code;
+  if (code && blockedLog.first(lookupContext.snapshot.version, `${code} ${call.qname}`)) {
+    const facts = { qname: call.qname, client: call.realRemote, code };
+    context.logger.info(facts, "no site may serve this client (logged once per name and snapshot)");
+  }
   if (!answer.ok) {
     const detail = `no site may serve ${call.qname} for ${call.realRemote} (service ${answer.service})`;
     return problem(answer.code, detail);
   }
   context.onAnswer?.(answer.outcome, answer.site ?? "none");
-  if (answer.blocked) {
-    const facts = { qname: call.qname, client: call.realRemote, code: answer.blocked };
-    context.logger.info(facts, "NODATA: no site may serve this client");
-  }
   return result(answer.records);
 }
 
@@ -184,7 +208,8 @@ function fail(
   url: string | undefined,
 ): void {
   const error = new GatewayError(code, detail, { cause: detail });
-  context.logger.warn({ code, detail, url }, "DNS call answered with a problem (SERVFAIL)");
+  if (code !== "residency_blocked" && code !== "no_usable_site")
+    context.logger.warn({ code, detail, url }, "DNS call answered with a problem (SERVFAIL)");
   context.onAnswer?.(code === "bad_request" ? "bad_request" : "servfail", "none");
   const body = problemBody(error);
   res.writeHead(error.status, {
