@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { DEFAULT_PROBE_SETTINGS } from "../../health/probes/probe-settings.ts";
 import { SITE_ID_PATTERN } from "../../routing-tables/catalogue-schema.ts";
+import { dnsSchema } from "./dns-schema.ts";
 
 const port = z.number().int().min(0).max(65_535);
 const ms = (fallback: number, max: number, text: string) =>
@@ -32,100 +33,6 @@ const breakerSchema = (volume: number, resetMs: number) =>
       rollingWindowMs: ms(10_000, 600_000, "rolling window for the failure %"),
     })
     .prefault({});
-
-/** A host name as DNS zones and name servers are given: lowercase labels, no trailing dot. */
-export const DNS_NAME_PATTERN =
-  /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
-const dnsName = z
-  .string()
-  .regex(DNS_NAME_PATTERN, "a DNS name in lowercase without the trailing dot, e.g. example.test");
-
-const nameServerSchema = z.strictObject({
-  name: dnsName.describe("the name server's host name (NS record)"),
-  ipv4: z.ipv4().optional().describe("its IPv4 address, answered (as glue) when inside the zone"),
-  ipv6: z.ipv6().optional().describe("its IPv6 address, answered when inside the zone"),
-});
-
-const zoneSchema = z.strictObject({
-  name: dnsName.describe(
-    "the zone apex; every policy service host inside it (exact or *.wildcard) is answered",
-  ),
-  hostmaster: z
-    .email()
-    .optional()
-    .refine((e) => e === undefined || !e.split("@")[0]?.includes("."), "no dot before the @")
-    .describe("the zone's contact (SOA RNAME); default hostmaster@<zone>"),
-  nameServers: z
-    .array(nameServerSchema)
-    .min(1)
-    .max(13)
-    .describe("the zone's name servers, primary first (SOA MNAME, NS records)"),
-});
-
-const dnsSchema = z
-  .strictObject({
-    enabled: z
-      .boolean()
-      .default(false)
-      .describe(
-        "serve the answers PowerDNS's remote backend asks for, on a listener of the control plane",
-      ),
-    listen: z
-      .strictObject({
-        host: z.string().default("127.0.0.1").describe("address to bind (PowerDNS runs beside it)"),
-        port: port.default(8053).describe("port; 0 picks a free one"),
-      })
-      .prefault({}),
-    zones: z
-      .array(zoneSchema)
-      .max(64)
-      .default([])
-      .refine(
-        (zones) => new Set(zones.map((zone) => zone.name)).size === zones.length,
-        "a zone is listed twice",
-      )
-      .describe("zones answered (at least one when enabled)"),
-    ttlSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(86_400)
-      .default(30)
-      .describe(
-        "TTL of steered A/AAAA answers: failover reaches a client after detection + this, s",
-      ),
-    zoneTtlSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(604_800)
-      .default(3_600)
-      .describe("TTL of SOA, NS and name-server addresses, s"),
-    negativeTtlSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(86_400)
-      .default(30)
-      .describe("how long resolvers keep a NODATA or NXDOMAIN (SOA minimum), s"),
-    whenBlocked: z
-      .enum(["nodata", "servfail"])
-      .default("nodata")
-      .describe(
-        "answer when no site may serve the client (residency fail-closed, nothing usable): NODATA, or SERVFAIL (resolvers retry and may serve stale)",
-      ),
-    maxConnections: z
-      .number()
-      .int()
-      .min(1)
-      .max(10_000)
-      .default(64)
-      .describe("connections the listener holds open (PowerDNS keeps one per backend thread)"),
-  })
-  .refine((dns) => !dns.enabled || dns.zones.length > 0, {
-    message: "dns.enabled needs at least one zone",
-    path: ["zones"],
-  });
 
 export const bootSchema = z.strictObject({
   site: z.string().regex(SITE_ID_PATTERN).describe("the site this gateway runs at (the ingress)"),
@@ -367,5 +274,3 @@ export const bootSchema = z.strictObject({
 });
 
 export type BootConfig = z.output<typeof bootSchema>;
-export type DnsSettings = BootConfig["dns"];
-export type DnsZoneSettings = DnsSettings["zones"][number];

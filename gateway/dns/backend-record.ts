@@ -2,7 +2,7 @@
  * One record as the remote backend returns it, and the zone's own records: SOA, NS and the
  * name servers' addresses. Pure.
  */
-import type { DnsSettings } from "../config/boot-schema.ts";
+import type { DnsSettings } from "../config/dns-schema.ts";
 import type { NameServerSettings, ZoneEntry } from "./zone-index.ts";
 
 /**

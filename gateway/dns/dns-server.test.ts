@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import { type TestContext, test } from "node:test";
 import pino from "pino";
 import { openGeoipSource } from "../client-facts/geoip-source.ts";
-import type { DnsSettings } from "../config/boot-schema.ts";
 import { DEMO_GEOIP } from "../config/config-files.ts";
+import type { DnsSettings } from "../config/dns-schema.ts";
 import { exampleDnsSettings, referenceSnapshot } from "../testing/dns-world.ts";
 import { createDnsServer } from "./dns-server.ts";
 

@@ -13,7 +13,7 @@ import type { Logger } from "pino";
 import type { Random } from "../../routing-tables/decide.ts";
 import type { Snapshot } from "../../routing-tables/snapshot.ts";
 import type { NetworkAnswer } from "../client-facts/network-locator.ts";
-import type { DnsSettings } from "../config/boot-schema.ts";
+import type { DnsSettings } from "../config/dns-schema.ts";
 import {
   type ErrorCode,
   GatewayError,

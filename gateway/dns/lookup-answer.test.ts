@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
 import type { Snapshot } from "../../routing-tables/snapshot.ts";
-import type { DnsSettings } from "../config/boot-schema.ts";
+import type { DnsSettings } from "../config/dns-schema.ts";
 import { exampleDnsSettings, placeLocation, referenceSnapshot } from "../testing/dns-world.ts";
 import type { BackendRecord } from "./backend-record.ts";
 import { answerLookup, type LocatedClient, type LookupAnswer } from "./lookup-answer.ts";

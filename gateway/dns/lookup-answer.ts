@@ -12,7 +12,7 @@ import type { Random } from "../../routing-tables/decide.ts";
 import type { BlockCode } from "../../routing-tables/reason.ts";
 import type { ServiceView } from "../../routing-tables/service-view.ts";
 import type { Snapshot } from "../../routing-tables/snapshot.ts";
-import type { DnsSettings } from "../config/boot-schema.ts";
+import type { DnsSettings } from "../config/dns-schema.ts";
 import {
   type BackendRecord,
   emptyNonTerminal,

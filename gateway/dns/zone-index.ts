@@ -15,7 +15,7 @@
  */
 import { matchService, type ServiceRouter } from "../../routing-tables/service-router.ts";
 import type { ServiceView } from "../../routing-tables/service-view.ts";
-import type { DnsZoneSettings } from "../config/boot-schema.ts";
+import type { DnsZoneSettings } from "../config/dns-schema.ts";
 import { isAtOrBelow, namesBetween } from "./dns-name.ts";
 
 export type NameServerSettings = DnsZoneSettings["nameServers"][number];

@@ -168,28 +168,27 @@ export class GatewayMetrics {
   }
 
   tryEnded(site: string, outcome: string): void {
-    const key = `${site}|${outcome}`;
-    let counter = this.#boundTries.get(key);
-    if (!counter) {
-      counter = this.#tries.labels(site, outcome);
-      this.#boundTries.set(key, counter);
-    }
-    counter.inc();
+    bound(this.#boundTries, `${site}|${outcome}`, () => this.#tries.labels(site, outcome)).inc();
   }
 
   readonly #boundDnsAnswers = new Map<string, Counter.Internal>();
 
   dnsAnswer(outcome: string, site: string): void {
-    const key = `${outcome}|${site}`;
-    let counter = this.#boundDnsAnswers.get(key);
-    if (!counter) {
-      counter = this.#dnsAnswers.labels(outcome, site);
-      this.#boundDnsAnswers.set(key, counter);
-    }
-    counter.inc();
+    const make = () => this.#dnsAnswers.labels(outcome, site);
+    bound(this.#boundDnsAnswers, `${outcome}|${site}`, make).inc();
   }
 
   breakerChanged(scope: "site" | "backend", id: string, state: BreakerState): void {
     this.#breaker.labels(scope, id).set(BREAKER_VALUE[state]);
   }
+}
+
+/** The series bound to one label set, made the first time it is asked for. */
+function bound<T>(map: Map<string, T>, key: string, make: () => T): T {
+  let series = map.get(key);
+  if (series === undefined) {
+    series = make();
+    map.set(key, series);
+  }
+  return series;
 }

@@ -9,13 +9,14 @@ import pino from "pino";
 import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { buildSnapshot, type Snapshot, type SnapshotInput } from "../../routing-tables/snapshot.ts";
-import { bootSchema, type DnsSettings } from "../config/boot-schema.ts";
+import { bootSchema } from "../config/boot-schema.ts";
 import {
   DEMO_GEOIP,
   loadWorld,
   REFERENCE_CATALOGUE,
   REFERENCE_POLICY,
 } from "../config/config-files.ts";
+import type { DnsSettings } from "../config/dns-schema.ts";
 import { type RunningGateway, startGateway } from "../process/start-gateway.ts";
 
 interface Place {
