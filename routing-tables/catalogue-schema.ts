@@ -3,6 +3,7 @@
  * Every field carries its unit, default and bounds; the README reference is generated
  * from this schema (see config-reference.ts), so the two cannot drift apart.
  */
+import { BlockList } from "node:net";
 import { z } from "zod";
 import { isCountryCode } from "./countries.ts";
 
@@ -31,6 +32,25 @@ const siteFlags = z
       .describe("percent of the site's share it keeps; the rest spills to the hubs"),
   })
   .describe("ops flags of the site");
+
+/**
+ * A site's public address is handed to clients in DNS answers, so it must be one a client can
+ * connect to. Refused: "this network" (0.0.0.0/8), multicast (224.0.0.0/4), reserved and
+ * broadcast (240.0.0.0/4); IPv6 unspecified (::), multicast (ff00::/8) and IPv4-mapped
+ * (::ffff:0:0/96: give publicIPv4 instead). Private and loopback ranges are allowed (a lab, a
+ * private view).
+ */
+// Two lists: a BlockList matches an IPv4 address against an IPv4-mapped IPv6 subnet too.
+const NOT_UNICAST_V4 = new BlockList();
+NOT_UNICAST_V4.addSubnet("0.0.0.0", 8, "ipv4");
+NOT_UNICAST_V4.addSubnet("224.0.0.0", 3, "ipv4");
+const NOT_UNICAST_V6 = new BlockList();
+NOT_UNICAST_V6.addAddress("::", "ipv6");
+NOT_UNICAST_V6.addSubnet("ff00::", 8, "ipv6");
+NOT_UNICAST_V6.addSubnet("::ffff:0:0", 96, "ipv6");
+
+const isUnicastIPv4 = (address: string) => !NOT_UNICAST_V4.check(address, "ipv4");
+const isUnicastIPv6 = (address: string) => !NOT_UNICAST_V6.check(address, "ipv6");
 
 export const siteSchema = z.strictObject({
   id: siteId.describe("short stable id used everywhere else (pins, weights, metrics)"),
@@ -64,6 +84,20 @@ export const siteSchema = z.strictObject({
     })
     .optional()
     .describe("discover backends in Consul instead of listing them"),
+  publicIPv4: z
+    .ipv4("expected an IPv4 address such as 192.0.2.10")
+    .refine(isUnicastIPv4, "not a unicast address (0/8, multicast and 240/4 are refused)")
+    .optional()
+    .describe(
+      "public unicast IPv4 address clients reach the site at; DNS steering answers it as A",
+    ),
+  publicIPv6: z
+    .ipv6("expected an IPv6 address such as 2001:db8::10")
+    .refine(isUnicastIPv6, "not a unicast address (::, ff00::/8 and IPv4-mapped are refused)")
+    .optional()
+    .describe(
+      "public unicast IPv6 address clients reach the site at; DNS steering answers it as AAAA",
+    ),
   flags: siteFlags.prefault({}),
 });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { planFor, tryOrder } from "./decide.ts";
+import { decideForService, planFor, tryOrder } from "./decide.ts";
 import { decideAt, lineWorld, shares } from "./testing/line-world.ts";
 
 const close = (actual: number, expected: number, what: string) =>
@@ -530,5 +530,16 @@ describe("the weighted draw", () => {
   test("the try order puts the drawn site first and keeps the rest as ranked", () => {
     const order = tryOrder(decideAt(world, {}, {}, 0.75)).map((c) => c.site.id);
     assert.deepEqual(order, ["b", "h1", "a", "c", "h2"]);
+  });
+
+  test("a decision for a service draws as a decision for a request to that service", () => {
+    const [web] = world.services;
+    assert.ok(web);
+    for (const r of [0, 0.5, 0.75, 0.999999]) {
+      const byRequest = decideAt(world, {}, {}, r);
+      const byService = decideForService(world, web, { ingress: "a", client: {} }, () => r);
+      assert.equal(byService.plan, byRequest.plan, "the same memoised plan");
+      assert.equal(byService.first, byRequest.first, `the same draw at ${r}`);
+    }
   });
 });

@@ -50,7 +50,23 @@ const UNKNOWN_HOST: Plan = Object.freeze({
 });
 
 export function decide(snapshot: Snapshot, facts: RequestFacts, random: Random): Decision {
-  const plan = planFor(snapshot, facts);
+  return decided(planFor(snapshot, facts), random);
+}
+
+/**
+ * The decision for a known service rather than a request (a DNS answer names a service, not a
+ * Host and path): the same plan and the same draw as decide().
+ */
+export function decideForService(
+  snapshot: Snapshot,
+  service: ServiceView,
+  facts: Pick<RequestFacts, "ingress" | "client" | "direct">,
+  random: Random,
+): Decision {
+  return decided(planForService(snapshot, service, facts), random);
+}
+
+function decided(plan: Plan, random: Random): Decision {
   if (plan.blocked) return { plan, first: -1, blocked: plan.blocked };
   return { plan, first: draw(plan.cumulative, random()) };
 }

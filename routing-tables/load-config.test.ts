@@ -126,6 +126,26 @@ const catalogueRows: Row[] = [
     errors: [at(CAT, 11, "sites[0].colour", "unknown key")],
   },
   {
+    name: "a public IPv4 that is not an address is an error at the field",
+    catalogue: catalogueYaml({ ...EDGE, publicIPv4: "192.0.2" }, HUB),
+    errors: [at(CAT, 11, "sites[0].publicIPv4", "expected an IPv4 address")],
+  },
+  {
+    name: "a multicast public IPv4 is refused: a client cannot connect to it",
+    catalogue: catalogueYaml({ ...EDGE, publicIPv4: "224.0.0.1" }, HUB),
+    errors: [at(CAT, 11, "sites[0].publicIPv4", "not a unicast address")],
+  },
+  {
+    name: "an IPv4-mapped public IPv6 is refused: the IPv4 goes in publicIPv4",
+    catalogue: catalogueYaml({ ...EDGE, publicIPv6: '"::ffff:192.0.2.10"' }, HUB),
+    errors: [at(CAT, 11, "sites[0].publicIPv6", "not a unicast address")],
+  },
+  {
+    name: "an IPv4 address given as the public IPv6 is an error at the field",
+    catalogue: catalogueYaml(EDGE, { ...HUB, publicIPv6: "192.0.2.20" }),
+    errors: [at(CAT, 20, "sites[1].publicIPv6", "expected an IPv6 address")],
+  },
+  {
     name: "a second site with the same id is an error at the second id",
     catalogue: catalogueYaml(EDGE, { ...HUB, id: "edge-a" }),
     errors: [at(CAT, 11, "sites[1].id", 'duplicate site id "edge-a" (first at sites[0])')],
@@ -401,6 +421,20 @@ test("the minimal catalogue and policy of these tests are valid together", () =>
     { file: POL, text: POLICY },
   ]);
   assert.equal(result.ok, true, JSON.stringify(result));
+});
+
+test("public addresses of both families are kept as written", () => {
+  const result = validateConfig([
+    {
+      file: CAT,
+      text: catalogueYaml({ ...EDGE, publicIPv4: "192.0.2.10", publicIPv6: '"2001:db8::10"' }, HUB),
+    },
+    { file: POL, text: POLICY },
+  ]);
+  assert.ok(result.ok, JSON.stringify(result));
+  const [edge, hub] = result.catalogue?.sites ?? [];
+  assert.deepEqual([edge?.publicIPv4, edge?.publicIPv6], ["192.0.2.10", "2001:db8::10"]);
+  assert.deepEqual([hub?.publicIPv4, hub?.publicIPv6], [undefined, undefined]);
 });
 
 test("an unknown key is located at the key itself, column included", () => {

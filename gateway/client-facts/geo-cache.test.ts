@@ -47,6 +47,15 @@ test("IPv6 addresses of one /48 share one entry, apart from IPv4", () => {
   assert.deepEqual(cache.stats(), { hits: 1, misses: 2, size: 2 });
 });
 
+test("a cached answer carries the prefix length of the network it holds for", () => {
+  const cache = createGeoCache(demo);
+  assert.equal(cache.locateNetwork("198.51.100.161").prefixLength, 28, "a miss");
+  const hit = cache.locateNetwork("198.51.100.170");
+  assert.deepEqual([hit.prefixLength, hit.location.region], [28, "TZ-15"], "a hit");
+  assert.equal(cache.locateNetwork("2001:db8:b::1").prefixLength, 48);
+  assert.deepEqual(cache.stats(), { hits: 1, misses: 2, size: 2 });
+});
+
 test("location unknown is cached for the empty network the database reports", () => {
   const cache = createGeoCache(demo);
   assert.deepEqual(cache.locate("192.0.2.1"), {}); // in the empty 192.0.0.0/6
@@ -116,6 +125,11 @@ function assertSameAnswers(locator: NetworkLocator, addresses: readonly string[]
     for (const address of addresses) {
       const expected: ClientLocation = locator.locate(address);
       assert.deepEqual(cache.locate(address), expected, `round ${round}: ${address}`);
+      assert.deepEqual(
+        cache.locateNetwork(address),
+        locator.locateNetwork(address),
+        `round ${round}: ${address}, prefix length included`,
+      );
     }
   }
   assert.ok(cache.stats().hits >= addresses.length, "the second round is answered from cache");

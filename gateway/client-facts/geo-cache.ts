@@ -16,7 +16,7 @@
  */
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { ipv4ToUint32, ipv6Words } from "./ip-bits.ts";
-import type { NetworkLocator } from "./network-locator.ts";
+import type { NetworkAnswer, NetworkLocator } from "./network-locator.ts";
 
 export interface GeoCacheOptions {
   /** Networks kept; the least recently used is evicted first. Default 100_000, at least 1. */
@@ -35,6 +35,8 @@ export interface GeoCacheStats {
 export interface GeoCache {
   /** The locator's answer for the address; throws a TypeError for text that is not an IP. */
   locate(address: string): ClientLocation;
+  /** The same, with the prefix length of the network it holds for (a DNS answer's ECS scope). */
+  locateNetwork(address: string): NetworkAnswer;
   stats(): GeoCacheStats;
 }
 
@@ -95,8 +97,8 @@ class PrefixLengths {
 class NetworkCache implements GeoCache {
   readonly #locator: Pick<NetworkLocator, "locate" | "locateNetwork">;
   readonly #maxEntries: number;
-  /** Answers in use order, least recently used first. */
-  readonly #entries = new Map<Key, ClientLocation>();
+  /** Answers in use order, least recently used first (the locator's own objects, kept). */
+  readonly #entries = new Map<Key, NetworkAnswer>();
   readonly #ipv4 = new PrefixLengths(32);
   readonly #ipv6 = new PrefixLengths(128);
   #hits = 0;
@@ -108,13 +110,17 @@ class NetworkCache implements GeoCache {
   }
 
   locate(address: string): ClientLocation {
+    return this.locateNetwork(address).location;
+  }
+
+  locateNetwork(address: string): NetworkAnswer {
     const ipv4 = ipv4ToUint32(address);
     if (ipv4 !== undefined) return this.#lookup(address, this.#ipv4, (l) => ipv4Key(ipv4, l));
     const ipv6 = ipv6Words(address);
     if (ipv6 !== undefined) return this.#lookup(address, this.#ipv6, (l) => ipv6Key(ipv6, l));
     // Not an IP (the locator throws its TypeError), or IPv6 with a zone: not cached.
     this.#misses++;
-    return this.#locator.locate(address);
+    return this.#locator.locateNetwork(address);
   }
 
   stats(): GeoCacheStats {
@@ -124,25 +130,26 @@ class NetworkCache implements GeoCache {
   #lookup(address: string, lengths: PrefixLengths, keyAt: (length: number) => Key) {
     for (const length of lengths.sorted) {
       const key = keyAt(length);
-      const location = this.#entries.get(key);
-      if (location === undefined) continue;
+      const answer = this.#entries.get(key);
+      if (answer === undefined) continue;
       this.#entries.delete(key);
-      this.#entries.set(key, location);
+      this.#entries.set(key, answer);
       this.#hits++;
-      return location;
+      return answer;
     }
     this.#misses++;
-    const { location, prefixLength } = this.#locator.locateNetwork(address);
+    const answer = this.#locator.locateNetwork(address);
+    const { prefixLength } = answer;
     if (Number.isInteger(prefixLength) && prefixLength >= 0 && prefixLength <= lengths.bits) {
-      this.#store(keyAt(prefixLength), lengths, location);
+      this.#store(keyAt(prefixLength), lengths, answer);
     }
-    return location;
+    return answer;
   }
 
-  #store(key: Key, lengths: PrefixLengths, location: ClientLocation): void {
+  #store(key: Key, lengths: PrefixLengths, answer: NetworkAnswer): void {
     if (this.#entries.has(key)) return;
     if (this.#entries.size >= this.#maxEntries) this.#evictOldest();
-    this.#entries.set(key, location);
+    this.#entries.set(key, answer);
     lengths.add(lengthOf(key));
   }
 

@@ -76,6 +76,13 @@ test("the first database is generation 1, loaded at the injected clock's time", 
   assert.equal(source.lastError(), undefined);
 });
 
+test("locateNetwork answers the location with its network's prefix length", (t) => {
+  const source = open(t, demoCopy(t));
+  const answer = source.locateNetwork(ZANZIBAR);
+  assert.deepEqual([answer.location.region, answer.prefixLength], ["TZ-15", 28]);
+  assert.equal(source.locateNetwork(ZANZIBAR), answer, "the cached answer itself");
+});
+
 test("reload with a different database swaps answers and generation", (t) => {
   const file = demoCopy(t);
   let clock = 1_000;

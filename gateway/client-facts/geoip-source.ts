@@ -13,7 +13,7 @@
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { checkWatchOptions, watchFiles } from "../config/watch-files.ts";
 import { createGeoCache, type GeoCache, type GeoCacheStats } from "./geo-cache.ts";
-import { fileVersion, openNetworkLocator } from "./network-locator.ts";
+import { fileVersion, type NetworkAnswer, openNetworkLocator } from "./network-locator.ts";
 
 export interface GeoipSourceOptions {
   /** Called after every reload attempt, manual or automatic. Must not throw. */
@@ -54,6 +54,8 @@ export interface GeoipStatus extends GeoipSourceInfo {
 export interface GeoipSource {
   /** The current database's answer; throws a TypeError for text that is not an IP. */
   locate(address: string): ClientLocation;
+  /** The same with the prefix length of the network it holds for (cached alike). */
+  locateNetwork(address: string): NetworkAnswer;
   current(): GeoipSourceInfo;
   /** The current database's cache statistics (fresh after each reload). */
   stats(): GeoCacheStats;
@@ -128,6 +130,7 @@ export function openGeoipSource(file: string, options: GeoipSourceOptions = {}):
     : undefined;
   return {
     locate: (address) => live.cache.locate(address),
+    locateNetwork: (address) => live.cache.locateNetwork(address),
     current: () => live.info,
     stats: () => live.cache.stats(),
     reload,

@@ -18,6 +18,11 @@ test("the example boot config loads, with paths made absolute from its folder", 
   assert.equal(loaded.boot.site, "bue");
   assert.match(loaded.boot.catalogue, /^\/.*routing-tables\/reference-world\/catalogue\.yaml$/);
   assert.equal(loaded.boot.limits.headersTimeoutMs, 10_000);
+  assert.deepEqual(
+    loaded.boot.dns.zones.map((zone) => zone.name),
+    ["example.test"],
+    "DNS steering on, for the zone the reference policy's *.example.test hosts are in",
+  );
 });
 
 test("every file the example boot config names exists (its GeoIP path once named a moved folder, and serve crashed at start)", () => {

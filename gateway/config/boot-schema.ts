@@ -8,6 +8,7 @@ import { z } from "zod";
 import { DEFAULT_MAX_EJECTION_PERCENT } from "../../health/ejection-cap.ts";
 import { DEFAULT_PROBE_SETTINGS } from "../../health/probes/probe-settings.ts";
 import { SITE_ID_PATTERN } from "../../routing-tables/catalogue-schema.ts";
+import { dnsSchema } from "./dns-schema.ts";
 
 const port = z.number().int().min(0).max(65_535);
 const ms = (fallback: number, max: number, text: string) =>
@@ -272,6 +273,7 @@ export const bootSchema = z.strictObject({
         ),
     })
     .prefault({}),
+  dns: dnsSchema.prefault({}),
   log: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -43,3 +43,14 @@ test("its counts come from the world it is given", () => {
   assert.match(banner, /the reference world, 13 edge sites and 3 hubs/);
   assert.match(banner, /16 gateways and 35 backends/);
 });
+
+test("with PowerDNS running it prints dig lines to its port; without, why DNS is off", () => {
+  const on = demoBanner({ ...facts, dns: { port: 15300 } });
+  const digs = on.split("\n").filter((line) => line.includes("dig "));
+  assert.equal(digs.length, 2);
+  for (const dig of digs)
+    assert.match(dig, /dig @127\.0\.0\.1 -p 15300 www\.example\.test A \+subnet=/);
+  const off = demoBanner({ ...facts, dns: { off: "pdns_server absent" } });
+  assert.match(off, /DNS steering: off \(pdns_server absent\)/);
+  assert.doesNotMatch(banner, /DNS steering/, "not asked for: not mentioned");
+});

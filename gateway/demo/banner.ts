@@ -9,6 +9,8 @@ export interface BannerFacts {
   readonly sites: number;
   readonly hubs: number;
   readonly backends: number;
+  /** The DNS side: PowerDNS's port, or why it is off; absent: not asked for. */
+  readonly dns?: { readonly port: number } | { readonly off: string };
 }
 
 /** Sample clients of the demo GeoIP database (gateway/demo/geoip/README.md). */
@@ -69,7 +71,23 @@ export function demoBanner(facts: BannerFacts): string {
     line(`curl -s '${admin}/explain?ip=198.51.100.161'`, "why this site, for a client"),
     line(`curl -s ${admin}/demo/world`, "every gateway, its backends, who announces"),
     "",
+    ...dnsLines(facts.dns),
     "Ctrl-C stops everything.",
     "",
   ].join("\n");
+}
+
+/** DNS steering: dig lines against the demo's PowerDNS, or why it is off. */
+function dnsLines(dns: BannerFacts["dns"]): string[] {
+  if (!dns) return [];
+  if ("off" in dns) return [`DNS steering: off (${dns.off}).`, ""];
+  const dig = (subnet: string) =>
+    `dig @127.0.0.1 -p ${dns.port} www.example.test A +subnet=${subnet} +short`;
+  return [
+    `DNS steering (gateway/dns/README.md): PowerDNS on 127.0.0.1:${dns.port}, caches off, asks the fra`,
+    "gateway for each answer; the ECS subnet locates the client:",
+    `  ${dig("198.51.100.160/28")}   # Zanzibar: znz, 192.0.2.110`,
+    `  ${dig("198.51.100.112/28")}   # Paris: an EU site only`,
+    "",
+  ];
 }

@@ -17,16 +17,18 @@ import { startDemoWorld } from "./demo-world.ts";
 import { PortInUseError } from "./fixed-ports.ts";
 import { printDecisions } from "./print-decisions.ts";
 
-export const DEMO_USAGE = `usage: npm start -- [--port N] [--admin-port N] [--decisions]
+export const DEMO_USAGE = `usage: npm start -- [--port N] [--admin-port N] [--dns-port N] [--decisions]
   Runs the demo world on 127.0.0.1: every site of the reference world with its backends and
   gateway, a front address standing in for anycast, and the demo admin API. Ctrl-C stops it.
   --port N         the front (anycast stand-in) port (default 8080)
   --admin-port N   the demo admin API port (default 9090)
+  --dns-port N     PowerDNS's port for DNS steering, when installed (default 5300)
   --decisions      print the reference world's routing decisions and exit`;
 
 const OPTIONS = {
   port: { type: "string", default: "8080" },
   "admin-port": { type: "string", default: "9090" },
+  "dns-port": { type: "string", default: "5300" },
   decisions: { type: "boolean", default: false },
 } as const;
 
@@ -39,13 +41,14 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
   if (values.decisions) return printDecisions(io);
   const frontPort = portOf(values.port);
   const adminPort = portOf(values["admin-port"]);
-  if (frontPort === undefined || adminPort === undefined) {
+  const dnsPort = portOf(values["dns-port"]);
+  if (frontPort === undefined || adminPort === undefined || dnsPort === undefined) {
     io.err(`npm start: a port is a whole number from 0 to 65535\n${DEMO_USAGE}`);
     return EXIT_USAGE;
   }
   let world: Awaited<ReturnType<typeof startDemoWorld>>;
   try {
-    world = await startDemoWorld({ frontPort, adminPort });
+    world = await startDemoWorld({ frontPort, adminPort, dnsPort });
   } catch (error) {
     if (error instanceof PortInUseError) {
       io.err(`npm start: ${error.message}; pick another port with ${FLAG_OF[error.role]} N`);
@@ -62,6 +65,9 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
       sites: sites.length,
       hubs: sites.filter((s) => s.tier === "hub").length,
       backends: [...world.backends.values()].flat().length,
+      ...(world.dns && {
+        dns: world.dns.on ? { port: world.dns.port } : { off: world.dns.reason },
+      }),
     }),
   );
   return new Promise((resolve) => {

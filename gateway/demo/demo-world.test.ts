@@ -2,9 +2,12 @@
 // through the anycast stand-in, ops through the demo admin. Client addresses are the demo
 // GeoIP database's samples (gateway/demo/geoip/README.md).
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { type TestContext, test } from "node:test";
+import { promisify } from "node:util";
 import { estimateRttMs } from "../../routing-tables/geo.ts";
 import { eventually } from "../testing/fixtures.ts";
+import { powerdnsMissing } from "../testing/powerdns.ts";
 import { type DemoWorld, startDemoWorld } from "./demo-world.ts";
 
 const ZANZIBAR = "198.51.100.161";
@@ -40,6 +43,8 @@ async function get(baseUrl: string, client: string): Promise<Answer> {
     body: JSON.parse(text) as Record<string, unknown>,
   };
 }
+
+const run = promisify(execFile);
 
 const post = (url: string) => fetch(url, { method: "POST" }).then((r) => r.status);
 
@@ -185,4 +190,28 @@ test("the demo admin explains from the front's ingress, lists the world, and lab
   assert.equal(await post(`${w.adminUrl}/demo/sites/bue/revive`), 200);
   assert.ok((w.backends.get("bue") ?? []).every((b) => b.isAlive()));
   assert.equal(await post(`${w.adminUrl}/demo/sites/nowhere/kill`), 404);
+});
+
+test("with the DNS side on, dig through the demo's PowerDNS follows a compromise from the demo admin", async (t) => {
+  const missing = powerdnsMissing();
+  if (missing) return t.skip(missing);
+  const w = await startDemoWorld({ frontPort: 0, adminPort: 0, dnsPort: 0, logLevel: "silent" });
+  t.after(() => w.close());
+  assert.ok(w.dns?.on, w.dns && !w.dns.on ? w.dns.reason : "no DNS side");
+  const dig = async () => {
+    const { stdout } = await run("dig", [
+      "@127.0.0.1",
+      "-p",
+      String(w.dns?.on && w.dns.port),
+      "www.example.test",
+      "A",
+      "+subnet=198.51.100.160/28",
+      "+short",
+    ]);
+    return stdout.trim();
+  };
+  assert.equal(await dig(), "192.0.2.110", "Zanzibar's client subnet: znz");
+  assert.equal(await post(`${w.adminUrl}/sites/znz/compromise`), 200);
+  // The demo's steered TTL is 30 s, but PowerDNS's caches are off: the next dig asks again.
+  assert.equal(await dig(), "192.0.2.100", "then dar");
 });

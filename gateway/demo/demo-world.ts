@@ -26,6 +26,7 @@ import { type RunningGateway, startGateway } from "../process/start-gateway.ts";
 import { urlOf } from "../server/listen.ts";
 import { createAnycastFront } from "./anycast-front.ts";
 import { createDemoAdmin } from "./demo-admin.ts";
+import { type DemoDns, demoDnsBoot, startDemoDns } from "./demo-dns.ts";
 import { closeServer, listen } from "./fixed-ports.ts";
 import { startWanBackend, type WanBackend } from "./wan-backend.ts";
 import { worldReport } from "./world-report.ts";
@@ -40,6 +41,11 @@ export interface DemoWorldOptions {
   readonly logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** GeoIP2 City database; default: the demo world's. */
   readonly geoip?: string;
+  /**
+   * Start the DNS side (demo-dns.ts): the first hub's gateway answers DNS, and PowerDNS, when
+   * installed, listens on this port (0: a free one). Absent: no DNS side.
+   */
+  readonly dnsPort?: number;
 }
 
 export interface DemoWorld {
@@ -49,6 +55,8 @@ export interface DemoWorld {
   readonly catalogue: CatalogueConfig;
   readonly gateways: ReadonlyMap<string, RunningGateway>;
   readonly backends: ReadonlyMap<string, readonly WanBackend[]>;
+  /** The DNS side, when asked for: PowerDNS's port, or why it is off. */
+  readonly dns?: DemoDns;
   /** Where the front delivers a client address now (undefined: no site announces). */
   ingressFor(address: string): string | undefined;
   /** Stops every backend of the site (its gateway keeps running and has to cope). */
@@ -68,13 +76,17 @@ interface GatewaySettings {
   readonly logLevel: NonNullable<DemoWorldOptions["logLevel"]>;
   readonly locate: (address: string) => ClientLocation;
   readonly applyOverride: ApplyOverride;
+  readonly geoip: string;
+  /** The site whose gateway answers DNS, if any. */
+  readonly dnsSite?: string;
 }
 
 export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<DemoWorld> {
   const { host = "127.0.0.1", frontPort = 8080, adminPort = 9090, logLevel = "warn" } = options;
   const world = loadWorld(REFERENCE_CATALOGUE, REFERENCE_POLICY);
   if (!world.ok) throw new Error(world.errors.map(formatConfigError).join("\n"));
-  const geoip = openGeoipSource(options.geoip ?? DEMO_GEOIP);
+  const geoipFile = options.geoip ?? DEMO_GEOIP;
+  const geoip = openGeoipSource(geoipFile);
   const locate = (address: string) => geoip.locate(address);
   const sites = world.catalogue.sites;
   // Filled once the fixed ports are taken; until then nothing announces.
@@ -99,7 +111,7 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
   });
   const admin = createDemoAdmin({
     gateways,
-    defaultIngress: sites.find((s) => s.tier === "hub")?.id ?? sites[0]?.id ?? "",
+    defaultIngress: firstHub(sites),
     ingressFor: front.ingressFor,
     locate,
     applyOverride,
@@ -107,7 +119,9 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     revive,
     world: () => worldReport(sites, gateways, backends, front.deliveries()),
   });
+  let dns: DemoDns | undefined;
   const close = async () => {
+    if (dns?.on) await dns.stop();
     await Promise.all([front.close(), closeServer(admin)]);
     await stopSites(gateways, backends);
     geoip.close();
@@ -118,17 +132,25 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     await listen(admin, "admin", host, adminPort);
     for (const [siteId, list] of await startBackends(sites, host)) backends.set(siteId, list);
     const catalogue = withBackends(world.catalogue, backends);
-    const settings = { host, logLevel, locate, applyOverride };
+    const dnsSite = options.dnsPort === undefined ? undefined : firstHub(sites);
+    const settings = { host, logLevel, locate, applyOverride, geoip: geoipFile, dnsSite };
     for (const [siteId, gateway] of await startGateways(catalogue, world.policy, settings))
       gateways.set(siteId, gateway);
+    const endpointUrl = dnsSite && gateways.get(dnsSite)?.dnsUrl;
+    if (endpointUrl && options.dnsPort !== undefined)
+      dns = await startDemoDns(endpointUrl, options.dnsPort);
     const [frontUrl, adminUrl] = [urlOf(front.server), urlOf(admin)];
     const { ingressFor } = front; // DemoWorld's, delegated: the front is where clients go
-    return { frontUrl, adminUrl, catalogue, gateways, backends, ingressFor, kill, revive, close };
+    const started = { frontUrl, adminUrl, catalogue, gateways, backends, ingressFor };
+    return { ...started, ...(dns && { dns }), kill, revive, close };
   } catch (error) {
     await close();
     throw error;
   }
 }
+
+const firstHub = (sites: readonly SiteConfig[]) =>
+  sites.find((s) => s.tier === "hub")?.id ?? sites[0]?.id ?? "";
 
 async function startBackends(
   sites: readonly SiteConfig[],
@@ -181,6 +203,10 @@ async function startGateways(
         siteHeaders: true,
         trustedProxies: TRUSTED_PROXIES,
         log: { level: settings.logLevel, requests: false },
+        ...(site.id === settings.dnsSite && {
+          geoip: settings.geoip,
+          dns: demoDnsBoot(settings.host),
+        }),
       });
       const { locate, applyOverride } = settings;
       const gateway = await startGateway({ boot, catalogue, policy, locate, applyOverride });

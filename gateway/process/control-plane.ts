@@ -13,6 +13,7 @@ import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } fro
 import type { ConsulConnection } from "../../health/consul/consul-queries.ts";
 import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
+import type { Random } from "../../routing-tables/decide.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
 import type { OpsOverride } from "../../routing-tables/snapshot.ts";
 import { type AdminContext, createAdminServer } from "../admin/admin-api.ts";
@@ -30,6 +31,7 @@ import { GatewayMetrics } from "../state/metrics.ts";
 import { RoutingState } from "../state/routing-state.ts";
 import { publishSnapshotGauges } from "../state/snapshot-gauges.ts";
 import { BreakerBoard } from "./breaker-board.ts";
+import { startDnsEndpoint } from "./dns-endpoint.ts";
 import { Followers } from "./followers.ts";
 import { confirmOverride } from "./override-confirmation.ts";
 
@@ -57,6 +59,8 @@ export interface ControlPlaneOptions {
   readonly locate?: (address: string) => ClientLocation;
   /** Told of every observation the data planes report (tests and benchmarks listen here). */
   readonly onObservation?: (observation: Observation) => void;
+  /** The random source of DNS answers' weighted draws; default Math.random. */
+  readonly random?: Random;
 }
 
 export interface ControlPlane {
@@ -64,6 +68,8 @@ export interface ControlPlane {
   readonly metrics: GatewayMetrics;
   readonly followers: Followers;
   readonly adminUrl: string;
+  /** The DNS-answer endpoint for PowerDNS (`…/dns`), when the boot enables it. */
+  readonly dnsUrl?: string;
   /** The whole gateway's metrics as registry JSON (the demo world merges sixteen). */
   metricsJson(): Promise<MetricObjectWithValues<MetricValue<string>>[]>;
   /** The admin API's context (the demo world mounts it behind its own front). */
@@ -218,16 +224,25 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const server = createAdminServer(admin);
   await listen(server, boot.admin.port, boot.admin.host, false, false);
   const adminUrl = urlOf(server);
+  const random = options.random ?? Math.random;
+  const dns = await startDnsEndpoint({ boot, state, metrics, logger, random, now: clock }).catch(
+    (error: Error) => {
+      server.close();
+      throw error;
+    },
+  );
   return {
     state,
     metrics,
     followers,
     adminUrl,
+    ...(dns && { dnsUrl: dns.url }),
     admin,
     metricsJson: async () => (await gatewayRegistry()).getMetricsAsJSON(),
     ready,
     reload: () => {
       reloader?.reload();
+      dns?.reload();
       followers.send({ kind: "geoip-reload" });
     },
     beginDrain: (graceMs) => {
@@ -241,6 +256,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       health?.stop();
       await probes?.stop();
       await consul?.stop();
+      await dns?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },

@@ -47,6 +47,8 @@ export interface GatewayOptions {
 export interface RunningGateway {
   readonly url: string;
   readonly adminUrl: string;
+  /** The DNS-answer endpoint for PowerDNS (`…/dns`), when the boot enables it. */
+  readonly dnsUrl?: string;
   /** The control plane's state: change it here and the data plane follows at once. */
   readonly state: RoutingState;
   /** The data plane's upstream pools and breakers. */
@@ -76,6 +78,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.consulConnection && { consulConnection: options.consulConnection }),
     ...(options.onObservation && { onObservation: options.onObservation }),
     ...(options.locate && { locate: options.locate }),
+    ...(options.random && { random: options.random }),
   });
   const link = directLink();
   const starting = startDataPlane({
@@ -112,6 +115,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   return {
     url: data.url,
     adminUrl: control.adminUrl,
+    ...(control.dnsUrl && { dnsUrl: control.dnsUrl }),
     state: control.state,
     upstreams: data.upstreams,
     metrics: control.metrics,

@@ -88,6 +88,12 @@ export class GatewayMetrics {
     help: "Catalogue/policy reloads refused (the last good config kept serving)",
     registers: [this.registry],
   });
+  readonly #dnsAnswers = new Counter({
+    name: "gateway_dns_answers_total",
+    help: "Look-ups PowerDNS's remote backend asked, by outcome (answer, nodata, nxdomain, refused, servfail, bad_request) and the site answered (or none)",
+    labelNames: ["outcome", "site"] as const,
+    registers: [this.registry],
+  });
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -200,16 +206,27 @@ export class GatewayMetrics {
   }
 
   tryEnded(site: string, outcome: string): void {
-    const key = `${site}|${outcome}`;
-    let counter = this.#boundTries.get(key);
-    if (!counter) {
-      counter = this.#tries.labels(site, outcome);
-      this.#boundTries.set(key, counter);
-    }
-    counter.inc();
+    bound(this.#boundTries, `${site}|${outcome}`, () => this.#tries.labels(site, outcome)).inc();
+  }
+
+  readonly #boundDnsAnswers = new Map<string, Counter.Internal>();
+
+  dnsAnswer(outcome: string, site: string): void {
+    const make = () => this.#dnsAnswers.labels(outcome, site);
+    bound(this.#boundDnsAnswers, `${outcome}|${site}`, make).inc();
   }
 
   breakerChanged(scope: "site" | "backend", id: string, state: BreakerState): void {
     this.#breaker.labels(scope, id).set(BREAKER_VALUE[state]);
   }
+}
+
+/** The series bound to one label set, made the first time it is asked for. */
+function bound<T>(map: Map<string, T>, key: string, make: () => T): T {
+  let series = map.get(key);
+  if (series === undefined) {
+    series = make();
+    map.set(key, series);
+  }
+  return series;
 }
