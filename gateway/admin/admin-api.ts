@@ -1,10 +1,10 @@
 /**
  * The admin API on its own port: /healthz, /readyz, /metrics, /sites, /explain and the ops
- * overrides POST /sites/:id/drain|compromise|restore. From a loopback peer it answers
- * anyone; from elsewhere it wants `Authorization: Bearer <token>` (and refuses everything
- * when no token is configured). Overrides are logged with who and when.
+ * overrides POST /sites/:id/drain|compromise|restore. admin-guard.ts decides who may: Host
+ * must name this listener, browsers' cross-origin requests are refused, every override needs
+ * `Authorization: Bearer <token>` (on loopback too), and off loopback reads need it as well.
+ * Overrides are logged with who and when; every 500 is logged with its cause.
  */
-import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { ClientLocation } from "../../routing-tables/client.ts";
@@ -16,7 +16,10 @@ import { sendProblem } from "../errors/problem-response.ts";
 import type { Upstreams } from "../forward/upstreams.ts";
 import type { GatewayMetrics } from "../state/metrics.ts";
 import type { RoutingState } from "../state/routing-state.ts";
+import { guardAdmin } from "./admin-guard.ts";
 import { sitesReport } from "./sites-report.ts";
+
+export { isLoopback } from "./admin-guard.ts";
 
 export interface AdminContext {
   readonly ingress: string;
@@ -24,7 +27,10 @@ export interface AdminContext {
   readonly upstreams: Upstreams;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
+  /** The bearer token every mutation needs; undefined: none is allowed. */
   readonly token: string | undefined;
+  /** DNS names accepted in Host besides IP literals and localhost (admin.hostNames). */
+  readonly hostNames?: readonly string[];
   readonly locate: (address: string) => ClientLocation;
   readonly isReady: () => { ready: boolean; reason: string };
   /** Consul discovery per site (staleness), when Consul is configured. */
@@ -53,7 +59,9 @@ export function adminRequestListener(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     handleAdmin(req, res, context).catch((error: Error) => {
-      fail(res, "internal", error.message);
+      context.logger.error({ err: error, path: req.url }, "admin API internal error");
+      if (res.headersSent) res.destroy();
+      else fail(res, "internal", "internal error (logged)");
     });
   };
 }
@@ -62,25 +70,13 @@ export function createAdminServer(context: AdminContext): Server {
   return createServer(adminRequestListener(context));
 }
 
-export const isLoopback = (address: string) =>
-  address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
-
-function authorized(req: IncomingMessage, token: string | undefined): boolean {
-  if (isLoopback(req.socket.remoteAddress ?? "")) return true;
-  const offered = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-  if (!token || !offered) return false;
-  const a = Buffer.from(offered);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 async function handleAdmin(
   req: IncomingMessage,
   res: ServerResponse,
   context: AdminContext,
 ): Promise<void> {
-  if (!authorized(req, context.token))
-    return fail(res, "unauthorized", "a bearer token is required off loopback");
+  const verdict = guardAdmin(req, { token: context.token, hostNames: context.hostNames ?? [] });
+  if (!verdict.ok) return fail(res, verdict.code, verdict.detail);
   const url = new URL(req.url ?? "/", "http://admin");
   const path = url.pathname;
   if (req.method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });
@@ -176,6 +172,7 @@ function fail(
   res: ServerResponse,
   code:
     | "unauthorized"
+    | "forbidden"
     | "not_found"
     | "method_not_allowed"
     | "bad_request"

@@ -1,7 +1,32 @@
 /** What `/sites` shows: the snapshot, each site's state and share from this ingress, breakers. */
 import { planForService } from "../../routing-tables/decide.ts";
 import type { Upstreams } from "../forward/upstreams.ts";
-import type { RoutingState } from "../state/routing-state.ts";
+import type { RejectedConfig, RoutingState } from "../state/routing-state.ts";
+
+/** At most this many errors of a refused config are shown, each field cut to this length. */
+export const SHOWN_ERRORS = 20;
+export const SHOWN_CHARS = 300;
+
+/**
+ * A refused config as /sites shows it: its first SHOWN_ERRORS errors, each text cut to
+ * SHOWN_CHARS, and how many there were. A garbage file can yield errors by the thousand,
+ * each quoting what it read; the full list is in the log and in `gateway validate`.
+ */
+export function boundedRejection(rejected: RejectedConfig) {
+  const cut = (text: string) =>
+    text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}… (${text.length} chars)` : text;
+  return {
+    atMs: rejected.atMs,
+    errorCount: rejected.errors.length,
+    errors: rejected.errors.slice(0, SHOWN_ERRORS).map((e) => ({
+      file: cut(e.file),
+      line: e.line,
+      column: e.column,
+      path: cut(e.path),
+      message: cut(e.message),
+    })),
+  };
+}
 
 export function sitesReport(ingress: string, state: RoutingState, upstreams: Upstreams) {
   const snapshot = state.snapshot;
@@ -19,7 +44,7 @@ export function sitesReport(ingress: string, state: RoutingState, upstreams: Ups
     ingress,
     snapshotVersion: snapshot.version,
     snapshotAgeMs: state.ageMs(),
-    rejectedConfig: state.rejected ?? null,
+    rejectedConfig: state.rejected ? boundedRejection(state.rejected) : null,
     overrides: state.inputs.overrides,
     sites: snapshot.sites.map((site) => {
       const upstream = upstreams.site(site.id);

@@ -9,6 +9,7 @@ import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import type { Logger } from "pino";
 import { connectionFromEnv, consulClient } from "../../health/consul/consul-queries.ts";
+import { adminToken } from "../admin/admin-token.ts";
 import { openGeoipSource } from "../client-facts/geoip-source.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
 import { loadWorld } from "../config/config-files.ts";
@@ -106,7 +107,7 @@ async function runWorker(
     policy: world.policy,
     reusePort: shared,
     ...(geoip && { locate: (address: string) => geoip.locate(address) }),
-    adminToken: process.env[boot.admin.tokenEnv],
+    adminToken: adminToken(boot, process.env, io.err),
     ...(consulConnection && {
       consul: consulClient(consulConnection),
       consulConnection,

@@ -90,7 +90,8 @@ export function translate(observation: Observation): HealthObservation | undefin
   }
   const { outcome } = observation;
   // A try the breaker refused says nothing new about the site: its failures are counted already.
-  if (outcome?.kind === "circuit-open") return undefined;
+  // Nor does one that found every connection busy: in-flight load is the saturation signal.
+  if (outcome?.kind === "circuit-open" || outcome?.kind === "saturated") return undefined;
   // A served try's time to its response head feeds the p99-against-SLO signal; a failure is
   // counted as an error, and its time (a refused connect is fast) would only blur the p99.
   if (outcome === undefined)

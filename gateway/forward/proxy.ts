@@ -3,8 +3,11 @@
  * retry budget: an open site breaker passes the site over without spending a try; a
  * retryable failure moves on to the next candidate site, and when the sites run out, tries
  * go on over their backends not yet tried (as nginx's proxy_next_upstream); the first
- * response that is not a retryable failure is the answer. When every try fails, the last upstream 502/503/504 is
- * passed through as it came; with none, the last error becomes a GatewayError.
+ * response that is not a retryable failure is the answer. When every try fails, the last
+ * upstream 502/503/504 is passed through as it came; with none, the last error becomes a
+ * GatewayError. A try first takes one of its backend's connection slots (waiting for one
+ * counts in the try's timeout); a served try is reported once its body is over, as a failure
+ * when the upstream broke off part-way.
  */
 import { Readable } from "node:stream";
 import type { Candidate } from "../../routing-tables/plan.ts";
@@ -86,26 +89,45 @@ export async function proxy(
     attempt += 1;
     sitesTried.push(site.siteId);
     const started = performance.now();
+    let holding = false;
+    let dispatched = false;
     try {
       const timeout = retry.perTryTimeoutMs;
+      // The wait for a free connection counts in the try's timeout.
+      const waited = backend.slots.tryTake() ? 0 : await backend.slots.wait(timeout, gone);
+      holding = true;
+      // A served try is told once its body is over: a reset part-way is an upstream failure.
+      let headMs = -1;
+      const bodyEnded = (upstreamError: Error | undefined) => {
+        if (headMs < 0) return;
+        const broke = upstreamError !== undefined && !isClientFault(upstreamError);
+        context.onTry?.(site.siteId, backend, broke ? RESET_AFTER_RESPONSE : undefined, headMs);
+      };
       const response = (await site.breaker.run(() =>
-        backend.breaker.run(() => forwardTry(backend, request, timeout, gone)),
+        backend.breaker.run(() => {
+          dispatched = true;
+          return forwardTry(backend, request, Math.max(1, timeout - waited), gone, bodyEnded);
+        }),
       )) as UpstreamResponse;
-      context.onTry?.(site.siteId, backend, undefined, performance.now() - started);
+      headMs = performance.now() - started;
       lastResponse?.response.body.dump();
       return { response, site: site.siteId, backend, sitesTried };
     } catch (error) {
+      if (holding && !dispatched) backend.slots.release();
       failedBackends ??= new Set();
       failedBackends.add(backend);
       const outcome = outcomeOf(error);
       previousOutcome = outcome;
       const elapsedMs = performance.now() - started;
-      context.onTry?.(
-        site.siteId,
-        backend,
-        outcome ?? { kind: "reset-before-response" },
-        elapsedMs,
-      );
+      // A try that failed because the client stopped sending or left says nothing of the
+      // upstream: it is not reported (the client's fault must not count against a site).
+      if (!gone.gone && !isClientFault(error))
+        context.onTry?.(
+          site.siteId,
+          backend,
+          outcome ?? { kind: "reset-before-response" },
+          elapsedMs,
+        );
       if (error instanceof UpstreamStatusError) {
         lastResponse?.response.body.dump();
         lastResponse = { response: error.response, site: site.siteId, backend, sitesTried };
@@ -129,6 +151,16 @@ export async function proxy(
   throw toGatewayError(lastError, sitesTried);
 }
 
+const RESET_AFTER_RESPONSE: TryOutcome = Object.freeze({ kind: "reset-after-response" });
+
+/** The request body failed on the client's side: too large, or too slow (408). */
+function isClientFault(error: unknown): boolean {
+  return (
+    error instanceof GatewayError &&
+    (error.code === "body_too_large" || error.code === "request_timeout")
+  );
+}
+
 const CONNECT_FAILED = new Set([
   "ECONNREFUSED",
   "UND_ERR_CONNECT_TIMEOUT",
@@ -144,6 +176,8 @@ const BREAKER = new Set(["EOPENBREAKER", "ESEMLOCKED"]);
 export function outcomeOf(error: unknown): TryOutcome | undefined {
   if (error instanceof UpstreamStatusError)
     return { kind: "status", status: error.response.statusCode };
+  if (error instanceof GatewayError && error.code === "upstream_saturated")
+    return { kind: "saturated" };
   const code = (error as { code?: string } | null)?.code ?? "";
   if (BREAKER.has(code)) return { kind: "circuit-open" };
   if (CONNECT_FAILED.has(code)) return { kind: "connect-failed" };

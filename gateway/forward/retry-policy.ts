@@ -9,7 +9,11 @@ export type TryOutcome =
   | { readonly kind: "reset-before-response" }
   | { readonly kind: "timeout-before-response" }
   | { readonly kind: "status"; readonly status: number }
-  | { readonly kind: "circuit-open" };
+  | { readonly kind: "circuit-open" }
+  /** Every connection to the backend stayed busy for the queue timeout: nothing was sent. */
+  | { readonly kind: "saturated" }
+  /** The response head came, then the upstream broke off mid-body: too late to retry. */
+  | { readonly kind: "reset-after-response" };
 
 export interface RetryRules {
   /** Tries in all, the first included; 1 means never retry. An integer ≥ 1. */
@@ -68,7 +72,11 @@ export function retryDelay(
  * open breaker): a retry after it costs the upstreams nothing, whatever the method.
  */
 export function neverSent(outcome: TryOutcome): boolean {
-  return outcome.kind === "connect-failed" || outcome.kind === "circuit-open";
+  return (
+    outcome.kind === "connect-failed" ||
+    outcome.kind === "circuit-open" ||
+    outcome.kind === "saturated"
+  );
 }
 
 function isRetryable(outcome: TryOutcome): boolean {
@@ -77,7 +85,10 @@ function isRetryable(outcome: TryOutcome): boolean {
     case "reset-before-response":
     case "timeout-before-response":
     case "circuit-open":
+    case "saturated":
       return true;
+    case "reset-after-response":
+      return false;
     case "status":
       return RETRYABLE_STATUS.includes(outcome.status);
   }

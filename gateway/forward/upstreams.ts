@@ -6,6 +6,7 @@
 import { Pool } from "undici";
 import type { SiteView } from "../../routing-tables/snapshot.ts";
 import { Breaker, type BreakerSettings, type BreakerState } from "./breaker.ts";
+import { ConnectionSlots } from "./connection-slots.ts";
 
 export interface PoolSettings {
   /** Connections per backend. */
@@ -14,6 +15,8 @@ export interface PoolSettings {
   readonly keepAliveTimeoutMs: number;
   /** Connect timeout, ms. */
   readonly connectTimeoutMs: number;
+  /** Longest wait for a free connection when all `connections` are busy, ms. */
+  readonly queueTimeoutMs: number;
 }
 
 export interface Backend {
@@ -22,6 +25,8 @@ export interface Backend {
   readonly address: string;
   readonly pool: Pool;
   readonly breaker: Breaker<unknown>;
+  /** One per pool connection: an exchange holds one from dispatch to the end of its body. */
+  readonly slots: ConnectionSlots;
   outstanding: number;
 }
 
@@ -49,6 +54,11 @@ export class Upstreams {
 
   constructor(settings: UpstreamSettings) {
     this.#settings = settings;
+  }
+
+  /** The pool settings every backend is opened with. */
+  get pool(): PoolSettings {
+    return this.#settings.pool;
   }
 
   site(id: string): SiteUpstream | undefined {
@@ -126,6 +136,7 @@ export class Upstreams {
       breaker: new Breaker<unknown>(`backend:${id}`, backendBreaker, (s) =>
         onBreaker("backend", id, s),
       ),
+      slots: new ConnectionSlots(pool.connections, pool.queueTimeoutMs),
       outstanding: 0,
     };
   }

@@ -22,6 +22,7 @@ import { passiveHealth } from "../feeds/passive-health.ts";
 import type { Observation } from "../forward/observation.ts";
 import { RetryBudget } from "../forward/retry-policy.ts";
 import { Upstreams } from "../forward/upstreams.ts";
+import { connectionRefusals } from "../server/connection-refusals.ts";
 import { createGatewayServer } from "../server/create-server.ts";
 import { type HandlerContext, handleRequest } from "../server/handle-request.ts";
 import { listen, urlOf } from "../server/listen.ts";
@@ -152,16 +153,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     clientAddressHeader: boot.clientAddressHeader,
     unknownHostStatus: boot.unknownHostStatus,
     siteHeaders: boot.siteHeaders,
-    maxBodyBytes: boot.limits.maxBodyBytes,
+    limits: boot.limits,
+    paths: boot.paths,
+    allowTrace: boot.allowTrace,
     metrics,
     logger,
     logRequests: boot.log.requests,
     random,
     forwardedMemo: new Map(),
   };
-  const upgrade = upgradeHandler(context, upstreams, (error) =>
-    logger.warn({ err: error }, "upgrade failed"),
-  );
+  const upgrade = upgradeHandler(context, upstreams);
   const upgraded = new Set<Duplex>();
   let shuttingDown = false;
   // handleRequest counts each request in the retry budget until its response closes; that
@@ -177,6 +178,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       socket.once("close", () => upgraded.delete(socket));
       upgrade(req, socket, head);
     },
+    refused: connectionRefusals(metrics, logger, boot.limits.maxConnections),
   });
   const ready = () => {
     if (shuttingDown) return { ready: false, reason: "shutting down" };
@@ -193,6 +195,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     metrics,
     logger,
     token: options.adminToken,
+    hostNames: boot.admin.hostNames,
     locate,
     isReady: ready,
     ...(consul && { consulStatus: consul.status }),

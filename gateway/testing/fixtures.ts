@@ -5,13 +5,16 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
 import type { Observation } from "../forward/observation.ts";
 import { type RunningGateway, startGateway } from "../process/start-gateway.ts";
 import { loopbackBoot } from "./consul-world.ts";
+import { TEST_ADMIN_TOKEN } from "./test-admin.ts";
+
+export { adminPost, TEST_ADMIN_TOKEN } from "./test-admin.ts";
 
 export type BackendBehaviour = (req: IncomingMessage, res: ServerResponse, name: string) => void;
 
@@ -137,8 +140,10 @@ export interface TestWorldOptions {
   /** Boot config fields (deep merge not done: give whole sub-objects). */
   readonly boot?: Record<string, unknown>;
   readonly locate?: (address: string) => ClientLocation;
-  /** The admin API's bearer token (wanted off loopback); default: none. */
-  readonly adminToken?: string;
+  /** The admin API's bearer token (every change wants it); default: TEST_ADMIN_TOKEN; null: none. */
+  readonly adminToken?: string | null;
+  /** The gateways' logger; default: silent. */
+  readonly logger?: Logger;
   readonly behaviour?: BackendBehaviour;
   readonly onObservation?: (observation: Observation) => void;
 }
@@ -182,14 +187,14 @@ export async function startTestWorld(options: TestWorldOptions): Promise<TestWor
       trustedProxies: ["127.0.0.0/8", "::1/128"],
       ...options.boot,
     });
-    const logger = pino({ level: "silent" });
+    const logger = options.logger ?? pino({ level: "silent" });
     const starting = startGateway({
       boot,
       catalogue,
       policy,
       logger,
       ...(options.locate && { locate: options.locate }),
-      ...(options.adminToken !== undefined && { adminToken: options.adminToken }),
+      ...(options.adminToken !== null && { adminToken: options.adminToken ?? TEST_ADMIN_TOKEN }),
       ...(options.onObservation && { onObservation: options.onObservation }),
     });
     // A gateway that fails to start fails the test, not hangs it: what is open closes first.
