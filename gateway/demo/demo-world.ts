@@ -8,6 +8,7 @@
  * Loopback is a trusted proxy here, for the front and the gateways alike, so a client can
  * name itself with X-Forwarded-For and be located by the demo GeoIP database.
  */
+import { randomBytes } from "node:crypto";
 import type { CatalogueConfig, SiteConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
@@ -40,6 +41,8 @@ export interface DemoWorldOptions {
   readonly logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** GeoIP2 City database; default: the demo world's. */
   readonly geoip?: string;
+  /** The admin token every change needs (demo admin and each gateway); default: new each run. */
+  readonly adminToken?: string;
 }
 
 export interface DemoWorld {
@@ -49,6 +52,8 @@ export interface DemoWorld {
   readonly catalogue: CatalogueConfig;
   readonly gateways: ReadonlyMap<string, RunningGateway>;
   readonly backends: ReadonlyMap<string, readonly WanBackend[]>;
+  /** The bearer token admin changes need (printed in the banner). */
+  readonly adminToken: string;
   /** Where the front delivers a client address now (undefined: no site announces). */
   ingressFor(address: string): string | undefined;
   /** Stops every backend of the site (its gateway keeps running and has to cope). */
@@ -68,10 +73,12 @@ interface GatewaySettings {
   readonly logLevel: NonNullable<DemoWorldOptions["logLevel"]>;
   readonly locate: (address: string) => ClientLocation;
   readonly applyOverride: ApplyOverride;
+  readonly adminToken: string;
 }
 
 export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<DemoWorld> {
   const { host = "127.0.0.1", frontPort = 8080, adminPort = 9090, logLevel = "warn" } = options;
+  const adminToken = options.adminToken ?? randomBytes(18).toString("base64url");
   const world = loadWorld(REFERENCE_CATALOGUE, REFERENCE_POLICY);
   if (!world.ok) throw new Error(world.errors.map(formatConfigError).join("\n"));
   const geoip = openGeoipSource(options.geoip ?? DEMO_GEOIP);
@@ -103,6 +110,7 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     ingressFor: front.ingressFor,
     locate,
     applyOverride,
+    adminToken,
     kill,
     revive,
     world: () => worldReport(sites, gateways, backends, front.deliveries()),
@@ -118,12 +126,15 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     await listen(admin, "admin", host, adminPort);
     for (const [siteId, list] of await startBackends(sites, host)) backends.set(siteId, list);
     const catalogue = withBackends(world.catalogue, backends);
-    const settings = { host, logLevel, locate, applyOverride };
+    const settings = { host, logLevel, locate, applyOverride, adminToken };
     for (const [siteId, gateway] of await startGateways(catalogue, world.policy, settings))
       gateways.set(siteId, gateway);
     const [frontUrl, adminUrl] = [urlOf(front.server), urlOf(admin)];
     const { ingressFor } = front; // DemoWorld's, delegated: the front is where clients go
-    return { frontUrl, adminUrl, catalogue, gateways, backends, ingressFor, kill, revive, close };
+    return {
+      ...{ frontUrl, adminUrl, catalogue, gateways, backends, adminToken },
+      ...{ ingressFor, kill, revive, close },
+    };
   } catch (error) {
     await close();
     throw error;
@@ -182,8 +193,11 @@ async function startGateways(
         trustedProxies: TRUSTED_PROXIES,
         log: { level: settings.logLevel, requests: false },
       });
-      const { locate, applyOverride } = settings;
-      const gateway = await startGateway({ boot, catalogue, policy, locate, applyOverride });
+      const { locate, applyOverride, adminToken } = settings;
+      const gateway = await startGateway({
+        ...{ boot, catalogue, policy },
+        ...{ locate, applyOverride, adminToken },
+      });
       return [site.id, gateway] as const;
     }),
   );
