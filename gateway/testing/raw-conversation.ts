@@ -3,15 +3,15 @@
  * (a trickled head or body, a client that stops reading, one still sending when answered).
  * Test-only; every socket is destroyed by `t.after`.
  */
-import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
+import { eventually } from "./fixtures.ts";
 
 export interface Conversation {
   readonly socket: Socket;
   /** Everything received so far, as latin1 text. */
   readonly received: () => string;
-  /** True once the socket saw a reset (ECONNRESET) from the other side. */
-  readonly wasReset: () => boolean;
+  /** The code of the error the socket failed with (ECONNRESET, EPIPE, …), if it did. */
+  readonly failure: () => string | undefined;
   /** Resolves with the ms from connect to close; rejects after `boundMs`. */
   readonly closed: (boundMs: number) => Promise<number>;
 }
@@ -24,12 +24,12 @@ export function openConversation(
   const socket = connect(Number(port), hostname);
   const started = Date.now();
   let text = "";
-  let reset = false;
+  let failure: string | undefined;
   socket.on("data", (chunk: Buffer) => {
     text += chunk.toString("latin1");
   });
   socket.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "ECONNRESET") reset = true;
+    failure ??= error.code ?? error.message;
   });
   const done = new Promise<number>((resolve) =>
     socket.once("close", () => resolve(Date.now() - started)),
@@ -38,7 +38,7 @@ export function openConversation(
   return {
     socket,
     received: () => text,
-    wasReset: () => reset,
+    failure: () => failure,
     closed: (boundMs) =>
       Promise.race([
         done,
@@ -66,15 +66,6 @@ export function keepWriting(
   return () => clearInterval(timer);
 }
 
-/** Polls `check` every 10 ms; fails the test after `timeoutMs` (a bound, not a measurement). */
-export async function waitFor(
-  check: () => boolean,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** `eventually` with the condition first: polls `check`, fails after `timeoutMs` (a bound). */
+export const waitFor = (check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> =>
+  eventually(check, timeoutMs, what);
