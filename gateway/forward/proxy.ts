@@ -21,7 +21,7 @@ import {
   UpstreamStatusError,
 } from "./forward-try.ts";
 import { neverSent, type RetryBudget, retryDelay, type TryOutcome } from "./retry-policy.ts";
-import { type Backend, pickBackend, type Upstreams } from "./upstreams.ts";
+import { type Backend, pickBackend, type SiteUpstream, type Upstreams } from "./upstreams.ts";
 
 export interface ProxyContext {
   readonly upstreams: Upstreams;
@@ -89,31 +89,11 @@ export async function proxy(
     attempt += 1;
     sitesTried.push(site.siteId);
     const started = performance.now();
-    let holding = false;
-    let dispatched = false;
     try {
-      const timeout = retry.perTryTimeoutMs;
-      // The wait for a free connection counts in the try's timeout.
-      const waited = backend.slots.tryTake() ? 0 : await backend.slots.wait(timeout, gone);
-      holding = true;
-      // A served try is told once its body is over: a reset part-way is an upstream failure.
-      let headMs = -1;
-      const bodyEnded = (upstreamError: Error | undefined) => {
-        if (headMs < 0) return;
-        const broke = upstreamError !== undefined && !isClientFault(upstreamError);
-        context.onTry?.(site.siteId, backend, broke ? RESET_AFTER_RESPONSE : undefined, headMs);
-      };
-      const response = (await site.breaker.run(() =>
-        backend.breaker.run(() => {
-          dispatched = true;
-          return forwardTry(backend, request, Math.max(1, timeout - waited), gone, bodyEnded);
-        }),
-      )) as UpstreamResponse;
-      headMs = performance.now() - started;
+      const response = await oneTry(site, backend, request, retry.perTryTimeoutMs, context, gone);
       lastResponse?.response.body.dump();
       return { response, site: site.siteId, backend, sitesTried };
     } catch (error) {
-      if (holding && !dispatched) backend.slots.release();
       failedBackends ??= new Set();
       failedBackends.add(backend);
       const outcome = outcomeOf(error);
@@ -149,6 +129,43 @@ export async function proxy(
       { sitesTried, cause: new Error("no candidate tried") },
     );
   throw toGatewayError(lastError, sitesTried);
+}
+
+/**
+ * One try: a connection slot of the backend (the wait counts in the try's timeout), then the
+ * site's and the backend's breakers, then the exchange. A served try is reported once its
+ * body is over, as a failure when the upstream broke off part-way.
+ */
+async function oneTry(
+  site: SiteUpstream,
+  backend: Backend,
+  request: UpstreamRequest,
+  timeoutMs: number,
+  context: ProxyContext,
+  gone: ClientGone,
+): Promise<UpstreamResponse> {
+  const started = performance.now();
+  const waited = backend.slots.tryTake() ? 0 : await backend.slots.wait(timeoutMs, gone);
+  let headMs = -1;
+  const bodyEnded = (upstreamError: Error | undefined) => {
+    if (headMs < 0) return;
+    const broke = upstreamError !== undefined && !isClientFault(upstreamError);
+    context.onTry?.(site.siteId, backend, broke ? RESET_AFTER_RESPONSE : undefined, headMs);
+  };
+  let dispatched = false;
+  try {
+    const response = (await site.breaker.run(() =>
+      backend.breaker.run(() => {
+        dispatched = true; // from here the exchange gives the slot back when it is over
+        return forwardTry(backend, request, Math.max(1, timeoutMs - waited), gone, bodyEnded);
+      }),
+    )) as UpstreamResponse;
+    headMs = performance.now() - started;
+    return response;
+  } catch (error) {
+    if (!dispatched) backend.slots.release();
+    throw error;
+  }
 }
 
 const RESET_AFTER_RESPONSE: TryOutcome = Object.freeze({ kind: "reset-after-response" });

@@ -8,6 +8,7 @@
  * connection cut (`handleRequest` never rejects).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Transform } from "node:stream";
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
 import type { ClientLocation } from "../../routing-tables/client.ts";
@@ -27,7 +28,7 @@ import { decideRequest } from "./decide-request.ts";
 import { forwardingHeaders, requestIdOf } from "./forwarding.ts";
 import { lingerOnClose } from "./lingering-close.ts";
 import type { PathRules } from "./normalize-path.ts";
-import { capBody, planBody, readBody, tooLarge } from "./request-body.ts";
+import { type BodyPlan, capBody, planBody, readBody, tooLarge } from "./request-body.ts";
 import { headOf, logRecord, newRecord, type RequestRecord } from "./request-log.ts";
 import { upgradeKind } from "./upgrade-kind.ts";
 
@@ -90,8 +91,11 @@ async function serve(req: IncomingMessage, res: ServerResponse, context: Handler
     if (!res.writableFinished) gone.leave();
   });
   try {
-    if (peer === undefined) gone.leave(new Error("connection reset before the request was read"));
-    const proxied = await route(req, res, context, peer ?? "", peerTrusted, exchange);
+    if (peer === undefined) {
+      gone.leave(new Error("connection reset before the request was read"));
+      throw gone.reason;
+    }
+    const proxied = await route(req, res, context, peer, peerTrusted, exchange);
     record.site = proxied.site;
     record.sitesTried = proxied.sitesTried;
     record.status = proxied.response.statusCode;
@@ -160,21 +164,29 @@ async function route(
   });
   // h2c is served as HTTP/1.1: Upgrade and Connection are hop-by-hop already.
   if (upgrade === "h2c") delete headers["http2-settings"];
-  let upstreamBody: Buffer | ReturnType<typeof capBody> | null = null;
-  if (body.kind !== "none") {
-    // The client waits for this before sending a body it announced with Expect: 100-continue.
-    if (req.headers.expect !== undefined) res.writeContinue();
-    const watch = new BodyWatch(req, limits, exchange.record.started, () => performance.now());
-    exchange.watch = watch;
-    req.once("end", () => watch.stop());
-    upstreamBody =
-      body.kind === "buffer"
-        ? await readBody(req, body.length, limits.maxBodyBytes, watch)
-        : capBody(req, limits.maxBodyBytes, watch);
-  }
   const method = (req.method ?? "GET") as Dispatcher.HttpMethod;
+  const upstreamBody = await requestBody(req, res, body, limits, exchange);
   const request = { method, path: decided.path, headers, body: upstreamBody };
   return proxy(tryOrder(decision), request, retry, context.proxy, exchange.gone);
+}
+
+/** The body to send upstream, read under the body watch's deadlines. */
+async function requestBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Exclude<BodyPlan, { kind: "too-large" }>,
+  limits: Limits,
+  exchange: Exchange,
+): Promise<Buffer | Transform | null> {
+  if (body.kind === "none") return null;
+  // The client waits for this before sending a body it announced with Expect: 100-continue.
+  if (req.headers.expect !== undefined) res.writeContinue();
+  const watch = new BodyWatch(req, limits, exchange.record.started, () => performance.now());
+  exchange.watch = watch;
+  req.once("end", () => watch.stop());
+  return body.kind === "buffer"
+    ? readBody(req, body.length, limits.maxBodyBytes, watch)
+    : capBody(req, limits.maxBodyBytes, watch);
 }
 
 function respond(
