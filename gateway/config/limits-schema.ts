@@ -68,7 +68,7 @@ export const limitsSchema = z
       .max(1_000_000)
       .default(10_000)
       .describe(
-        "client connections the data plane holds at once; more are closed as they are accepted, counted in gateway_connections_refused_total (HAProxy maxconn). Keep it well below the file-descriptor limit (the unit's LimitNOFILE=65536): each proxied request also holds an upstream connection",
+        "client connections the data plane holds at once (per process, with workers); more are closed as they are accepted, counted in gateway_connections_refused_total (HAProxy maxconn). Keep it well below the file-descriptor limit (the unit's LimitNOFILE=65536): each proxied request also holds an upstream connection",
       ),
     upgradeIdleTimeoutMs: ms(
       300_000,

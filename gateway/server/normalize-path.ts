@@ -42,6 +42,7 @@ export function normalizePath(
   target: string,
   rules: PathRules = DEFAULT_PATH_RULES,
 ): NormalizedPath {
+  if (isPlain(target)) return { ok: true, path: target };
   const mark = target.indexOf("?");
   const raw = mark < 0 ? target : target.slice(0, mark);
   const query = mark < 0 ? "" : target.slice(mark);
@@ -51,6 +52,30 @@ export function normalizePath(
   const merged = rules.mergeSlashes ? decoded.replace(/\/{2,}/g, "/") : decoded;
   const path = rules.normalize ? removeDotSegments(merged) : merged;
   return { ok: true, path: `${path}${query}` };
+}
+
+const PERCENT = 37;
+const BACKSLASH = 92;
+const HASH = 35;
+const SLASH = 47;
+const DOT = 46;
+const QUESTION = 63;
+
+/**
+ * True when no rule can change the path, nor refuse it (nearly every request): no `%`, `\`
+ * or `#`, and no `/` followed by `/` or `.`. One scan up to the query, no allocation.
+ */
+function isPlain(target: string): boolean {
+  for (let i = 0; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c === QUESTION) return true;
+    if (c === PERCENT || c === BACKSLASH || c === HASH) return false;
+    if (c === SLASH) {
+      const next = target.charCodeAt(i + 1);
+      if (next === SLASH || next === DOT) return false;
+    }
+  }
+  return true;
 }
 
 function refuse(detail: string): NormalizedPath {
