@@ -58,6 +58,7 @@ export class UpstreamBody {
   readonly #settled: (upstreamError: Error | undefined) => void;
   #isSettled = false;
   #sendTimer: NodeJS.Timeout | undefined;
+  #sendTimeoutMs = 0;
   #sendTimedOut = false;
 
   constructor(flow: FlowControl, settled: (upstreamError: Error | undefined) => void) {
@@ -73,14 +74,7 @@ export class UpstreamBody {
   sendTo(res: ServerResponse, sendTimeoutMs: number): Promise<SendResult> {
     return new Promise((resolve) => {
       if (!this.#attach({ kind: "client", res })) return resolve(CLIENT_GONE);
-      const stalled = () => {
-        this.#sendTimedOut = true;
-        res.destroy();
-      };
-      this.#armSendTimer = () => {
-        if (this.#sendTimer === undefined && res.writableNeedDrain)
-          this.#sendTimer = setTimeout(stalled, sendTimeoutMs);
-      };
+      this.#sendTimeoutMs = sendTimeoutMs;
       res.on("drain", () => {
         clearTimeout(this.#sendTimer);
         this.#sendTimer = undefined;
@@ -92,12 +86,18 @@ export class UpstreamBody {
         resolve(this.#sendResult(res));
       });
       this.#flush();
-      this.#armSendTimer();
+      this.#armSendTimer(res);
     });
   }
 
-  /** Starts the send timer when the client's buffer is full (set by sendTo). */
-  #armSendTimer: () => void = () => {};
+  /** Starts the send timer when the client's buffer is full and none runs yet. */
+  #armSendTimer(res: ServerResponse): void {
+    if (this.#sendTimer !== undefined || !res.writableNeedDrain) return;
+    this.#sendTimer = setTimeout(() => {
+      this.#sendTimedOut = true;
+      res.destroy();
+    }, this.#sendTimeoutMs);
+  }
 
   #sendResult(res: ServerResponse): SendResult {
     if (this.#upstreamFailed && this.#error) return { kind: "upstream-failed", error: this.#error };
@@ -137,7 +137,7 @@ export class UpstreamBody {
     } else if (reader.kind === "client") {
       if (!reader.res.write(chunk)) {
         this.#flow.pause();
-        this.#armSendTimer();
+        this.#armSendTimer(reader.res);
       }
     } else if (reader.kind === "collect") {
       reader.chunks.push(chunk);
