@@ -78,7 +78,7 @@ function world(folder: string, backendAddress: string): string {
   const boot = join(folder, "gateway.yaml");
   writeFileSync(
     boot,
-    "site: lab\ncatalogue: catalogue.yaml\npolicy: policy.yaml\nlisten: { host: 127.0.0.1, port: 0 }\nadmin: { host: 127.0.0.1, port: 0 }\nworkers: 1\nlog: { level: info, requests: false }\n",
+    "site: lab\ncatalogue: catalogue.yaml\npolicy: policy.yaml\nlisten: { host: 127.0.0.1, port: 0 }\nadmin: { host: 127.0.0.1, port: 0 }\nstateDirectory: state\nworkers: 1\nlog: { level: info, requests: false }\n",
   );
   return boot;
 }

@@ -35,6 +35,8 @@ import {
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CLI = join(ROOT, "gateway/cli.ts");
 const BACKEND = join(ROOT, "deploy/lab/lab-backend.ts");
+/** Every lab gateway's admin token (GATEWAY_ADMIN_TOKEN): the lab's own, made per run. */
+const LAB_ADMIN_TOKEN = randomBytes(24).toString("base64url");
 /** The shipped ExaBGP template, its install paths swapped for this checkout and this Node. */
 const EXABGP_TEMPLATE = readFileSync(join(ROOT, "deploy/templates/exabgp.conf.tmpl"), "utf8")
   .replaceAll("/opt/multisite-gateway/node_modules/node/bin/node", process.execPath)
@@ -55,7 +57,7 @@ export interface Lab {
   startClient(command: readonly string[]): LabProcess;
   /** Runs a command inside a namespace; its stdout. */
   exec(ns: string, command: readonly string[]): Promise<string>;
-  /** The site's admin API from inside its namespace (loopback: no token). */
+  /** The site's admin API from inside its namespace, with the lab's admin token. */
   admin(site: string, method: "GET" | "POST", path: string): Promise<string>;
   /** Cuts the site off the wire (the router's port stays up) or puts it back. */
   setWire(site: string, up: boolean): Promise<void>;
@@ -169,7 +171,9 @@ export async function createLab(): Promise<Lab> {
       const boot = join(dir, `gateway-${id}.yaml`);
       writeFileSync(boot, labGatewayBoot(siteOf(id)));
       const command = [process.execPath, CLI, "serve", "--config", boot];
-      return table.spawnIn(names.site(id), `gateway:${id}`, command);
+      return table.spawnIn(names.site(id), `gateway:${id}`, command, {
+        env: { GATEWAY_ADMIN_TOKEN: LAB_ADMIN_TOKEN },
+      });
     },
     startBackend(id, port) {
       const command = [process.execPath, BACKEND, siteOf(id).address, String(port), id];
@@ -196,6 +200,8 @@ export async function createLab(): Promise<Lab> {
         "3",
         "-X",
         method,
+        "-H",
+        `Authorization: Bearer ${LAB_ADMIN_TOKEN}`,
         `http://127.0.0.1:9090${path}`,
       ]),
     async setWire(id, up) {

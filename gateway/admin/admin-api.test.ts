@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { networkInterfaces } from "node:os";
 import { test } from "node:test";
 import type { ClientLocation } from "../../routing-tables/client.ts";
-import { startTestWorld, type TestWorld } from "../testing/fixtures.ts";
+import { startTestWorld, TEST_ADMIN_TOKEN, type TestWorld } from "../testing/fixtures.ts";
 
 const TANZANIAN = "192.0.2.10";
 const locate = (address: string): ClientLocation =>
@@ -28,6 +28,12 @@ async function world(t: { after: (fn: () => Promise<void>) => void }): Promise<T
   t.after(() => w.close());
   return w;
 }
+
+/** An override as ops send it: POST with the gateway's bearer token. */
+const POST: RequestInit = {
+  method: "POST",
+  headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+};
 
 async function call(url: string, init: RequestInit = {}) {
   const res = await fetch(url, init);
@@ -54,7 +60,7 @@ test("/readyz answers 200, and 503 once the local site is compromised", async (t
   const w = await world(t);
   const admin = w.gateway("west").adminUrl;
   assert.equal((await call(`${admin}/readyz`)).status, 200);
-  assert.equal((await call(`${admin}/sites/west/compromise`, { method: "POST" })).status, 200);
+  assert.equal((await call(`${admin}/sites/west/compromise`, POST)).status, 200);
   const res = await call(`${admin}/readyz`);
   assert.equal(res.status, 503);
   assert.match((JSON.parse(res.text) as { reason: string }).reason, /compromised/);
@@ -171,7 +177,7 @@ test("/explain?ip= returns the decision for a located client", async (t) => {
 test("POST /sites/:id/drain, compromise and restore change where requests go", async (t) => {
   const w = await world(t);
   const { url, adminUrl } = w.gateway("west");
-  const post = (path: string) => call(`${adminUrl}${path}`, { method: "POST" });
+  const post = (path: string) => call(`${adminUrl}${path}`, POST);
   assert.equal(await servedBy(url), "west");
 
   const drained = await post("/sites/west/drain");
@@ -201,10 +207,10 @@ test("the override endpoints want POST (405) and a known site (404)", async (t) 
     assert.equal(res.status, 405, verb);
     assert.equal(res.type, "application/problem+json");
   }
-  const unknown = await call(`${admin}/sites/nowhere/drain`, { method: "POST" });
+  const unknown = await call(`${admin}/sites/nowhere/drain`, POST);
   assert.equal(unknown.status, 404);
   assert.equal((JSON.parse(unknown.text) as { code: string }).code, "not_found");
-  assert.equal((await call(`${admin}/sites/west/explode`, { method: "POST" })).status, 404);
+  assert.equal((await call(`${admin}/sites/west/explode`, POST)).status, 404);
   assert.equal(await servedBy(w.gateway("west").url), "west");
 });
 
@@ -243,6 +249,7 @@ test("off loopback a gateway with no token configured refuses everyone", {
     sites: [{ id: "solo", tier: "hub" }],
     ingresses: ["solo"],
     boot: { admin: { host: offLoopback, port: 0 } },
+    adminToken: null,
   });
   t.after(() => w.close());
   const res = await call(`${w.gateway("solo").adminUrl}/healthz`, {

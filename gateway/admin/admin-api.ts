@@ -1,11 +1,11 @@
 /**
  * The admin API on its own port: /healthz, /readyz, /metrics, /sites, /explain, the what-if
- * POST /simulate, and the ops overrides POST /sites/:id/drain|compromise|restore. From a loopback peer it answers
- * anyone; from elsewhere it wants `Authorization: Bearer <token>` (and refuses everything
- * when no token is configured). Overrides are logged with who and when.
+ * POST /simulate, and the ops overrides POST /sites/:id/drain|compromise|restore.
+ * admin-guard.ts decides who may: Host must name this listener, browsers' cross-origin
+ * requests are refused, every change (override, simulate) needs `Authorization: Bearer
+ * <token>` (on loopback too), and off loopback reads need it as well. Overrides are logged
+ * with who and when; every 500 is logged with its cause.
  */
-
-import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { ClientLocation } from "../../routing-tables/client.ts";
@@ -14,17 +14,24 @@ import type { GeoipStatus } from "../client-facts/geoip-source.ts";
 import { GatewayError } from "../errors/error-catalogue.ts";
 import { sendProblem } from "../errors/problem-response.ts";
 import type { SiteUpstreamView } from "../forward/upstream-view.ts";
+import { BodyWatch } from "../server/body-watch.ts";
 import { readBody } from "../server/request-body.ts";
 import type { RoutingState } from "../state/routing-state.ts";
+import { guardAdmin } from "./admin-guard.ts";
 import type { ExplainAnswer, ExplainQuery } from "./explain-answer.ts";
 import { MAX_SIMULATE_BODY_BYTES, simulateEndpoint } from "./simulate-endpoint.ts";
 import { sitesReport } from "./sites-report.ts";
+
+export { isLoopback } from "./admin-guard.ts";
 
 export interface AdminContext {
   readonly ingress: string;
   readonly state: RoutingState;
   readonly logger: Logger;
+  /** The bearer token every mutation needs; undefined: none is allowed. */
   readonly token: string | undefined;
+  /** DNS names accepted in Host besides IP literals and localhost (admin.hostNames). */
+  readonly hostNames?: readonly string[];
   readonly isReady: () => { ready: boolean; reason: string };
   /** The Prometheus exposition of the whole gateway (control plane and every data plane). */
   readonly scrape: () => Promise<{ contentType: string; body: string }>;
@@ -65,7 +72,9 @@ export function adminRequestListener(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     handleAdmin(req, res, context).catch((error: Error) => {
-      fail(res, "internal", error.message);
+      context.logger.error({ err: error, path: req.url }, "admin API internal error");
+      if (res.headersSent) res.destroy();
+      else fail(res, "internal", "internal error (logged)");
     });
   };
 }
@@ -79,25 +88,13 @@ export class OverrideNotAppliedError extends Error {}
 
 const unknownLocation = (): ClientLocation => ({});
 
-export const isLoopback = (address: string) =>
-  address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
-
-function authorized(req: IncomingMessage, token: string | undefined): boolean {
-  if (isLoopback(req.socket.remoteAddress ?? "")) return true;
-  const offered = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-  if (!token || !offered) return false;
-  const a = Buffer.from(offered);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 async function handleAdmin(
   req: IncomingMessage,
   res: ServerResponse,
   context: AdminContext,
 ): Promise<void> {
-  if (!authorized(req, context.token))
-    return fail(res, "unauthorized", "a bearer token is required off loopback");
+  const verdict = guardAdmin(req, { token: context.token, hostNames: context.hostNames ?? [] });
+  if (!verdict.ok) return fail(res, verdict.code, verdict.detail);
   const url = new URL(req.url ?? "/", "http://admin");
   const path = url.pathname;
   if (req.method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });
@@ -169,14 +166,25 @@ async function handleAdmin(
   return fail(res, "not_found", `no admin endpoint ${req.method} ${path}`);
 }
 
+/** An admin body (a what-if) is small and sent at once: a trickle is cut within seconds. */
+const ADMIN_BODY_TIMEOUTS = {
+  bodyIdleTimeoutMs: 10_000,
+  minBodyBytesPerSecond: 1_024,
+  bodyRateGraceMs: 5_000,
+  requestTimeoutMs: 30_000,
+};
+
 /** POST /simulate (simulate-endpoint.ts): the body bounded before it is read whole. */
 async function simulate(req: IncomingMessage, res: ServerResponse, context: AdminContext) {
   if (req.method !== "POST") return fail(res, "method_not_allowed", "use POST");
   const max = MAX_SIMULATE_BODY_BYTES;
   const declared = Number(req.headers["content-length"] ?? max);
   if (!(declared <= max)) return fail(res, "body_too_large", `the body is over ${max} bytes`);
-  const body = await readBody(req, declared, max).catch(() => undefined);
-  if (!body) return fail(res, "body_too_large", `the body is over ${max} bytes`);
+  const watch = new BodyWatch(req, ADMIN_BODY_TIMEOUTS, performance.now(), () => performance.now());
+  const body = await readBody(req, declared, max, watch)
+    .catch(() => undefined)
+    .finally(() => watch.stop());
+  if (!body) return fail(res, "body_too_large", `the body is over ${max} bytes, or too slow`);
   const { inputs, snapshot } = context.state;
   const live = {
     inputs,
@@ -203,6 +211,7 @@ function fail(
   res: ServerResponse,
   code:
     | "unauthorized"
+    | "forbidden"
     | "not_found"
     | "method_not_allowed"
     | "bad_request"

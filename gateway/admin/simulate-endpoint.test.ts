@@ -13,6 +13,7 @@ import {
 } from "../config/config-files.ts";
 import { RoutingState } from "../state/routing-state.ts";
 import { startTestWorld } from "../testing/fixtures.ts";
+import { TEST_ADMIN_TOKEN } from "../testing/test-admin.ts";
 import {
   MAX_SIMULATE_BODY_BYTES,
   MAX_SIMULATE_ROWS,
@@ -156,21 +157,24 @@ async function adminWorld(
   return `${w.gateway("west").adminUrl}/simulate`;
 }
 
-test("mounted on the admin API: POST answers, GET is 405, a body over the bound is 413", async (t) => {
+test("mounted on the admin API: POST answers (with the token), GET is 405, a body over the bound is 413", async (t) => {
   const url = await adminWorld(t);
+  const headers = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
   const mix = [
     { latitude: 0, longitude: 1, rps: 4 },
     { latitude: 0, longitude: 9, rps: 6 },
   ];
   const ok = await fetch(url, {
     method: "POST",
+    headers,
     body: JSON.stringify({ mix, state: "west=down" }),
   });
   const body = (await ok.json()) as { steps: Step[] };
   assert.equal(ok.status, 200);
   assert.equal(siteRps(body.steps[0], "hub"), 10);
   assert.equal((await fetch(url)).status, 405);
-  const huge = await fetch(url, { method: "POST", body: "x".repeat(MAX_SIMULATE_BODY_BYTES + 1) });
+  const big = "x".repeat(MAX_SIMULATE_BODY_BYTES + 1);
+  const huge = await fetch(url, { method: "POST", headers, body: big });
   assert.equal(huge.status, 413);
   assert.equal(((await huge.json()) as { code: string }).code, "body_too_large");
 });
@@ -179,7 +183,7 @@ const offLoopback = Object.values(networkInterfaces())
   .flat()
   .find((i) => i && i.family === "IPv4" && !i.internal)?.address;
 
-test("off loopback POST /simulate wants the bearer token, as the overrides do", {
+test("POST /simulate wants the bearer token, as the overrides do (off loopback too)", {
   skip: offLoopback ? false : "no non-loopback IPv4 interface",
 }, async (t) => {
   const url = await adminWorld(t, { admin: { host: offLoopback, port: 0 } }, "s3cret");

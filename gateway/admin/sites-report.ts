@@ -6,7 +6,32 @@
 import { planForService } from "../../routing-tables/decide.ts";
 import type { GeoipStatus } from "../client-facts/geoip-source.ts";
 import type { SiteUpstreamView } from "../forward/upstream-view.ts";
-import type { RoutingState } from "../state/routing-state.ts";
+import type { RejectedConfig, RoutingState } from "../state/routing-state.ts";
+
+/** At most this many errors of a refused config are shown, each field cut to this length. */
+export const SHOWN_ERRORS = 20;
+export const SHOWN_CHARS = 300;
+
+/**
+ * A refused config as /sites shows it: its first SHOWN_ERRORS errors, each text cut to
+ * SHOWN_CHARS, and how many there were. A garbage file can yield errors by the thousand,
+ * each quoting what it read; the full list is in the log and in `gateway validate`.
+ */
+export function boundedRejection(rejected: RejectedConfig) {
+  const cut = (text: string) =>
+    text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}… (${text.length} chars)` : text;
+  return {
+    atMs: rejected.atMs,
+    errorCount: rejected.errors.length,
+    errors: rejected.errors.slice(0, SHOWN_ERRORS).map((e) => ({
+      file: cut(e.file),
+      line: e.line,
+      column: e.column,
+      path: cut(e.path),
+      message: cut(e.message),
+    })),
+  };
+}
 
 /** `upstreams`: the gateway's view over all its data planes (forward/upstream-view.ts). */
 export function sitesReport(
@@ -30,7 +55,7 @@ export function sitesReport(
     ingress,
     snapshotVersion: snapshot.version,
     snapshotAgeMs: state.ageMs(),
-    rejectedConfig: state.rejected ?? null,
+    rejectedConfig: state.rejected ? boundedRejection(state.rejected) : null,
     geoip,
     overrides: state.inputs.overrides,
     sites: snapshot.sites.map((site) => {

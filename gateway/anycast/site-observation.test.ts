@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startTestWorld } from "../testing/fixtures.ts";
+import { adminPost, startTestWorld } from "../testing/fixtures.ts";
 import type { SiteObservation } from "./announce-decision.ts";
 import { type AdminAnswer, observationFromAnswers, observeLocalSite } from "./site-observation.ts";
 
@@ -80,7 +80,7 @@ test("a live gateway is observed healthy, degraded, then compromised through its
     state: "degraded",
     health: 0.5,
   });
-  await fetch(`${gateway.adminUrl}/sites/here/compromise`, { method: "POST" });
+  assert.equal((await adminPost(`${gateway.adminUrl}/sites/here/compromise`)).status, 200);
   assert.deepEqual(await observeLocalSite(gateway.adminUrl, 1_000), {
     kind: "not-ready",
     reason: "local site is compromised",

@@ -72,6 +72,7 @@ export function writeGatewayWorld(dir: string, spec: GatewayWorldSpec): string {
     geoip: DEMO_GEOIP,
     listen: { host: "127.0.0.1", port: spec.port },
     admin: { host: "127.0.0.1", port: 0 },
+    stateDirectory: "state",
     trustedProxies: ["127.0.0.0/8"],
     siteHeaders: false,
     limits: { shutdownGraceMs: 2_000 },

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { test } from "node:test";
-import { eventually, startTestWorld } from "../testing/fixtures.ts";
+import { adminPost, eventually, startTestWorld } from "../testing/fixtures.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const ROUTE = "route 203.0.113.10/32 next-hop self";
@@ -38,7 +38,7 @@ test("the announcer follows the gateway: withdraw, announce, de-prefer, withdraw
   assert.equal(lines[0], `withdraw ${ROUTE}`, "a new announcer withdraws first");
   gateway.state.update({ health: { here: { state: "degraded", fraction: 0.5 } } });
   await eventually(said(`announce ${ROUTE} med 500`), 10_000, "the de-preference");
-  await fetch(`${gateway.adminUrl}/sites/here/compromise`, { method: "POST" });
+  await adminPost(`${gateway.adminUrl}/sites/here/compromise`);
   await eventually(said(`withdraw ${ROUTE}`), 10_000, "the withdraw");
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
   child.stdin.end();

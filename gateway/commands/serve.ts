@@ -8,6 +8,7 @@ import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { connectionFromEnv, consulClient } from "../../health/consul/consul-queries.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
+import { adminToken } from "../admin/admin-token.ts";
 import { type GeoipSource, openGeoipSource } from "../client-facts/geoip-source.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
 import { loadWorld, ownSiteErrors } from "../config/config-files.ts";
@@ -95,7 +96,7 @@ async function runPrimary(
     catalogue: world.catalogue,
     policy: world.policy,
     logger,
-    adminToken: process.env[boot.admin.tokenEnv],
+    adminToken: adminToken(boot, process.env, io.err),
     ...(consulConnection && { consul: consulClient(consulConnection), consulConnection }),
     configFiles: { watch: true, policyFromFile: !kvHoldsPolicy },
     ...(boot.geoip && { locate: lazyLocator(boot.geoip) }),

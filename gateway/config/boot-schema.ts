@@ -9,10 +9,9 @@ import { DEFAULT_MAX_EJECTION_PERCENT } from "../../health/ejection-cap.ts";
 import { DEFAULT_PROBE_SETTINGS } from "../../health/probes/probe-settings.ts";
 import { SITE_ID_PATTERN } from "../../routing-tables/catalogue-schema.ts";
 import { dnsSchema } from "./dns-schema.ts";
+import { limitsSchema, ms, pathsSchema } from "./limits-schema.ts";
 
 const port = z.number().int().min(0).max(65_535);
-const ms = (fallback: number, max: number, text: string) =>
-  z.number().int().min(1).max(max).default(fallback).describe(`${text}, ms`);
 
 const breakerSchema = (volume: number, resetMs: number) =>
   z
@@ -58,7 +57,16 @@ export const bootSchema = z.strictObject({
       tokenEnv: z
         .string()
         .default("GATEWAY_ADMIN_TOKEN")
-        .describe("env var holding the bearer token required off loopback"),
+        .describe(
+          "env var holding the bearer token every mutation needs (and every request off loopback); unset: a token generated at first start in `<stateDirectory>/admin-token`",
+        ),
+      hostNames: z
+        .array(z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, "a DNS name"))
+        .max(64)
+        .default([])
+        .describe(
+          "names the admin API answers to in Host besides IP literals, localhost and *.localhost (others: 403, so DNS rebinding cannot reach it)",
+        ),
       overrideConfirmMs: ms(
         1_000,
         60_000,
@@ -91,6 +99,13 @@ export const bootSchema = z.strictObject({
       ),
     })
     .prefault({}),
+  stateDirectory: z
+    .string()
+    .min(1)
+    .default("/var/lib/gateway")
+    .describe(
+      "where the gateway keeps state across restarts (the generated admin token); the systemd unit's StateDirectory",
+    ),
   workers: z
     .number()
     .int()
@@ -114,45 +129,14 @@ export const bootSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe("add x-gateway-ingress and x-gateway-site to responses"),
-  limits: z
-    .strictObject({
-      maxHeaderBytes: z
-        .number()
-        .int()
-        .min(1024)
-        .max(1_048_576)
-        .default(16_384)
-        .describe("request head size; over it: 431, bytes"),
-      headersTimeoutMs: ms(10_000, 600_000, "the whole request head must arrive within this (408)"),
-      requestTimeoutMs: ms(
-        300_000,
-        3_600_000,
-        "the whole request, body included, must arrive within this (408)",
-      ),
-      maxBodyBytes: z
-        .number()
-        .int()
-        .min(0)
-        .max(1 << 30)
-        .default(10_485_760)
-        .describe("request body cap; over it: 413, bytes"),
-      keepAliveTimeoutMs: ms(5_000, 600_000, "idle keep-alive connection closed after"),
-      shutdownDelayMs: z
-        .number()
-        .int()
-        .min(0)
-        .max(60_000)
-        .default(0)
-        .describe(
-          "on SIGTERM, /readyz turns 503 at once but new connections are still served this long before the listener closes, so health checks and the anycast announcer take the site out first (as HAProxy's grace), ms",
-        ),
-      shutdownGraceMs: ms(
-        30_000,
-        600_000,
-        "then in-flight requests may finish within (after the listener has closed)",
-      ),
-    })
-    .prefault({}),
+  limits: limitsSchema,
+  paths: pathsSchema,
+  allowTrace: z
+    .boolean()
+    .default(false)
+    .describe(
+      "forward TRACE; off: TRACE is answered 405 (as nginx), so no backend can echo a request's cookies back",
+    ),
   upstream: z
     .strictObject({
       connections: z
@@ -164,6 +148,11 @@ export const bootSchema = z.strictObject({
         .describe("connections per backend"),
       keepAliveTimeoutMs: ms(4_000, 600_000, "idle upstream connection closed after"),
       connectTimeoutMs: ms(2_000, 60_000, "connect timeout"),
+      queueTimeoutMs: ms(
+        2_000,
+        600_000,
+        "longest wait for a free connection to a backend whose connections are all busy, within the try's perTryTimeoutMs; then 503 upstream_saturated and the try moves on (HAProxy timeout queue, which defaults to timeout connect)",
+      ),
     })
     .prefault({}),
   breakers: z

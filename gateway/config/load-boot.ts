@@ -34,6 +34,7 @@ export function loadBoot(file: string): BootResult {
       catalogue: resolve(base, boot.catalogue),
       policy: resolve(base, boot.policy),
       ...(boot.geoip && { geoip: resolve(base, boot.geoip) }),
+      stateDirectory: resolve(base, boot.stateDirectory),
     },
   };
 }

@@ -10,6 +10,7 @@ const facts = {
   sites: 16,
   hubs: 3,
   backends: 35,
+  adminToken: "demo-token-0123456789",
 };
 const banner = demoBanner(facts);
 const REPO = fileURLToPath(new URL("../../", import.meta.url));

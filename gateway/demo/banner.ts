@@ -6,6 +6,8 @@
 export interface BannerFacts {
   readonly frontUrl: string;
   readonly adminUrl: string;
+  /** The bearer token every admin change needs. */
+  readonly adminToken: string;
   readonly sites: number;
   readonly hubs: number;
   readonly backends: number;
@@ -26,12 +28,15 @@ const CLIENTS: readonly [address: string, where: string][] = [
 export function demoBanner(facts: BannerFacts): string {
   const { frontUrl: front, adminUrl: admin } = facts;
   const client = (address: string) => `curl -s -H 'X-Forwarded-For: ${address}' ${front}/`;
+  const change = (path: string) =>
+    `curl -s -X POST -H "Authorization: Bearer $GATEWAY_ADMIN_TOKEN" ${admin}${path}`;
   const watch = (address: string) =>
     `for i in $(seq 20); do curl -s -o /dev/null -w '%{http_code} %header{x-gateway-ingress} -> %header{x-gateway-site}\\n' -H 'X-Forwarded-For: ${address}' ${front}/; done`;
   const width = Math.max(...CLIENTS.map(([address]) => client(address).length)) + 2;
   const urlWidth = Math.max(front.length, admin.length);
   const indent = " ".repeat(urlWidth + 11);
-  const line = (command: string, comment: string) => `  ${command.padEnd(width)}# ${comment}`;
+  const line = (command: string, comment: string) =>
+    `  ${command}${" ".repeat(Math.max(2, width - command.length))}# ${comment}`;
   return [
     "",
     `Demo world: the reference world, ${facts.sites - facts.hubs} edge sites and ${facts.hubs} hubs, on this machine.`,
@@ -43,6 +48,8 @@ export function demoBanner(facts: BannerFacts): string {
     `${indent}the VIP (is ready). Real BGP (BIRD, ExaBGP): the anycast lab, deploy/README.md.`,
     `  admin  ${admin.padEnd(urlWidth)}  the gateway admin API; an ops override here applies to every`,
     `${indent}gateway (as Consul KV does for real gateways: gateway/feeds/consul/README.md).`,
+    `  token  export GATEWAY_ADMIN_TOKEN=${facts.adminToken}`,
+    `${indent}every admin change needs it (a new token each run); reads do not.`,
     "",
     "Loopback is a trusted proxy: X-Forwarded-For names the client, located by the demo GeoIP database.",
     "",
@@ -52,19 +59,13 @@ export function demoBanner(facts: BannerFacts): string {
     "Watch where a client's requests go (ingress -> serving site):",
     `  ${watch("198.51.100.161")}`,
     "",
-    "Ops overrides (every gateway):",
-    line(
-      `curl -s -X POST ${admin}/sites/znz/compromise`,
-      "never route to znz; its gateway stops announcing",
-    ),
-    line(`curl -s -X POST ${admin}/sites/znz/drain`, "no new traffic to znz"),
-    line(`curl -s -X POST ${admin}/sites/znz/restore`, "back to normal"),
+    "Ops overrides (every gateway; after the export above):",
+    line(change("/sites/znz/compromise"), "never route to znz; its gateway stops announcing"),
+    line(change("/sites/znz/drain"), "no new traffic to znz"),
+    line(change("/sites/znz/restore"), "back to normal"),
     "Demo drills:",
-    line(
-      `curl -s -X POST ${admin}/demo/sites/lhr/kill`,
-      "stop London's backends; its gateway retries elsewhere",
-    ),
-    line(`curl -s -X POST ${admin}/demo/sites/lhr/revive`, "start them again"),
+    line(change("/demo/sites/lhr/kill"), "stop London's backends; its gateway retries elsewhere"),
+    line(change("/demo/sites/lhr/revive"), "start them again"),
     "Look inside:",
     line(`curl -s ${admin}/sites`, "site states and shares (?ingress=SITE for another gateway)"),
     line(`curl -s ${admin}/metrics`, "every gateway's metrics, labelled by ingress"),

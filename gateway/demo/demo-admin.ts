@@ -13,14 +13,17 @@
  *   gateway is untouched: it has to notice by itself); `GET /demo/world` lists every site's
  *   gateway, admin address, backends, whether it announces, and deliveries from the front.
  *
- * The demo-only routes and /metrics answer loopback peers only; the rest keeps the gateway
- * admin API's own rule (loopback, or a bearer token: the demo configures none).
+ * Every request passes the gateway admin API's guard (admin/admin-guard.ts) with the demo's
+ * token: a Host naming this listener, no cross-origin browser request, the bearer token for
+ * every change (the demo prints it in its banner). The demo-only routes and /metrics answer
+ * loopback peers only.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { AggregatorRegistry } from "prom-client";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import type { OpsOverride } from "../../routing-tables/snapshot.ts";
-import { adminRequestListener, isLoopback, json } from "../admin/admin-api.ts";
+import { adminRequestListener, json } from "../admin/admin-api.ts";
+import { guardAdmin, isLoopback } from "../admin/admin-guard.ts";
 import type { RunningGateway } from "../process/start-gateway.ts";
 
 export interface DemoAdminOptions {
@@ -31,6 +34,8 @@ export interface DemoAdminOptions {
   readonly ingressFor: (address: string) => string | undefined;
   readonly locate: (address: string) => ClientLocation;
   readonly applyOverride: (siteId: string, override: OpsOverride | undefined) => void;
+  /** The bearer token every change needs. */
+  readonly adminToken: string;
   readonly world: () => unknown;
   readonly kill: (siteId: string) => Promise<void>;
   readonly revive: (siteId: string) => Promise<void>;
@@ -64,6 +69,9 @@ async function handle(
   options: DemoAdminOptions,
   adminOf: (siteId: string) => Listener | undefined,
 ): Promise<void> {
+  const verdict = guardAdmin(req, { token: options.adminToken, hostNames: [] });
+  if (!verdict.ok)
+    return json(res, verdict.code === "forbidden" ? 403 : 401, { error: verdict.detail });
   const url = new URL(req.url ?? "/", "http://demo-admin");
   const demoRoute = url.pathname === "/metrics" || url.pathname.startsWith("/demo/");
   if (demoRoute && !isLoopback(req.socket.remoteAddress ?? ""))
@@ -101,7 +109,7 @@ function adminListener(
   return adminRequestListener({
     ...gateway.admin,
     ingress: siteId,
-    token: undefined,
+    token: options.adminToken,
     applyOverride: options.applyOverride,
   });
 }

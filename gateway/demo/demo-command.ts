@@ -62,6 +62,7 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
     demoBanner({
       frontUrl: world.frontUrl,
       adminUrl: world.adminUrl,
+      adminToken: world.adminToken,
       sites: sites.length,
       hubs: sites.filter((s) => s.tier === "hub").length,
       backends: [...world.backends.values()].flat().length,

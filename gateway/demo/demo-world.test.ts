@@ -46,7 +46,11 @@ async function get(baseUrl: string, client: string): Promise<Answer> {
 
 const run = promisify(execFile);
 
-const post = (url: string) => fetch(url, { method: "POST" }).then((r) => r.status);
+/** An admin change, with the world's token; `token: ""` sends none. */
+const post = (w: DemoWorld, url: string, token = w.adminToken) =>
+  fetch(url, { method: "POST", headers: token ? { authorization: `Bearer ${token}` } : {} }).then(
+    (r) => r.status,
+  );
 
 const coordinates = (w: DemoWorld, id: string) => {
   const site = w.catalogue.sites.find((s) => s.id === id);
@@ -93,7 +97,7 @@ test("a request served away from its ingress waits the WAN delay between the two
 
 test("a compromise through the demo admin takes the site out of every gateway and of the front; restore brings it back", async (t) => {
   const w = await world(t);
-  assert.equal(await post(`${w.adminUrl}/sites/znz/compromise`), 200);
+  assert.equal(await post(w, `${w.adminUrl}/sites/znz/compromise`), 200);
   assert.equal(w.gateways.get("znz")?.ready().ready, false);
   const hitsBefore = (w.backends.get("znz") ?? []).map((b) => b.hits());
   const requests = [...w.gateways.values()].flatMap((gateway) =>
@@ -115,7 +119,7 @@ test("a compromise through the demo admin takes the site out of every gateway an
   const fromZanzibar = await get(w.frontUrl, ZANZIBAR);
   assert.deepEqual([fromZanzibar.anycast, fromZanzibar.site], ["dar", "dar"]);
 
-  assert.equal(await post(`${w.adminUrl}/sites/znz/restore`), 200);
+  assert.equal(await post(w, `${w.adminUrl}/sites/znz/restore`), 200);
   const back = await get(w.frontUrl, ZANZIBAR);
   assert.deepEqual([back.anycast, back.site], ["znz", "znz"]);
 });
@@ -162,7 +166,7 @@ test("a WebSocket through the front and a gateway echoes messages", async (t) =>
 
 test("the front answers 503 when no site announces the VIP", async (t) => {
   const w = await world(t);
-  for (const site of w.gateways.keys()) await post(`${w.adminUrl}/sites/${site}/drain`);
+  for (const site of w.gateways.keys()) await post(w, `${w.adminUrl}/sites/${site}/drain`);
   await eventually(() => [...w.gateways.values()].every((g) => !g.ready().ready));
   const response = await fetch(`${w.frontUrl}/`, { headers: { "x-forwarded-for": LONDON } });
   assert.equal(response.status, 503);
@@ -185,11 +189,18 @@ test("the demo admin explains from the front's ingress, lists the world, and lab
   assert.deepEqual([bue?.announcing, bue?.deliveredByFront, bue?.backends.length], [true, 1, 2]);
   const metrics = await (await fetch(`${w.adminUrl}/metrics`)).text();
   assert.match(metrics, /gateway_requests_total\{[^}]*site="bue"[^}]*ingress="bue"[^}]*\} 1/);
-  assert.equal(await post(`${w.adminUrl}/demo/sites/bue/kill`), 200);
+  assert.equal(await post(w, `${w.adminUrl}/demo/sites/bue/kill`), 200);
   assert.ok((w.backends.get("bue") ?? []).every((b) => !b.isAlive()));
-  assert.equal(await post(`${w.adminUrl}/demo/sites/bue/revive`), 200);
+  assert.equal(await post(w, `${w.adminUrl}/demo/sites/bue/revive`), 200);
   assert.ok((w.backends.get("bue") ?? []).every((b) => b.isAlive()));
-  assert.equal(await post(`${w.adminUrl}/demo/sites/nowhere/kill`), 404);
+  assert.equal(await post(w, `${w.adminUrl}/demo/sites/nowhere/kill`), 404);
+});
+
+test("the demo admin refuses a change without the banner's token, and one with a wrong token", async (t) => {
+  const w = await world(t);
+  assert.equal(await post(w, `${w.adminUrl}/sites/znz/compromise`, ""), 401);
+  assert.equal(await post(w, `${w.adminUrl}/demo/sites/bue/kill`, "not-the-token-at-all"), 401);
+  assert.equal((await get(w.frontUrl, ZANZIBAR)).site, "znz", "nothing changed");
 });
 
 test("with the DNS side on, dig through the demo's PowerDNS follows a compromise from the demo admin", async (t) => {
@@ -211,7 +222,7 @@ test("with the DNS side on, dig through the demo's PowerDNS follows a compromise
     return stdout.trim();
   };
   assert.equal(await dig(), "192.0.2.110", "Zanzibar's client subnet: znz");
-  assert.equal(await post(`${w.adminUrl}/sites/znz/compromise`), 200);
+  assert.equal(await post(w, `${w.adminUrl}/sites/znz/compromise`), 200);
   // The demo's steered TTL is 30 s, but PowerDNS's caches are off: the next dig asks again.
   assert.equal(await dig(), "192.0.2.100", "then dar");
 });

@@ -8,6 +8,7 @@
  * Loopback is a trusted proxy here, for the front and the gateways alike, so a client can
  * name itself with X-Forwarded-For and be located by the demo GeoIP database.
  */
+import { randomBytes } from "node:crypto";
 import type { CatalogueConfig, SiteConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
@@ -46,6 +47,8 @@ export interface DemoWorldOptions {
    * installed, listens on this port (0: a free one). Absent: no DNS side.
    */
   readonly dnsPort?: number;
+  /** The admin token every change needs (demo admin and each gateway); default: new each run. */
+  readonly adminToken?: string;
 }
 
 export interface DemoWorld {
@@ -57,6 +60,8 @@ export interface DemoWorld {
   readonly backends: ReadonlyMap<string, readonly WanBackend[]>;
   /** The DNS side, when asked for: PowerDNS's port, or why it is off. */
   readonly dns?: DemoDns;
+  /** The bearer token admin changes need (printed in the banner). */
+  readonly adminToken: string;
   /** Where the front delivers a client address now (undefined: no site announces). */
   ingressFor(address: string): string | undefined;
   /** Stops every backend of the site (its gateway keeps running and has to cope). */
@@ -79,10 +84,12 @@ interface GatewaySettings {
   readonly geoip: string;
   /** The site whose gateway answers DNS, if any. */
   readonly dnsSite?: string;
+  readonly adminToken: string;
 }
 
 export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<DemoWorld> {
   const { host = "127.0.0.1", frontPort = 8080, adminPort = 9090, logLevel = "warn" } = options;
+  const adminToken = options.adminToken ?? randomBytes(18).toString("base64url");
   const world = loadWorld(REFERENCE_CATALOGUE, REFERENCE_POLICY);
   if (!world.ok) throw new Error(world.errors.map(formatConfigError).join("\n"));
   const geoipFile = options.geoip ?? DEMO_GEOIP;
@@ -115,6 +122,7 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     ingressFor: front.ingressFor,
     locate,
     applyOverride,
+    adminToken,
     kill,
     revive,
     world: () => worldReport(sites, gateways, backends, front.deliveries()),
@@ -133,7 +141,15 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     for (const [siteId, list] of await startBackends(sites, host)) backends.set(siteId, list);
     const catalogue = withBackends(world.catalogue, backends);
     const dnsSite = options.dnsPort === undefined ? undefined : firstHub(sites);
-    const settings = { host, logLevel, locate, applyOverride, geoip: geoipFile, dnsSite };
+    const settings = {
+      host,
+      logLevel,
+      locate,
+      applyOverride,
+      adminToken,
+      geoip: geoipFile,
+      dnsSite,
+    };
     for (const [siteId, gateway] of await startGateways(catalogue, world.policy, settings))
       gateways.set(siteId, gateway);
     const endpointUrl = dnsSite && gateways.get(dnsSite)?.dnsUrl;
@@ -141,7 +157,7 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
       dns = await startDemoDns(endpointUrl, options.dnsPort);
     const [frontUrl, adminUrl] = [urlOf(front.server), urlOf(admin)];
     const { ingressFor } = front; // DemoWorld's, delegated: the front is where clients go
-    const started = { frontUrl, adminUrl, catalogue, gateways, backends, ingressFor };
+    const started = { frontUrl, adminUrl, catalogue, gateways, backends, adminToken, ingressFor };
     return { ...started, ...(dns && { dns }), kill, revive, close };
   } catch (error) {
     await close();
@@ -208,8 +224,11 @@ async function startGateways(
           dns: demoDnsBoot(settings.host),
         }),
       });
-      const { locate, applyOverride } = settings;
-      const gateway = await startGateway({ boot, catalogue, policy, locate, applyOverride });
+      const { locate, applyOverride, adminToken } = settings;
+      const gateway = await startGateway({
+        ...{ boot, catalogue, policy },
+        ...{ locate, applyOverride, adminToken },
+      });
       return [site.id, gateway] as const;
     }),
   );

@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 import type { RunningGateway } from "../process/start-gateway.ts";
 import { startDnsGateway } from "../testing/dns-world.ts";
 import { addressesOf, type PowerDns, powerdnsMissing, startPowerDns } from "../testing/powerdns.ts";
+import { adminPost } from "../testing/test-admin.ts";
 
 const missing = powerdnsMissing();
 const ZANZIBAR = "198.51.100.160/28";
@@ -30,7 +31,7 @@ describe("PowerDNS answers from the gateway's decision", { skip: missing }, () =
   });
 
   const override = async (site: string, action: "compromise" | "drain" | "restore") => {
-    const response = await fetch(`${gateway.adminUrl}/sites/${site}/${action}`, { method: "POST" });
+    const response = await adminPost(`${gateway.adminUrl}/sites/${site}/${action}`);
     assert.equal(response.status, 200, await response.text());
   };
 

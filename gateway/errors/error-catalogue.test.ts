@@ -17,6 +17,9 @@ import {
 const expectedStatus: Record<ErrorCode, number> = {
   bad_request: 400,
   open_proxy_refused: 400,
+  bad_path: 400,
+  forbidden: 403,
+  upgrade_not_supported: 403,
   unauthorized: 401,
   not_found: 404,
   method_not_allowed: 405,
@@ -30,6 +33,7 @@ const expectedStatus: Record<ErrorCode, number> = {
   override_not_applied: 503,
   shutting_down: 503,
   override_not_stored: 503,
+  upstream_saturated: 503,
   upstream_refused: 502,
   upstream_reset: 502,
   upstream_bad_response: 502,

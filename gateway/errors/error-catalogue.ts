@@ -11,7 +11,13 @@ export const ERROR_CODES = freezeAll({
   bad_request: { status: 400, title: "Bad request" },
   /** An absolute-form request (`GET http://other.example/`) naming a host we do not serve. */
   open_proxy_refused: { status: 400, title: "Not an open proxy" },
+  /** A path that cannot be made canonical safely: %2F, %5C, a raw backslash, %00, a bad %, a fragment. */
+  bad_path: { status: 400, title: "Request path refused" },
   unauthorized: { status: 401, title: "Unauthorized" },
+  /** The admin API: a Host it does not answer to, or a cross-origin (browser) request. */
+  forbidden: { status: 403, title: "Forbidden" },
+  /** An Upgrade other than WebSocket (h2c is served as plain HTTP/1.1), as Envoy's 403. */
+  upgrade_not_supported: { status: 403, title: "Upgrade not supported" },
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   request_timeout: { status: 408, title: "Request timeout" },
@@ -23,6 +29,8 @@ export const ERROR_CODES = freezeAll({
   residency_blocked: { status: 503, title: "Blocked by a residency rule" },
   circuit_open: { status: 503, title: "Circuit breaker open" },
   shutting_down: { status: 503, title: "Gateway shutting down" },
+  /** Every connection to the backend stayed busy for upstream.queueTimeoutMs. */
+  upstream_saturated: { status: 503, title: "Upstream connections busy" },
   override_not_stored: { status: 503, title: "Ops override not stored (Consul KV unavailable)" },
   /** Stored, but not every worker of the gateway confirmed it in time: it may not hold yet. */
   override_not_applied: { status: 503, title: "Ops override not applied by every worker" },

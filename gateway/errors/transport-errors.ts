@@ -31,6 +31,7 @@ export const TRANSPORT_ERRORS: Readonly<Record<string, TransportMeaning>> = Obje
   EHOSTUNREACH: meaning("connect-failed", "upstream_refused"),
   ENETUNREACH: meaning("connect-failed", "upstream_refused"),
   UND_ERR_CONNECT_TIMEOUT: meaning("connect-failed", "upstream_timeout"),
+  ECONNECT_TIMEOUT: meaning("connect-failed", "upstream_timeout"), // http-proxy-3 (upgrades)
   // opossum: an open breaker, or one at capacity (ESEMLOCKED), refuses without trying.
   EOPENBREAKER: meaning("circuit-open", "circuit_open"),
   ESEMLOCKED: meaning("circuit-open", "circuit_open"),

@@ -3,8 +3,10 @@
  * settles when the response head arrives, and the body then flows chunk by chunk into an
  * `UpstreamBody` that writes it to the client (no Readable, no AsyncResource in between).
  * A 502/503/504 head rejects (so the breakers count it) with the response attached, so the
- * caller can still pass it through when it cannot retry. The backend's outstanding count
- * covers the whole exchange, body included. The client leaving (`gone`) aborts the try.
+ * caller can still pass it through when it cannot retry. The backend's outstanding count and
+ * the connection slot the caller took (connection-slots.ts) cover the whole exchange, body
+ * included; `bodyEnded` hears how the body ended (with the upstream's error when it failed
+ * part-way). The client leaving (`gone`) aborts the try.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
@@ -41,15 +43,20 @@ export class UpstreamStatusError extends Error {
   }
 }
 
+/** Called once when a served exchange is over, with the upstream's error if it failed. */
+export type BodyEnded = (upstreamError: Error | undefined) => void;
+
+/** The caller holds one of `backend.slots`; the exchange gives it back when it is over. */
 export function forwardTry(
   backend: Backend,
   request: UpstreamRequest,
   perTryTimeoutMs: number,
   gone: ClientGone,
+  bodyEnded?: BodyEnded,
 ): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
     backend.outstanding += 1;
-    const handler = new TryHandler(backend, gone, resolve, reject);
+    const handler = new TryHandler(backend, gone, resolve, reject, bodyEnded);
     backend.pool.dispatch(
       {
         method: request.method,
@@ -72,17 +79,20 @@ class TryHandler implements Dispatcher.DispatchHandler {
   readonly #reject: (error: Error) => void;
   #body: UpstreamBody | undefined;
   #onGone: ((reason: Error) => void) | undefined;
+  readonly #bodyEnded: BodyEnded | undefined;
 
   constructor(
     backend: Backend,
     gone: ClientGone,
     resolve: (response: UpstreamResponse) => void,
     reject: (error: Error) => void,
+    bodyEnded: BodyEnded | undefined,
   ) {
     this.#backend = backend;
     this.#gone = gone;
     this.#resolve = resolve;
     this.#reject = reject;
+    this.#bodyEnded = bodyEnded;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -100,7 +110,7 @@ class TryHandler implements Dispatcher.DispatchHandler {
     if (statusCode < 200 || resolve === undefined) return;
     this.#resolve = undefined;
     // The body settles once (ended, failed, abandoned or discarded): then the backend is free.
-    this.#body = new UpstreamBody(controller, () => this.#release());
+    this.#body = new UpstreamBody(controller, (error) => this.#release(error));
     const response: UpstreamResponse = { statusCode, headers, body: this.#body };
     if (RETRYABLE_STATUSES.has(statusCode)) this.#reject(new UpstreamStatusError(response));
     else resolve(response);
@@ -118,11 +128,12 @@ class TryHandler implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.#stopWatching();
     if (this.#body) {
-      this.#body.fail(error);
+      // An abort because the client left is not the upstream's failure.
+      this.#body.fail(error, !this.#gone.gone);
       return;
     }
     this.#resolve = undefined;
-    this.#release();
+    this.#release(undefined);
     this.#reject(error);
   }
 
@@ -131,7 +142,9 @@ class TryHandler implements Dispatcher.DispatchHandler {
     this.#onGone = undefined;
   }
 
-  #release(): void {
+  #release(upstreamError: Error | undefined): void {
     this.#backend.outstanding -= 1;
+    this.#backend.slots.release();
+    if (this.#body) this.#bodyEnded?.(upstreamError);
   }
 }

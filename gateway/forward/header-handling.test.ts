@@ -11,6 +11,7 @@ import {
   startTestWorld,
   type TestWorld,
 } from "../testing/fixtures.ts";
+import { FORGEABLE } from "./headers.ts";
 
 const HOST = "shop.example";
 
@@ -123,6 +124,26 @@ test("from an untrusted peer, spoofed forwarding headers are replaced with the r
   assert.equal(headers["x-forwarded-host"], HOST);
   assert.equal(headers["x-real-ip"], undefined);
   assert.equal(headers.via, "1.1 gw-bue");
+});
+
+test("from an untrusted peer, True-Client-IP, CF-Connecting-IP and every client-address header of that family are dropped", async (t) => {
+  const w = await world(t, { trustedProxies: [] });
+  const forged = Object.fromEntries(FORGEABLE.map((name) => [name, "6.6.6.6"]));
+  const { headers } = await seen(w, { ...forged, "x-kept": "yes" });
+  for (const name of ["true-client-ip", "cf-connecting-ip", "x-client-ip", "fastly-client-ip"])
+    assert.ok(FORGEABLE.includes(name), `${name} is on the list`);
+  for (const name of FORGEABLE) assert.equal(headers[name], undefined, `${name} forwarded`);
+  assert.equal(headers["x-kept"], "yes");
+});
+
+test("from a trusted peer, True-Client-IP and CF-Connecting-IP pass (its CDN may set them)", async (t) => {
+  const w = await world(t, { trustedProxies: ["127.0.0.0/8"] });
+  const { headers } = await seen(w, {
+    "true-client-ip": "203.0.113.9",
+    "cf-connecting-ip": "203.0.113.9",
+  });
+  assert.equal(headers["true-client-ip"], "203.0.113.9");
+  assert.equal(headers["cf-connecting-ip"], "203.0.113.9");
 });
 
 test("from a trusted peer, the forwarding chain is kept and extended", async (t) => {

@@ -25,18 +25,44 @@ export const HOP_BY_HOP: readonly string[] = Object.freeze([
 ]);
 
 /**
- * Forwarding headers other than the four we write, dropped from untrusted peers (the list
- * of Traefik's forwarded-headers middleware).
+ * Headers that name the client or its connection and that the gateway does not write: from an
+ * untrusted peer each is a forgery a backend might believe (an allow-list by address, a rate
+ * limit, a log), so each is dropped. The forwarding headers of Traefik's forwarded-headers
+ * middleware, then the client-address family that CDNs, load balancers and libraries read
+ * (the `request-ip` npm package's list, Envoy's and Azure's, and the non-standard variants).
  */
-const FORGEABLE = [
+export const FORGEABLE: readonly string[] = Object.freeze([
   "x-forwarded-port",
   "x-forwarded-server",
   "x-forwarded-uri",
   "x-forwarded-method",
   "x-forwarded-tls-client-cert",
   "x-forwarded-tls-client-cert-info",
+  "x-forwarded",
+  "forwarded-for",
+  "x-original-forwarded-for",
   "x-real-ip",
-];
+  "true-client-ip",
+  "cf-connecting-ip",
+  "cf-connecting-ipv6",
+  "cf-pseudo-ipv4",
+  "fastly-client-ip",
+  "x-client-ip",
+  "x-cluster-client-ip",
+  "client-ip",
+  "x-appengine-user-ip",
+  "do-connecting-ip",
+  "x-azure-clientip",
+  "x-azure-socketip",
+  "x-envoy-external-address",
+  "x-forwarded-client-cert",
+  "x-proxyuser-ip",
+  "x-originating-ip",
+  "x-remote-ip",
+  "x-remote-addr",
+]);
+
+const FORGEABLE_SET: ReadonlySet<string> = new Set(FORGEABLE);
 
 export interface ForwardContext {
   /** The address of the socket's other end, as Node reports it. */
@@ -69,7 +95,7 @@ export function upstreamRequestHeaders(
 ): OutgoingHeaders {
   const out = endToEnd(incoming);
   delete out.expect;
-  if (!ctx.peerTrusted) for (const name of FORGEABLE) delete out[name];
+  if (!ctx.peerTrusted) for (const name in out) if (FORGEABLE_SET.has(name)) delete out[name];
   // `::ffff:192.0.2.1` (an IPv4 client on a dual-stack socket) is written as `192.0.2.1`; a
   // peer whose address is gone ("") as RFC 7239's `unknown`.
   const peer = normalizeAddress(ctx.peerAddress) ?? "unknown";

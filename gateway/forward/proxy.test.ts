@@ -113,7 +113,12 @@ async function rig(
   const breaker = { volumeThreshold, errorThresholdPercentage: 50, resetTimeoutMs: 60_000 };
   const settings = { ...breaker, rollingWindowMs: 10_000, capacity: 100 };
   const upstreams = new Upstreams({
-    pool: { connections: 4, keepAliveTimeoutMs: 1_000, connectTimeoutMs: 1_000 },
+    pool: {
+      connections: 4,
+      keepAliveTimeoutMs: 1_000,
+      connectTimeoutMs: 1_000,
+      queueTimeoutMs: 1_000,
+    },
     siteBreaker: settings,
     backendBreaker: settings,
     onBreaker: () => {},

@@ -3,8 +3,11 @@
  * retry budget: an open site breaker passes the site over without spending a try; a
  * retryable failure moves on to the next candidate site, and when the sites run out, tries
  * go on over their backends not yet tried (as nginx's proxy_next_upstream); the first
- * response that is not a retryable failure is the answer. When every try fails, the last upstream 502/503/504 is
- * passed through as it came; with none, the last error becomes a GatewayError.
+ * response that is not a retryable failure is the answer. When every try fails, the last
+ * upstream 502/503/504 is passed through as it came; with none, the last error becomes a
+ * GatewayError. A try first takes one of its backend's connection slots (waiting for one
+ * counts in the try's timeout); a served try is reported once its body is over, as a failure
+ * when the upstream broke off part-way.
  */
 import { Readable } from "node:stream";
 import type { Candidate } from "../../routing-tables/plan.ts";
@@ -98,11 +101,7 @@ export async function proxy(
     const judge = new TryJudge(site, gone, origin);
     try {
       const timeout = retry.perTryTimeoutMs;
-      const response = (await site.breaker.run(
-        () => backend.breaker.run(() => forwardTry(backend, request, timeout, gone), judge.backend),
-        judge.site,
-      )) as UpstreamResponse;
-      context.onTry?.(site.siteId, backend, undefined, performance.now() - started, "none");
+      const response = await oneTry(site, backend, request, timeout, context, gone, judge);
       lastResponse?.response.body.dump();
       return { response, site: site.siteId, backend, sitesTried };
     } catch (error) {
@@ -111,9 +110,13 @@ export async function proxy(
       const outcome = gone.gone ? CLIENT_GONE : outcomeOf(error);
       previousOutcome = outcome;
       const elapsedMs = performance.now() - started;
-      // An error no table knows is reported as a reset: unknown is not safe.
-      const reported = outcome ?? { kind: "reset-before-response" };
-      context.onTry?.(site.siteId, backend, reported, elapsedMs, judge.scope(error));
+      // A try that failed because the client stopped sending (408, 413) says nothing of the
+      // upstream: not reported. A client that left is reported with scope none. An error no
+      // table knows is reported as a reset: unknown is not safe.
+      if (!isClientFault(error)) {
+        const reported = outcome ?? { kind: "reset-before-response" };
+        context.onTry?.(site.siteId, backend, reported, elapsedMs, judge.scope(error));
+      }
       if (error instanceof UpstreamStatusError) {
         lastResponse?.response.body.dump();
         lastResponse = { response: error.response, site: site.siteId, backend, sitesTried };
@@ -168,7 +171,7 @@ class TryJudge {
   }
 
   #judge(error: unknown): FailureScope {
-    if (this.#gone.gone) return "none";
+    if (this.#gone.gone || isClientFault(error)) return "none";
     const outcome = outcomeOf(error) ?? { kind: "reset-before-response" };
     const counted =
       outcome.kind === "status" &&
@@ -177,10 +180,63 @@ class TryJudge {
   }
 }
 
+/**
+ * One try: a connection slot of the backend (the wait counts in the try's timeout), then the
+ * site's and the backend's breakers, then the exchange. A served try is reported once its
+ * body is over, as a failure when the upstream broke off part-way.
+ */
+async function oneTry(
+  site: SiteUpstream,
+  backend: Backend,
+  request: UpstreamRequest,
+  timeoutMs: number,
+  context: ProxyContext,
+  gone: ClientGone,
+  judge: TryJudge,
+): Promise<UpstreamResponse> {
+  const started = performance.now();
+  const waited = backend.slots.tryTake() ? 0 : await backend.slots.wait(timeoutMs, gone);
+  let headMs = -1;
+  const bodyEnded = (upstreamError: Error | undefined) => {
+    if (headMs < 0) return;
+    const broke = upstreamError !== undefined && !isClientFault(upstreamError) && !gone.gone;
+    const outcome = broke ? RESET_AFTER_RESPONSE : undefined;
+    context.onTry?.(site.siteId, backend, outcome, headMs, broke ? "backend" : "none");
+  };
+  let dispatched = false;
+  try {
+    const response = (await site.breaker.run(
+      () =>
+        backend.breaker.run(() => {
+          dispatched = true; // from here the exchange gives the slot back when it is over
+          return forwardTry(backend, request, Math.max(1, timeoutMs - waited), gone, bodyEnded);
+        }, judge.backend),
+      judge.site,
+    )) as UpstreamResponse;
+    headMs = performance.now() - started;
+    return response;
+  } catch (error) {
+    if (!dispatched) backend.slots.release();
+    throw error;
+  }
+}
+
+const RESET_AFTER_RESPONSE: TryOutcome = Object.freeze({ kind: "reset-after-response" });
+
+/** The request body failed on the client's side: too large, or too slow (408). */
+function isClientFault(error: unknown): boolean {
+  return (
+    error instanceof GatewayError &&
+    (error.code === "body_too_large" || error.code === "request_timeout")
+  );
+}
+
 /** How a try failed, in the terms of the retry policy; undefined when it must not be retried. */
 export function outcomeOf(error: unknown): TryOutcome | undefined {
   if (error instanceof UpstreamStatusError)
     return { kind: "status", status: error.response.statusCode };
+  if (error instanceof GatewayError && error.code === "upstream_saturated")
+    return { kind: "saturated" };
   const code = (error as { code?: unknown } | null)?.code;
   const outcome = typeof code === "string" ? transportMeaning(code)?.outcome : undefined;
   return outcome === undefined || outcome === "after-response" ? undefined : { kind: outcome };

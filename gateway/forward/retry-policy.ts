@@ -9,7 +9,11 @@ export type TryOutcome =
   | { readonly kind: Exclude<TryOutcomeKind, "after-response"> }
   | { readonly kind: "status"; readonly status: number }
   /** The client hung up while the try was in flight: nothing to say about the upstream. */
-  | { readonly kind: "client-gone" };
+  | { readonly kind: "client-gone" }
+  /** Every connection to the backend stayed busy for the queue timeout: nothing was sent. */
+  | { readonly kind: "saturated" }
+  /** The response head came, then the upstream broke off mid-body: too late to retry. */
+  | { readonly kind: "reset-after-response" };
 
 export interface RetryRules {
   /** Tries in all, the first included; 1 means never retry. An integer ≥ 1. */
@@ -65,7 +69,11 @@ export function retryDelay(
  * open breaker): a retry after it costs the upstreams nothing, whatever the method.
  */
 export function neverSent(outcome: TryOutcome): boolean {
-  return outcome.kind === "connect-failed" || outcome.kind === "circuit-open";
+  return (
+    outcome.kind === "connect-failed" ||
+    outcome.kind === "circuit-open" ||
+    outcome.kind === "saturated"
+  );
 }
 
 function isRetryable(outcome: TryOutcome): boolean {
@@ -74,7 +82,10 @@ function isRetryable(outcome: TryOutcome): boolean {
     case "reset-before-response":
     case "timeout-before-response":
     case "circuit-open":
+    case "saturated":
       return true;
+    case "reset-after-response":
+      return false;
     case "status":
       return RETRYABLE_STATUSES.has(outcome.status);
     case "client-gone":

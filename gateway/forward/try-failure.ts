@@ -40,10 +40,12 @@ export function failureScope(outcome: TryOutcome, statusCounts: boolean): Failur
       return "site";
     case "reset-before-response":
     case "timeout-before-response":
+    case "reset-after-response":
       return "backend";
     case "status":
       return statusCounts ? "backend" : "none";
     case "circuit-open":
+    case "saturated":
     case "client-gone":
       return "none";
   }

@@ -5,6 +5,8 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { test } from "node:test";
 import { eventually, startTestWorld, type TestWorld } from "../testing/fixtures.ts";
+import { captureLog } from "../testing/log-capture.ts";
+import type { Observation } from "./observation.ts";
 
 const MIB = 1024 * 1024;
 
@@ -107,4 +109,39 @@ test("a small body that arrives with its head is sent once the gateway reads it"
   assert.equal(answer.status, 200);
   assert.equal(await answer.text(), "tiny");
   assert.equal(outstanding(w), 0);
+});
+
+test("an upstream reset mid-body is logged as upstream_reset and reported as a failed try, not a served one", async (t) => {
+  const log = captureLog();
+  const observed: Observation[] = [];
+  const w = await startTestWorld({
+    sites: [{ id: "here", backends: 1 }],
+    boot: { log: { level: "info", requests: true } },
+    logger: log.logger,
+    onObservation: (o) => observed.push(o),
+    behaviour: (_req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      res.write(pattern(10_000));
+      setImmediate(() => res.destroy());
+    },
+  });
+  t.after(() => w.close());
+  await new Promise<void>((resolve) => {
+    const req = request(`${w.gateway("here").url}/cut`, (res) => {
+      res.resume();
+      res.on("close", resolve);
+    });
+    req.on("error", () => resolve());
+    req.end();
+  });
+  await eventually(() => log.said("request").length === 1, 5_000, "the access-log line");
+  const [line] = log.said("request");
+  assert.deepEqual([line?.status, line?.code], [200, "upstream_reset"]);
+  await eventually(() => observed.some((o) => o.kind === "try"), 5_000, "the try's report");
+  const tries = observed.filter((o) => o.kind === "try");
+  assert.deepEqual(
+    tries.map((o) => o.outcome),
+    [{ kind: "reset-after-response" }],
+    "one report, a failure",
+  );
 });

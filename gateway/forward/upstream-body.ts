@@ -6,7 +6,12 @@
  *
  * Flow control to the client is the usual pair: a `write` that returns false pauses the
  * upstream, the client's `drain` resumes it. No Readable sits between the two (it cost about
- * a third of a 16 KiB response's CPU in the proxy benchmark).
+ * a third of a 16 KiB response's CPU in the proxy benchmark). A client that leaves the
+ * response unread for `sendTimeoutMs` (nothing drains) is cut off (nginx `send_timeout`), so
+ * a reader that stopped cannot pin the upstream connection.
+ *
+ * How the body ended is told once to `settled`: with the upstream's error when the upstream
+ * failed part-way (a reset mid-body is an upstream failure, not a served try), else without.
  */
 import type { ServerResponse } from "node:http";
 
@@ -21,6 +26,17 @@ export interface FlowControl {
 
 const HOLD_BYTES = 64 * 1024;
 
+/** How sending a body to the client ended. */
+export type SendResult =
+  | { readonly kind: "sent" }
+  | { readonly kind: "client-gone" }
+  | { readonly kind: "send-timeout" }
+  | { readonly kind: "upstream-failed"; readonly error: Error };
+
+const SENT: SendResult = Object.freeze({ kind: "sent" });
+const CLIENT_GONE: SendResult = Object.freeze({ kind: "client-gone" });
+const SEND_TIMEOUT: SendResult = Object.freeze({ kind: "send-timeout" });
+
 type Reader =
   | { readonly kind: "client"; readonly res: ServerResponse }
   | { readonly kind: "discard" }
@@ -32,27 +48,61 @@ export class UpstreamBody {
   #heldBytes = 0;
   #ended = false;
   #error: Error | undefined;
+  /** True when #error came from the upstream (not from the client leaving). */
+  #upstreamFailed = false;
   #reader: Reader | undefined;
-  /** Called once when the exchange is over: body ended, failed, abandoned or discarded. */
-  readonly #settled: () => void;
+  /**
+   * Called once when the exchange is over (body ended, failed, abandoned or discarded), with
+   * the upstream's error when the upstream failed part-way.
+   */
+  readonly #settled: (upstreamError: Error | undefined) => void;
   #isSettled = false;
+  #sendTimer: NodeJS.Timeout | undefined;
+  #sendTimeoutMs = 0;
+  #sendTimedOut = false;
 
-  constructor(flow: FlowControl, settled: () => void) {
+  constructor(flow: FlowControl, settled: (upstreamError: Error | undefined) => void) {
     this.#flow = flow;
     this.#settled = settled;
   }
 
-  /** Streams the body to the client; true when it all went out, false when the client left. */
-  sendTo(res: ServerResponse): Promise<boolean> {
+  /**
+   * Streams the body to the client. Resolves once the response closes: sent whole, the client
+   * gone, the client not reading for `sendTimeoutMs` (the connection is then cut), or the
+   * upstream failing part-way (the connection is cut, so the client sees a broken response).
+   */
+  sendTo(res: ServerResponse, sendTimeoutMs: number): Promise<SendResult> {
     return new Promise((resolve) => {
-      if (!this.#attach({ kind: "client", res })) return resolve(false);
-      res.on("drain", () => this.#flow.resume());
+      if (!this.#attach({ kind: "client", res })) return resolve(CLIENT_GONE);
+      this.#sendTimeoutMs = sendTimeoutMs;
+      res.on("drain", () => {
+        clearTimeout(this.#sendTimer);
+        this.#sendTimer = undefined;
+        this.#flow.resume();
+      });
       res.once("close", () => {
+        clearTimeout(this.#sendTimer);
         this.#settle();
-        resolve(res.writableFinished);
+        resolve(this.#sendResult(res));
       });
       this.#flush();
+      this.#armSendTimer(res);
     });
+  }
+
+  /** Starts the send timer when the client's buffer is full and none runs yet. */
+  #armSendTimer(res: ServerResponse): void {
+    if (this.#sendTimer !== undefined || !res.writableNeedDrain) return;
+    this.#sendTimer = setTimeout(() => {
+      this.#sendTimedOut = true;
+      res.destroy();
+    }, this.#sendTimeoutMs);
+  }
+
+  #sendResult(res: ServerResponse): SendResult {
+    if (this.#upstreamFailed && this.#error) return { kind: "upstream-failed", error: this.#error };
+    if (this.#sendTimedOut) return SEND_TIMEOUT;
+    return res.writableFinished ? SENT : CLIENT_GONE;
   }
 
   /** Discards the body; the connection goes back to the pool once it has been read off. */
@@ -85,7 +135,10 @@ export class UpstreamBody {
       this.#heldBytes += chunk.length;
       if (this.#heldBytes > HOLD_BYTES) this.#flow.pause();
     } else if (reader.kind === "client") {
-      if (!reader.res.write(chunk)) this.#flow.pause();
+      if (!reader.res.write(chunk)) {
+        this.#flow.pause();
+        this.#armSendTimer(reader.res);
+      }
     } else if (reader.kind === "collect") {
       reader.chunks.push(chunk);
     }
@@ -96,8 +149,10 @@ export class UpstreamBody {
     if (this.#reader) this.#finish();
   }
 
-  fail(error: Error): void {
+  /** The exchange failed: `fromUpstream` false when it was aborted because the client left. */
+  fail(error: Error, fromUpstream: boolean): void {
     this.#error = error;
+    this.#upstreamFailed = fromUpstream;
     if (this.#reader) this.#finish();
   }
 
@@ -140,6 +195,6 @@ export class UpstreamBody {
   #settle(): void {
     if (this.#isSettled) return;
     this.#isSettled = true;
-    this.#settled();
+    this.#settled(this.#upstreamFailed ? this.#error : undefined);
   }
 }

@@ -141,7 +141,12 @@ function upstreams(t: { after: (fn: () => Promise<void>) => void }): Upstreams {
   const breaker = { volumeThreshold: 10, errorThresholdPercentage: 50, resetTimeoutMs: 5_000 };
   const settings = { ...breaker, rollingWindowMs: 10_000, capacity: 100 };
   const u = new Upstreams({
-    pool: { connections: 2, keepAliveTimeoutMs: 1_000, connectTimeoutMs: 1_000 },
+    pool: {
+      connections: 2,
+      keepAliveTimeoutMs: 1_000,
+      connectTimeoutMs: 1_000,
+      queueTimeoutMs: 1_000,
+    },
     siteBreaker: settings,
     backendBreaker: settings,
     onBreaker: () => {},

@@ -16,6 +16,7 @@ import { DEFAULT_MAX_EJECTION_PERCENT, mayEject } from "../../health/ejection-ca
 import { FailureWitnesses } from "../../health/failure-witnesses.ts";
 import type { SiteView } from "../../routing-tables/snapshot.ts";
 import { Breaker, type BreakerSettings, type BreakerState } from "./breaker.ts";
+import { ConnectionSlots } from "./connection-slots.ts";
 
 export interface PoolSettings {
   /** Connections per backend. */
@@ -24,6 +25,8 @@ export interface PoolSettings {
   readonly keepAliveTimeoutMs: number;
   /** Connect timeout, ms. */
   readonly connectTimeoutMs: number;
+  /** Longest wait for a free connection when all `connections` are busy, ms. */
+  readonly queueTimeoutMs: number;
 }
 
 export interface Backend {
@@ -32,6 +35,8 @@ export interface Backend {
   readonly address: string;
   readonly pool: Pool;
   readonly breaker: Breaker<unknown>;
+  /** One per pool connection: an exchange holds one from dispatch to the end of its body. */
+  readonly slots: ConnectionSlots;
   outstanding: number;
 }
 
@@ -63,6 +68,11 @@ export class Upstreams {
 
   constructor(settings: UpstreamSettings) {
     this.#settings = settings;
+  }
+
+  /** The pool settings every backend is opened with. */
+  get pool(): PoolSettings {
+    return this.#settings.pool;
   }
 
   site(id: string): SiteUpstream | undefined {
@@ -147,6 +157,7 @@ export class Upstreams {
         (s) => onBreaker("backend", id, s),
         { mayOpen: () => this.#mayEjectBackend(siteId, backend) },
       ),
+      slots: new ConnectionSlots(pool.connections, pool.queueTimeoutMs),
       outstanding: 0,
     };
     return backend;

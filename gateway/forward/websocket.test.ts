@@ -5,9 +5,9 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import { type TestContext, test } from "node:test";
-import { WebSocketServer } from "ws";
 import { startTestWorld, type TestWorld } from "../testing/fixtures.ts";
 import { rawExchange } from "../testing/raw-http.ts";
+import { echoWebSockets } from "../testing/ws-backends.ts";
 
 /**
  * Backends with an echoing WebSocket server on their http server's 'upgrade'; the request
@@ -23,22 +23,9 @@ async function world(
     policy: { services: [{ name: "ws", hosts: ["127.0.0.1"] }] },
     boot,
   });
-  const servers: WebSocketServer[] = [];
-  for (const backend of w.backends.get("bue") ?? []) {
-    const wss = new WebSocketServer({ noServer: true });
-    wss.on("connection", (ws) =>
-      ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary })),
-    );
-    backend.server.on("upgrade", (req, socket, head) => {
-      seen.push(req.headers);
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
-    });
-    servers.push(wss);
-  }
+  const closeEchoes = echoWebSockets(w, seen);
   t.after(async () => {
-    // Upgraded sockets are outside the http servers' bookkeeping: end them before closing.
-    for (const wss of servers) for (const ws of wss.clients) ws.terminate();
-    await Promise.all(servers.map((wss) => new Promise((resolve) => wss.close(resolve))));
+    await closeEchoes();
     await w.close();
   });
   return w;

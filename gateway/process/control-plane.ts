@@ -181,6 +181,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     state,
     logger,
     token: options.adminToken,
+    hostNames: boot.admin.hostNames,
     isReady: ready,
     scrape: async () => {
       const registry = await gatewayRegistry();

@@ -14,6 +14,7 @@ import type { BootConfig } from "../config/boot-schema.ts";
 import { RetryBudget } from "../forward/retry-policy.ts";
 import { upstreamViews } from "../forward/upstream-view.ts";
 import { Upstreams } from "../forward/upstreams.ts";
+import { connectionRefusals } from "../server/connection-refusals.ts";
 import { createGatewayServer } from "../server/create-server.ts";
 import { type HandlerContext, handleRequest } from "../server/handle-request.ts";
 import { listen, urlOf } from "../server/listen.ts";
@@ -102,9 +103,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     onBudgetExhausted: () => metrics.budgetExhausted.inc(),
     onRetry: () => metrics.retries.inc(),
   });
-  const upgrade = upgradeHandler(context, upstreams, (error) =>
-    logger.warn({ err: error }, "upgrade failed"),
-  );
+  const upgrade = upgradeHandler(context, upstreams);
   const drain = serverDrain(boot.limits.shutdownDelayMs, () => budget.stats().activeRequests);
   const server = createGatewayServer(boot.limits, {
     request: (req, res) => {
@@ -115,6 +114,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       drain.track(socket);
       upgrade(req, socket, head);
     },
+    refused: connectionRefusals(metrics, logger, boot.limits.maxConnections),
   });
   channel.onMessage((message) => {
     if (message.kind === "state") {
@@ -206,7 +206,9 @@ function handlerContext(
     clientAddressHeader: boot.clientAddressHeader,
     unknownHostStatus: boot.unknownHostStatus,
     siteHeaders: boot.siteHeaders,
-    maxBodyBytes: boot.limits.maxBodyBytes,
+    limits: boot.limits,
+    paths: boot.paths,
+    allowTrace: boot.allowTrace,
     metrics,
     logger,
     logRequests: boot.log.requests,

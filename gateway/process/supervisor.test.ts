@@ -12,6 +12,7 @@ import { test } from "node:test";
 import { Agent, fetch as undiciFetch } from "undici";
 import { eventually, startBackend, type TestBackend } from "../testing/fixtures.ts";
 import { serveGateway } from "../testing/served-gateway.ts";
+import { adminPost } from "../testing/test-admin.ts";
 
 type After = { after: (fn: () => unknown) => void };
 
@@ -97,7 +98,7 @@ test("with 2 workers, a compromise answered 200 reaches both: 0 of 300 requests 
   await eventually(async () => (await listeningWorkers(admin)).length === 2, 10_000, "2 workers");
   const before = await spread(url, 40);
   assert.ok((before.bbb ?? 0) > 0, `bbb serves before: ${JSON.stringify(before)}`);
-  const posted = await fetch(`${admin}/sites/bbb/compromise`, { method: "POST" });
+  const posted = await adminPost(`${admin}/sites/bbb/compromise`);
   assert.equal(posted.status, 200, await posted.text());
   const after = await spread(url, 300);
   assert.deepEqual(after, { hub: 300 });

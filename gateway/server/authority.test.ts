@@ -117,3 +117,59 @@ for (const host of ["a b", "x/y", "known.example@evil.example", ""]) {
     assert.equal(hits(w), 0);
   });
 }
+
+test("two Host headers are refused 400 (RFC 9112 §3.2), whichever comes first", async (t) => {
+  const w = await world(t);
+  for (const [first, second] of [
+    [KNOWN, "evil.example"],
+    ["evil.example", KNOWN],
+    [KNOWN, KNOWN],
+  ]) {
+    const answer = await exchange(w, "GET / HTTP/1.1", `Host: ${first}`, `Host: ${second}`);
+    assertProblem(answer, 400, "bad_request");
+  }
+  assert.equal(hits(w), 0);
+});
+
+for (const port of ["0", "65536", "99999", "00000"]) {
+  test(`a Host port of ${port} (outside 1–65535) is refused 400 and not forwarded`, async (t) => {
+    const w = await world(t);
+    assertProblem(
+      await exchange(w, "GET / HTTP/1.1", `Host: ${KNOWN}:${port}`),
+      400,
+      "bad_request",
+    );
+    assert.equal(hits(w), 0);
+  });
+}
+
+test("an absolute-form target with the scheme's default port names the same authority as Host", async (t) => {
+  const w = await world(t);
+  for (const [target, host] of [
+    [`https://${KNOWN}:443/p`, `${KNOWN}:443`],
+    [`https://${KNOWN}:443/p`, KNOWN],
+    [`https://${KNOWN}/p`, `${KNOWN}:443`],
+    [`http://${KNOWN}/p`, `${KNOWN}:80`],
+    [`http://${KNOWN}:80/p`, KNOWN],
+  ]) {
+    const answer = await exchange(w, `GET ${target} HTTP/1.1`, `Host: ${host}`);
+    assert.equal(answer.status, 200, `${target} with Host ${host}`);
+    assert.equal(JSON.parse(answer.body).path, "/p");
+  }
+});
+
+test("an absolute-form target whose port is not the Host's, default or not, is still refused", async (t) => {
+  const w = await world(t);
+  for (const [target, host] of [
+    [`https://${KNOWN}/p`, `${KNOWN}:80`],
+    [`http://${KNOWN}:443/p`, KNOWN],
+    [`http://${KNOWN}:8080/p`, `${KNOWN}:80`],
+  ]) {
+    assertProblem(
+      await exchange(w, `GET ${target} HTTP/1.1`, `Host: ${host}`),
+      400,
+      "open_proxy_refused",
+    );
+  }
+  assert.equal(hits(w), 0);
+});

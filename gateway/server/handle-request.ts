@@ -1,25 +1,37 @@
 /**
- * The request path (DESIGN.md "Data flow"): authority → client facts → decide → forward with
- * retries → stream the response → metrics and access log. Everything it needs comes in the
- * context; it owns no state of its own.
+ * The request path (DESIGN.md "Data flow"): method, authority and canonical path → client
+ * facts → decide → forward with retries → stream the response → metrics and access log.
+ * Everything it needs comes in the context; it owns no state of its own.
+ *
+ * Whatever a request does, it cannot end the process: a failure no code expects is answered
+ * 500 `internal` with its cause logged, and a fault in this module itself is logged and the
+ * connection cut (`handleRequest` never rejects).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Transform } from "node:stream";
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { tryOrder } from "../../routing-tables/decide.ts";
 import type { ClientAddressHeader, TrustedProxies } from "../client-facts/trusted-proxies.ts";
+import type { Limits } from "../config/limits-schema.ts";
 import { GatewayError, toGatewayError } from "../errors/error-catalogue.ts";
 import { sendProblem } from "../errors/problem-response.ts";
 import { ClientGone } from "../forward/client-gone.ts";
 import { downstreamResponseHeaders } from "../forward/headers.ts";
 import { type Proxied, type ProxyContext, proxy } from "../forward/proxy.ts";
 import { clientNetwork, pathKey } from "../forward/try-failure.ts";
+import type { SendResult } from "../forward/upstream-body.ts";
 import type { GatewayMetrics } from "../state/metrics.ts";
 import type { RoutingState } from "../state/routing-state.ts";
+import { BodyWatch } from "./body-watch.ts";
 import { decideRequest } from "./decide-request.ts";
 import { forwardingHeaders, requestIdOf } from "./forwarding.ts";
-import { capBody, planBody, readBody, tooLarge } from "./request-body.ts";
+import { lingerOnClose } from "./lingering-close.ts";
+import type { PathRules } from "./normalize-path.ts";
+import { type BodyPlan, capBody, planBody, readBody, tooLarge } from "./request-body.ts";
+import { headOf, logRecord, newRecord, type RequestRecord } from "./request-log.ts";
+import { upgradeKind } from "./upgrade-kind.ts";
 
 export interface HandlerContext {
   readonly ingress: string;
@@ -32,7 +44,9 @@ export interface HandlerContext {
   readonly clientAddressHeader: ClientAddressHeader;
   readonly unknownHostStatus: 421 | 404;
   readonly siteHeaders: boolean;
-  readonly maxBodyBytes: number;
+  readonly limits: Limits;
+  readonly paths: PathRules;
+  readonly allowTrace: boolean;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly logRequests: boolean;
@@ -41,113 +55,144 @@ export interface HandlerContext {
   readonly forwardedMemo: Map<string, string>;
 }
 
-export async function handleRequest(
+export function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
   context: HandlerContext,
 ): Promise<void> {
-  const started = performance.now();
-  const peer = req.socket.remoteAddress ?? "";
-  const peerTrusted = context.trusted.has(peer);
-  const requestId = requestIdOf(req, peerTrusted);
-  let site = "none";
-  let code = "ok";
-  let status = 0;
-  let sitesTried: readonly string[] = [];
+  return serve(req, res, context).catch((error: unknown) => {
+    context.logger.error({ err: error, path: req.url }, "request handler fault; connection cut");
+    res.destroy();
+  });
+}
+
+/** Per request: its record, whether the client left, and the body watch once reading. */
+interface Exchange {
+  readonly record: RequestRecord;
+  readonly gone: ClientGone;
+  watch?: BodyWatch;
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, context: HandlerContext) {
+  // undefined: the connection was reset before its request could be looked at.
+  const peer = req.socket.remoteAddress;
+  const peerTrusted = peer !== undefined && context.trusted.has(peer);
+  const exchange: Exchange = {
+    record: newRecord(requestIdOf(req, peerTrusted), peer),
+    gone: new ClientGone(),
+  };
+  const { record, gone } = exchange;
   // A request counts in the retry budget (and for the drain) from its head until its response
   // closes, flushed or not; closing before it finished means the client left: abort the
   // upstream work.
   const { budget } = context.proxy;
   budget.requestStarted();
-  const gone = new ClientGone();
   res.once("close", () => {
     budget.requestFinished();
     if (!res.writableFinished) gone.leave();
   });
   try {
-    const proxied = await route(req, context, peer, peerTrusted, requestId, gone);
-    site = proxied.site;
-    sitesTried = proxied.sitesTried;
-    status = proxied.response.statusCode;
-    if (!(await respond(res, proxied, context, requestId))) code = "client_closed";
+    if (peer === undefined) {
+      gone.leave(new Error("connection reset before the request was read"));
+      throw gone.reason;
+    }
+    const proxied = await route(req, res, context, peer, peerTrusted, exchange);
+    record.site = proxied.site;
+    record.sitesTried = proxied.sitesTried;
+    record.status = proxied.response.statusCode;
+    record.code = codeOf(await respond(res, proxied, context, record.requestId), exchange, context);
   } catch (error) {
-    if (gone.gone) {
-      // Not a gateway failure: the client left (nginx logs these as 499).
-      status = 499;
-      code = "client_closed";
-    } else {
-      const failure = error instanceof GatewayError ? error : toGatewayError(error, sitesTried);
-      code = failure.code;
-      sitesTried = failure.sitesTried;
-      const problem = { requestId, unknownHostStatus: context.unknownHostStatus, via: context.via };
-      status = sendProblem(res, failure, problem);
-    }
+    fail(req, res, context, exchange, error);
   } finally {
-    const seconds = (performance.now() - started) / 1e3;
-    context.metrics.request(site, status, code, seconds);
-    if (context.logRequests) {
-      context.logger.info(
-        {
-          reqId: requestId,
-          method: req.method,
-          host: req.headers.host,
-          path: req.url,
-          status,
-          code,
-          served: site,
-          tried: sitesTried,
-          ms: Math.round(seconds * 1e4) / 10,
-        },
-        "request",
-      );
-    }
+    exchange.watch?.stop();
+    const seconds = logRecord(context, record, headOf(req), "request");
+    context.metrics.request(record.site, record.status, record.code, seconds);
   }
+}
+
+/** A failure before the response head: answered with a problem, or 499 when the client left. */
+function fail(
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: HandlerContext,
+  { record, gone, watch }: Exchange,
+  error: unknown,
+): void {
+  if (gone.gone && !watch?.expired) {
+    // Not a gateway failure: the client left (nginx logs these as 499).
+    record.status = 499;
+    record.code = "client_closed";
+    return;
+  }
+  const failure = watch?.expired ?? toGatewayError(error, record.sitesTried);
+  record.code = failure.code;
+  record.sitesTried = failure.sitesTried;
+  if (failure.code === "internal")
+    context.logger.error({ reqId: record.requestId, err: failure.cause }, "internal error");
+  // Answered before the request was read whole: read and discard the rest, then close.
+  if (!req.complete) lingerOnClose(req, context.limits);
+  const problem = { requestId: record.requestId, unknownHostStatus: context.unknownHostStatus };
+  record.status = sendProblem(res, failure, { ...problem, via: context.via });
 }
 
 async function route(
   req: IncomingMessage,
+  res: ServerResponse,
   context: HandlerContext,
   peer: string,
   peerTrusted: boolean,
-  requestId: string,
-  gone: ClientGone,
+  exchange: Exchange,
 ): Promise<Proxied> {
+  const upgrade = upgradeKind(req);
+  if (upgrade === "other") throw refusal("upgrade_not_supported", UPGRADE_DETAIL);
   const decided = decideRequest(req, peer, context);
-  if (!decided.ok) {
-    const detail = decided.detail ?? blockedDetail(decided.code);
-    throw new GatewayError(decided.code, detail, { cause: new Error(detail) });
-  }
+  if (!decided.ok) throw refusal(decided.code, decided.detail ?? blockedDetail(decided.code));
+  exchange.record.client = decided.clientAddress;
   const { decision } = decided;
   const retry = decision.plan.retry;
-  if (!retry)
-    throw new GatewayError("internal", "decision without a retry policy", {
-      cause: new Error("no retry"),
-    });
-  const method = (req.method ?? "GET") as Dispatcher.HttpMethod;
-  const body = planBody(req, context.maxBodyBytes, retry.maxReplayableBodyBytes);
-  if (body.kind === "too-large") throw tooLarge(context.maxBodyBytes);
+  if (!retry) throw refusal("internal", "decision without a retry policy");
+  const { limits } = context;
+  const body = planBody(req, limits.maxBodyBytes, retry.maxReplayableBodyBytes);
+  if (body.kind === "too-large") throw tooLarge(limits.maxBodyBytes);
   const headers = forwardingHeaders(req, {
     peer,
     peerTrusted,
     clientAddress: decided.clientAddress,
     host: decided.host,
-    requestId,
+    requestId: exchange.record.requestId,
     via: context.via,
     forwardedMemo: context.forwardedMemo,
   });
-  const upstreamBody =
-    body.kind === "none"
-      ? null
-      : body.kind === "buffer"
-        ? await readBody(req, body.length, context.maxBodyBytes)
-        : capBody(req, context.maxBodyBytes);
+  // h2c is served as HTTP/1.1: Upgrade and Connection are hop-by-hop already.
+  if (upgrade === "h2c") delete headers["http2-settings"];
+  const method = (req.method ?? "GET") as Dispatcher.HttpMethod;
+  const upstreamBody = await requestBody(req, res, body, limits, exchange);
   const request = { method, path: decided.path, headers, body: upstreamBody };
   const origin = decision.plan.passiveHealth && {
     client: clientNetwork(decided.clientAddress),
     path: pathKey(decided.path),
     policy: decision.plan.passiveHealth,
   };
-  return proxy(tryOrder(decision), request, retry, context.proxy, gone, origin);
+  return proxy(tryOrder(decision), request, retry, context.proxy, exchange.gone, origin);
+}
+
+/** The body to send upstream, read under the body watch's deadlines. */
+async function requestBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Exclude<BodyPlan, { kind: "too-large" }>,
+  limits: Limits,
+  exchange: Exchange,
+): Promise<Buffer | Transform | null> {
+  if (body.kind === "none") return null;
+  // The client waits for this before sending a body it announced with Expect: 100-continue.
+  if (req.headers.expect !== undefined) res.writeContinue();
+  const watch = new BodyWatch(req, limits, exchange.record.started, () => performance.now());
+  exchange.watch = watch;
+  req.once("end", () => watch.stop());
+  return body.kind === "buffer"
+    ? readBody(req, body.length, limits.maxBodyBytes, watch)
+    : capBody(req, limits.maxBodyBytes, watch);
 }
 
 function respond(
@@ -155,7 +200,7 @@ function respond(
   proxied: Proxied,
   context: HandlerContext,
   requestId: string,
-): Promise<boolean> {
+): Promise<SendResult> {
   const extra: Record<string, string> = { "x-request-id": requestId };
   if (context.siteHeaders) {
     extra["x-gateway-ingress"] = context.ingress;
@@ -163,8 +208,33 @@ function respond(
   }
   const headers = downstreamResponseHeaders(proxied.response.headers, { via: context.via, extra });
   res.writeHead(proxied.response.statusCode, headers);
-  return proxied.response.body.sendTo(res);
+  return proxied.response.body.sendTo(res, context.limits.sendTimeoutMs);
 }
+
+/** The log code of a response whose head went out, by how its body ended. */
+function codeOf(
+  sent: SendResult,
+  exchange: Exchange,
+  context: HandlerContext,
+): RequestRecord["code"] {
+  if (sent.kind === "sent") return "ok";
+  if (sent.kind === "client-gone") return "client_closed";
+  if (sent.kind === "send-timeout") return "send_timeout";
+  if (exchange.watch?.expired) return exchange.watch.expired.code;
+  const failure = toGatewayError(sent.error);
+  if (failure.code === "body_too_large") return failure.code;
+  context.logger.warn(
+    { reqId: exchange.record.requestId, err: sent.error, served: exchange.record.site },
+    "upstream failed mid-response",
+  );
+  return failure.code;
+}
+
+function refusal(code: GatewayError["code"], detail: string): GatewayError {
+  return new GatewayError(code, detail, { cause: new Error(detail) });
+}
+
+const UPGRADE_DETAIL = "only WebSocket upgrades are proxied (h2c is served as HTTP/1.1)";
 
 function blockedDetail(code: string): string {
   if (code === "unknown_host") return "no service of this gateway serves this host and path";

@@ -3,7 +3,6 @@
 // deadline here is configured short; waits are on socket events with generous bounds.
 import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
-import { connect, type Socket } from "node:net";
 import { type TestContext, test } from "node:test";
 import {
   type BackendBehaviour,
@@ -11,6 +10,7 @@ import {
   startTestWorld,
   type TestWorld,
 } from "../testing/fixtures.ts";
+import { keepWriting, openConversation, waitFor } from "../testing/raw-conversation.ts";
 import { parseRawResponse, type RawResponse } from "../testing/raw-http.ts";
 
 async function world(
@@ -29,52 +29,7 @@ async function world(
 
 const hits = (w: TestWorld) => siteHits(w, "bue");
 
-interface Conversation {
-  readonly socket: Socket;
-  /** Everything received so far, as latin1 text. */
-  readonly received: () => string;
-  /** Resolves with the ms from connect to close; rejects after `boundMs`. */
-  readonly closed: (boundMs: number) => Promise<number>;
-}
-
-function open(t: TestContext, w: TestWorld): Conversation {
-  const { hostname, port } = new URL(w.gateway("bue").url);
-  const socket = connect(Number(port), hostname);
-  const started = Date.now();
-  let text = "";
-  socket.on("data", (chunk: Buffer) => {
-    text += chunk.toString("latin1");
-  });
-  socket.on("error", () => {}); // a reset after the answer is one way of closing
-  const done = new Promise<number>((resolve) =>
-    socket.once("close", () => resolve(Date.now() - started)),
-  );
-  t.after(() => socket.destroy());
-  return {
-    socket,
-    received: () => text,
-    closed: (boundMs) =>
-      Promise.race([
-        done,
-        new Promise<never>((_, reject) =>
-          setTimeout(
-            () => reject(new Error(`socket still open after ${boundMs} ms`)),
-            boundMs,
-          ).unref(),
-        ),
-      ]),
-  };
-}
-
-/** Calls `write` every `everyMs` while the socket is writable; returns the stop function. */
-function keepWriting(socket: Socket, everyMs: number, write: (i: number) => string): () => void {
-  let i = 0;
-  const timer = setInterval(() => {
-    if (socket.writable) socket.write(write(i++));
-  }, everyMs);
-  socket.once("close", () => clearInterval(timer));
-  return () => clearInterval(timer);
-}
+const open = (t: TestContext, w: TestWorld) => openConversation(t, w.gateway("bue").url);
 
 const parse = parseRawResponse;
 
@@ -190,14 +145,6 @@ test("an idle keep-alive connection is closed after keepAliveTimeoutMs", async (
   // Node adds keepAliveTimeoutBuffer (1 s by default) to the socket's own timeout.
   assert.ok(idle >= 250 && idle < 3_000, `closed after ${idle} ms idle`);
 });
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function get(
   url: string,

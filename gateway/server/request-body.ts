@@ -1,11 +1,14 @@
 /**
  * The request body: none, buffered (small, so a retry can replay it, whatever the method:
- * even a POST is re-sent after a refused connect), or streamed through (one try only). The body cap holds both ways: a Content-Length over it is refused at once,
- * and a chunked body that grows past it is cut off with 413.
+ * even a POST is re-sent after a refused connect), or streamed through (one try only). The
+ * body cap holds both ways: a Content-Length over it is refused at once, and a chunked body
+ * that grows past it is cut off with 413. Either way a BodyWatch counts the bytes and ends
+ * the read with 408 when the client stalls or trickles.
  */
 import type { IncomingMessage } from "node:http";
 import { Transform } from "node:stream";
 import { GatewayError } from "../errors/error-catalogue.ts";
+import type { BodyWatch } from "./body-watch.ts";
 
 export type BodyPlan =
   | { readonly kind: "none" }
@@ -36,27 +39,52 @@ export function tooLarge(max: number): GatewayError {
   });
 }
 
-/** Reads a body of known, small length into one buffer. */
-export async function readBody(req: IncomingMessage, length: number, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > Math.min(max, length)) throw tooLarge(Math.min(max, length));
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, size);
+/** Reads a body of known, small length into one buffer; a deadline the watch sees fails it. */
+export function readBody(
+  req: IncomingMessage,
+  length: number,
+  max: number,
+  watch: BodyWatch,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cap = Math.min(max, length);
+    const fail = (error: Error) => {
+      req.off("data", onData);
+      req.pause();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      watch.progress(chunk.length);
+      if (size > cap) return fail(tooLarge(cap));
+      chunks.push(chunk);
+    };
+    watch.onExpired(fail);
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks, size)));
+    req.once("error", fail);
+  });
 }
 
-/** Passes the body through, failing with body_too_large once it grows past `max` bytes. */
-export function capBody(req: IncomingMessage, max: number): Transform {
+/**
+ * Passes the body through, failing with body_too_large once it grows past `max` bytes, or with
+ * the watch's request_timeout when the client stops sending or sends too slowly.
+ */
+export function capBody(req: IncomingMessage, max: number, watch: BodyWatch): Transform {
   let size = 0;
   const cap = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
+      watch.progress(chunk.length);
       done(size > max ? tooLarge(max) : null, chunk);
     },
   });
   req.on("error", (error) => cap.destroy(error));
+  watch.onExpired((error) => {
+    req.unpipe(cap);
+    cap.destroy(error);
+  });
   return req.pipe(cap);
 }

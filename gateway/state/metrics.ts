@@ -83,6 +83,22 @@ export class GatewayMetrics {
     help: "Version of the routing snapshot in use",
     registers: [this.registry],
   });
+  readonly connectionsRefused = new Counter({
+    name: "gateway_connections_refused_total",
+    help: "Client connections closed as they were accepted because limits.maxConnections were open",
+    registers: [this.registry],
+  });
+  readonly #upgrades = new Counter({
+    name: "gateway_upgrades_total",
+    help: "Upgrade (WebSocket) requests, counted when the connection closes, by serving site (or none), status (101: switched) and code (ok, an error code, idle_timeout, client_closed)",
+    labelNames: ["site", "status", "code"] as const,
+    registers: [this.registry],
+  });
+  readonly upgradesActive = new Gauge({
+    name: "gateway_upgrades_active",
+    help: "Upgrade (WebSocket) connections open now",
+    registers: [this.registry],
+  });
   readonly configRejected = new Counter({
     name: "gateway_config_rejected_total",
     help: "Catalogue/policy reloads refused (the last good config kept serving)",
@@ -214,6 +230,11 @@ export class GatewayMetrics {
   dnsAnswer(outcome: string, site: string): void {
     const make = () => this.#dnsAnswers.labels(outcome, site);
     bound(this.#boundDnsAnswers, `${outcome}|${site}`, make).inc();
+  }
+
+  /** One upgrade, once its connection closed (few: labels are hashed each time). */
+  upgrade(site: string, status: number, code: string): void {
+    this.#upgrades.labels(site, String(status), code).inc();
   }
 
   breakerChanged(scope: "site" | "backend", id: string, state: BreakerState): void {

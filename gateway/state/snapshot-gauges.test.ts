@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startTestWorld } from "../testing/fixtures.ts";
+import { adminPost, startTestWorld } from "../testing/fixtures.ts";
 
 test("/metrics shows each site's state and health, and follows an ops override", async (t) => {
   const world = await startTestWorld({ sites: [{ id: "here" }, { id: "hub", tier: "hub" }] });
@@ -11,7 +11,7 @@ test("/metrics shows each site's state and health, and follows an ops override",
   assert.match(before, /^gateway_site_state\{site="here",state="healthy"\} 1$/m);
   assert.match(before, /^gateway_site_state\{site="here",state="compromised"\} 0$/m);
   assert.match(before, /^gateway_site_health\{site="here"\} 1$/m);
-  await fetch(`${gateway.adminUrl}/sites/here/compromise`, { method: "POST" });
+  await adminPost(`${gateway.adminUrl}/sites/here/compromise`);
   gateway.state.update({ health: { hub: { state: "degraded", fraction: 0.25 } } });
   const after = await metrics();
   assert.match(after, /^gateway_site_state\{site="here",state="compromised"\} 1$/m);

@@ -14,6 +14,7 @@ import {
   type RunningGateway,
   startGateway,
 } from "../process/start-gateway.ts";
+import { TEST_ADMIN_TOKEN } from "./test-admin.ts";
 
 /** A site entry on the equator in Ecuador; `extra` sets longitude, tier, backends or consul. */
 export function testSite(id: string, extra: Record<string, unknown>) {
@@ -75,6 +76,7 @@ export function startConsulGateway(
 ): Promise<RunningGateway> {
   return startGateway({
     ...options,
+    adminToken: TEST_ADMIN_TOKEN,
     logger: pino({ level: "silent" }),
     consul: consulClient({ address: double.url }),
   });

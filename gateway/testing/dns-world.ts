@@ -18,6 +18,7 @@ import {
 } from "../config/config-files.ts";
 import type { DnsSettings } from "../config/dns-schema.ts";
 import { type RunningGateway, startGateway } from "../process/start-gateway.ts";
+import { TEST_ADMIN_TOKEN } from "./test-admin.ts";
 
 interface Place {
   readonly id: string;
@@ -123,5 +124,6 @@ export async function startDnsGateway(options: DnsGatewayOptions = {}): Promise<
     catalogue: options.catalogue ?? world.catalogue,
     policy: world.policy,
     logger: pino({ level: options.logLevel ?? "silent" }),
+    adminToken: TEST_ADMIN_TOKEN,
   });
 }

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
@@ -13,6 +13,9 @@ import type { GeoipStatus } from "../client-facts/geoip-source.ts";
 import type { Observation } from "../forward/observation.ts";
 import { type RunningGateway, startGateway } from "../process/start-gateway.ts";
 import { loopbackBoot } from "./consul-world.ts";
+import { TEST_ADMIN_TOKEN } from "./test-admin.ts";
+
+export { adminPost, TEST_ADMIN_TOKEN } from "./test-admin.ts";
 
 export type BackendBehaviour = (req: IncomingMessage, res: ServerResponse, name: string) => void;
 
@@ -140,8 +143,10 @@ export interface TestWorldOptions {
   readonly locate?: (address: string) => ClientLocation;
   /** The GeoIP database behind `locate`, shown in /sites and the metrics. */
   readonly geoip?: { status(): GeoipStatus };
-  /** The admin API's bearer token (wanted off loopback); default: none. */
-  readonly adminToken?: string;
+  /** The admin API's bearer token (every change wants it); default: TEST_ADMIN_TOKEN; null: none. */
+  readonly adminToken?: string | null;
+  /** The gateways' logger; default: silent. */
+  readonly logger?: Logger;
   readonly behaviour?: BackendBehaviour;
   readonly onObservation?: (observation: Observation) => void;
 }
@@ -185,7 +190,7 @@ export async function startTestWorld(options: TestWorldOptions): Promise<TestWor
       trustedProxies: ["127.0.0.0/8", "::1/128"],
       ...options.boot,
     });
-    const logger = pino({ level: "silent" });
+    const logger = options.logger ?? pino({ level: "silent" });
     const starting = startGateway({
       boot,
       catalogue,
@@ -193,7 +198,7 @@ export async function startTestWorld(options: TestWorldOptions): Promise<TestWor
       logger,
       ...(options.locate && { locate: options.locate }),
       ...(options.geoip && { geoip: options.geoip }),
-      ...(options.adminToken !== undefined && { adminToken: options.adminToken }),
+      ...(options.adminToken !== null && { adminToken: options.adminToken ?? TEST_ADMIN_TOKEN }),
       ...(options.onObservation && { onObservation: options.onObservation }),
     });
     // A gateway that fails to start fails the test, not hangs it: what is open closes first.

@@ -9,6 +9,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually } from "./fixtures.ts";
+import { TEST_ADMIN_TOKEN } from "./test-admin.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
@@ -41,11 +42,16 @@ export function serveGateway(
   const folder = mkdtempSync(join(tmpdir(), "served-gateway-"));
   writeFileSync(join(folder, "catalogue.yaml"), files.catalogue);
   writeFileSync(join(folder, "policy.yaml"), files.policy);
-  writeFileSync(join(folder, "gateway.yaml"), files.boot);
+  // Its own state directory (never the machine's /var/lib/gateway), and the test token.
+  const state = /^stateDirectory:/m.test(files.boot) ? "" : `stateDirectory: ${folder}/state\n`;
+  writeFileSync(join(folder, "gateway.yaml"), `${files.boot}\n${state}`);
   const child = spawn(
     process.execPath,
     [CLI, "serve", "--config", join(folder, "gateway.yaml"), ...args],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, GATEWAY_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
+    },
   );
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {

@@ -39,6 +39,7 @@ async function main(args: string[]): Promise<number> {
       workload: DRILL,
       baseUrl: target.baseUrl,
       adminUrl: target.adminUrl,
+      ...(target.adminToken && { adminToken: target.adminToken }),
       onSample: (s) => {
         if (s.kind === "request") samples.push(s);
       },

@@ -1,7 +1,8 @@
 /**
  * The default target of the runner and the drill: the demo world (`npm start`) started as a
  * child process on free ports, talked to over HTTP only (loadtests/ imports no project code).
- * Its addresses are read from the banner it prints (`front  URL`, `admin  URL`).
+ * Its addresses and admin token are read from the banner it prints (`front  URL`,
+ * `admin  URL`, `GATEWAY_ADMIN_TOKEN=…`).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -9,12 +10,15 @@ import { fileURLToPath } from "node:url";
 export interface Target {
   readonly baseUrl: string;
   readonly adminUrl: string;
+  /** The bearer token admin changes need, when the target printed one. */
+  readonly adminToken?: string;
   close(): Promise<void>;
 }
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FRONT = /^\s*front\s+(http:\/\/\S+)/m;
 const ADMIN = /^\s*admin\s+(http:\/\/\S+)/m;
+const TOKEN = /GATEWAY_ADMIN_TOKEN=(\S+)/;
 
 export class DemoStartError extends Error {
   readonly code = "demo_start_failed";
@@ -43,12 +47,13 @@ export function startDemoTarget(timeoutMs = 20_000): Promise<Target> {
       out += chunk.toString();
       const front = FRONT.exec(out)?.[1];
       const admin = ADMIN.exec(out)?.[1];
-      if (!front || !admin) return;
+      const adminToken = TOKEN.exec(out)?.[1];
+      if (!front || !admin || !adminToken) return;
       clearTimeout(timer);
       child.removeAllListeners("exit");
       child.stdout?.removeAllListeners("data");
       child.stdout?.resume();
-      resolve({ baseUrl: front, adminUrl: admin, close: () => stopChild(child) });
+      resolve({ baseUrl: front, adminUrl: admin, adminToken, close: () => stopChild(child) });
     });
   });
 }

@@ -59,7 +59,7 @@ async function main(args: string[]): Promise<number> {
       workload,
       baseUrl: target.baseUrl.replace(/\/$/, ""),
       adminUrl: target.adminUrl.replace(/\/$/, ""),
-      adminToken: process.env.ADMIN_TOKEN,
+      adminToken: process.env.ADMIN_TOKEN ?? target.adminToken,
       scale,
       expectSiteHeader: !values["no-site-header"],
     });

@@ -13,7 +13,7 @@ import {
   registerApp,
   startConsulGateway,
 } from "../../testing/consul-world.ts";
-import { eventually, startBackend } from "../../testing/fixtures.ts";
+import { adminPost, eventually, startBackend } from "../../testing/fixtures.ts";
 
 async function world(t: { after: (fn: () => Promise<void> | void) => void }) {
   const double = await startConsulDouble({ datacenters: ["near-dc"], random: () => 0 });
@@ -137,7 +137,7 @@ test("with a KV prefix, an admin compromise is written to Consul KV and comes ba
     await hubBackend.kill();
     await double.close();
   });
-  const answer = await fetch(`${gateway.adminUrl}/sites/hub/compromise`, { method: "POST" });
+  const answer = await adminPost(`${gateway.adminUrl}/sites/hub/compromise`);
   assert.equal(answer.status, 200);
   await eventually(
     () => gateway.state.snapshot.sites.find((s) => s.id === "hub")?.state === "compromised",
@@ -149,7 +149,7 @@ test("with a KV prefix, an admin compromise is written to Consul KV and comes ba
   ).text()) as string;
   assert.deepEqual(JSON.parse(stored), { compromised: true });
   double.failAll(true, 500);
-  const refused = await fetch(`${gateway.adminUrl}/sites/hub/restore`, { method: "POST" });
+  const refused = await adminPost(`${gateway.adminUrl}/sites/hub/restore`);
   assert.equal(refused.status, 503, "an override that cannot be stored is refused");
   assert.equal(((await refused.json()) as { code: string }).code, "override_not_stored");
   assert.equal(
