@@ -75,6 +75,7 @@ export function writeGatewayWorld(dir: string, spec: GatewayWorldSpec): string {
     trustedProxies: ["127.0.0.0/8"],
     siteHeaders: false,
     limits: { shutdownGraceMs: 2_000 },
+    stateDirectory: "state",
     log: { level: "info", requests: true },
   };
   writeFileSync(join(dir, "catalogue.yaml"), stringify(catalogue));

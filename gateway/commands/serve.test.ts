@@ -35,7 +35,7 @@ function serve(t: { after: (fn: () => void) => void }, backend: TestBackend): Se
   writeFileSync(join(folder, "policy.yaml"), POLICY);
   writeFileSync(
     join(folder, "gateway.yaml"),
-    "site: here\ncatalogue: catalogue.yaml\npolicy: policy.yaml\nlisten: { host: 127.0.0.1, port: 0 }\nadmin: { host: 127.0.0.1, port: 0 }\nworkers: 1\nlog: { level: info, requests: false }\n",
+    "site: here\ncatalogue: catalogue.yaml\npolicy: policy.yaml\nlisten: { host: 127.0.0.1, port: 0 }\nadmin: { host: 127.0.0.1, port: 0 }\nworkers: 1\nstateDirectory: state\nlog: { level: info, requests: false }\n",
   );
   const child = spawn(process.execPath, [CLI, "serve", "--config", join(folder, "gateway.yaml")], {
     stdio: ["ignore", "pipe", "pipe"],

@@ -6,7 +6,7 @@
  */
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
-import { connectionFromEnv, consulClient } from "../../health/consul/consul-queries.ts";
+import { connectionFromEnv } from "../../health/consul/consul-connection.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
 import { loadWorld, ownSiteErrors } from "../config/config-files.ts";
 import { describeErrors, loadBoot } from "../config/load-boot.ts";
@@ -93,7 +93,7 @@ async function runPrimary(
     policy: world.policy,
     logger,
     adminToken: process.env[boot.admin.tokenEnv],
-    ...(consulConnection && { consul: consulClient(consulConnection), consulConnection }),
+    ...(consulConnection && { consul: consulConnection }),
     configFiles: { watch: true, policyFromFile: !kvHoldsPolicy },
   }).catch((error: Error) => {
     io.err(`gateway serve: cannot start: ${error.message}`);

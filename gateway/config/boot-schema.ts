@@ -89,6 +89,13 @@ export const bootSchema = z.strictObject({
       ),
     })
     .prefault({}),
+  stateDirectory: z
+    .string()
+    .min(1)
+    .default("/var/lib/gateway")
+    .describe(
+      "where the gateway keeps state across restarts (the last ops overrides and fleet sites it saw); the systemd unit's StateDirectory",
+    ),
   workers: z
     .number()
     .int()
@@ -239,8 +246,38 @@ export const bootSchema = z.strictObject({
         .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "a KV path without leading or trailing /")
         .optional()
         .describe(
-          "KV prefix holding `policy` and `flags/<site>`; set: the admin API's overrides write there",
+          "the fleet's KV prefix in the control datacenters (`sentinel`, `policy`, `flags/<site>`, `sites/<site>`, `audit/`); set: ops overrides are stored there, fleet-wide",
         ),
+      controlDatacenters: z
+        .array(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "a datacenter name"))
+        .max(8)
+        .default([])
+        .describe(
+          "the place of record: datacenters whose KV holds the fleet prefix, hubs first (every gateway reads them all over the WAN and writes to them all); empty: this gateway's own datacenter",
+        ),
+      registerSite: z
+        .boolean()
+        .default(false)
+        .describe(
+          "write this site's catalogue entry to `<kvPrefix>/sites/<site>` in the control datacenters at start, so every other gateway adds it (plug-and-play)",
+        ),
+      fleetLeaveAfterMs: ms(
+        60_000,
+        86_400_000,
+        "a fleet site whose entry is gone from every readable control datacenter is removed after this long (never the last hub)",
+      ),
+      auditEntries: z
+        .number()
+        .int()
+        .min(10)
+        .max(10_000)
+        .default(200)
+        .describe("override records kept under `<kvPrefix>/audit/` in each control datacenter"),
+      recoveryProbeMs: ms(
+        500,
+        60_000,
+        "while Consul fails, how often a cheap `status/leader` asks whether it is back (the first good answer follows within about this)",
+      ),
       register: z
         .boolean()
         .default(true)

@@ -35,6 +35,7 @@ export function loadBoot(file: string): BootResult {
       ...boot,
       catalogue: resolve(base, boot.catalogue),
       policy: resolve(base, boot.policy),
+      stateDirectory: resolve(base, boot.stateDirectory),
       ...(boot.geoip && { geoip: resolve(base, boot.geoip) }),
     },
   };

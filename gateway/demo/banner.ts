@@ -9,6 +9,8 @@ export interface BannerFacts {
   readonly sites: number;
   readonly hubs: number;
   readonly backends: number;
+  /** Fleet mode: the control datacenters (the place of record); empty without it. */
+  readonly controlDatacenters?: readonly string[];
 }
 
 /** Sample clients of the demo GeoIP database (gateway/demo/geoip/README.md). */
@@ -40,7 +42,7 @@ export function demoBanner(facts: BannerFacts): string {
     `${indent}by its GeoIP location, to the nearest site whose gateway announces`,
     `${indent}the VIP (is ready). Real BGP (BIRD, ExaBGP): the anycast lab, deploy/README.md.`,
     `  admin  ${admin.padEnd(urlWidth)}  the gateway admin API; an ops override here applies to every`,
-    `${indent}gateway (as Consul KV does for real gateways: gateway/feeds/consul/README.md).`,
+    ...overrideLines(facts.controlDatacenters ?? [], indent),
     "",
     "Loopback is a trusted proxy: X-Forwarded-For names the client, located by the demo GeoIP database.",
     "",
@@ -72,4 +74,15 @@ export function demoBanner(facts: BannerFacts): string {
     "Ctrl-C stops everything.",
     "",
   ].join("\n");
+}
+
+function overrideLines(controls: readonly string[], indent: string): string[] {
+  if (controls.length === 0)
+    return [
+      `${indent}gateway, as a local override of each (npm start -- --fleet: through a place of record).`,
+    ];
+  return [
+    `${indent}gateway through the fleet path: each site is a Consul datacenter (an in-process double),`,
+    `${indent}the override is stored in the KV of ${controls.join(", ")} and every gateway reads it back.`,
+  ];
 }

@@ -2,8 +2,9 @@
  * The demo world's admin API (default 127.0.0.1:9090): the gateway admin API
  * (`admin/admin-api.ts`), in front of all sixteen gateways at once.
  *
- * - Ops overrides (`POST /sites/:id/drain|compromise|restore`) apply to every gateway, as
- *   they will through Consul KV: every gateway's `applyOverride` is the world's.
+ * - Ops overrides (`POST /sites/:id/drain|compromise|restore`) apply to every gateway: as a
+ *   local override of each (`applyOverride` given: the world's), or, in fleet mode, through
+ *   the place of record (the gateway that gets the request writes it for all).
  * - `GET /explain?ip=ADDR` explains from the ingress the anycast stand-in delivers that
  *   client to; `GET /sites` shows the first hub's view. `?ingress=SITE` picks another gateway,
  *   for these and for `/healthz` and `/readyz`.
@@ -19,8 +20,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { AggregatorRegistry } from "prom-client";
 import type { ClientLocation } from "../../routing-tables/client.ts";
-import type { OpsOverride } from "../../routing-tables/snapshot.ts";
-import { adminRequestListener, isLoopback, json } from "../admin/admin-api.ts";
+import { type AdminContext, adminRequestListener, isLoopback, json } from "../admin/admin-api.ts";
 import type { RunningGateway } from "../process/start-gateway.ts";
 
 export interface DemoAdminOptions {
@@ -30,7 +30,8 @@ export interface DemoAdminOptions {
   /** Where the anycast stand-in would deliver a client address, if anywhere. */
   readonly ingressFor: (address: string) => string | undefined;
   readonly locate: (address: string) => ClientLocation;
-  readonly applyOverride: (siteId: string, override: OpsOverride | undefined) => void;
+  /** Stores an override for the whole world; undefined: each gateway's own path (fleet mode). */
+  readonly applyOverride?: AdminContext["applyOverride"];
   readonly world: () => unknown;
   readonly kill: (siteId: string) => Promise<void>;
   readonly revive: (siteId: string) => Promise<void>;
@@ -92,7 +93,7 @@ async function handle(
   admin(req, res);
 }
 
-/** The gateway admin API's request listener for one gateway, with the world's override hook. */
+/** The gateway admin API's request listener for one gateway (with the world's override hook, if any). */
 function adminListener(
   siteId: string,
   gateway: RunningGateway,
@@ -102,7 +103,7 @@ function adminListener(
     ...gateway.admin,
     ingress: siteId,
     token: undefined,
-    applyOverride: options.applyOverride,
+    ...(options.applyOverride && { applyOverride: options.applyOverride }),
   });
 }
 

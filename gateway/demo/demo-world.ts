@@ -7,12 +7,20 @@
  *
  * Loopback is a trusted proxy here, for the front and the gateways alike, so a client can
  * name itself with X-Forwarded-For and be located by the demo GeoIP database.
+ *
+ * Ops overrides: without `fleet`, the demo admin applies one to every gateway as a local
+ * override of each (labelled so); with `fleet`, each site is a Consul datacenter of an
+ * in-process Consul double (fleet-consul.ts) and an override goes through the fleet path:
+ * written to the hubs' KV by the gateway that got it, read back by every gateway.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { CatalogueConfig, SiteConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
-import type { OpsOverride } from "../../routing-tables/snapshot.ts";
+import type { AdminContext } from "../admin/admin-api.ts";
 import { openGeoipSource } from "../client-facts/geoip-source.ts";
 import { createTrustedProxies } from "../client-facts/trusted-proxies.ts";
 import { bootSchema } from "../config/boot-schema.ts";
@@ -27,6 +35,7 @@ import { urlOf } from "../server/listen.ts";
 import { createAnycastFront } from "./anycast-front.ts";
 import { createDemoAdmin } from "./demo-admin.ts";
 import { closeServer, listen } from "./fixed-ports.ts";
+import { type DemoFleet, startDemoFleet } from "./fleet-consul.ts";
 import { startWanBackend, type WanBackend } from "./wan-backend.ts";
 import { worldReport } from "./world-report.ts";
 
@@ -40,6 +49,8 @@ export interface DemoWorldOptions {
   readonly logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** GeoIP2 City database; default: the demo world's. */
   readonly geoip?: string;
+  /** Every site in its own Consul datacenter; overrides through the place of record (the hubs). */
+  readonly fleet?: boolean;
 }
 
 export interface DemoWorld {
@@ -55,19 +66,21 @@ export interface DemoWorld {
   kill(siteId: string): Promise<void>;
   /** Starts the site's backends again on their ports. */
   revive(siteId: string): Promise<void>;
+  /** The control datacenters in fleet mode (empty otherwise). */
+  readonly controlDatacenters: readonly string[];
   close(): Promise<void>;
 }
 
 const TRUSTED_PROXIES = ["127.0.0.0/8", "::1/128"];
 const GATEWAY_GRACE_MS = 1_000;
 
-type ApplyOverride = (siteId: string, override: OpsOverride | undefined) => void;
-
 interface GatewaySettings {
   readonly host: string;
   readonly logLevel: NonNullable<DemoWorldOptions["logLevel"]>;
   readonly locate: (address: string) => ClientLocation;
-  readonly applyOverride: ApplyOverride;
+  /** Each gateway's state directory is a folder of this one. */
+  readonly stateRoot: string;
+  readonly fleet: DemoFleet | undefined;
 }
 
 export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<DemoWorld> {
@@ -80,9 +93,20 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
   // Filled once the fixed ports are taken; until then nothing announces.
   const gateways = new Map<string, RunningGateway>();
   const backends = new Map<string, readonly WanBackend[]>();
-  const applyOverride: ApplyOverride = (siteId, override) => {
-    for (const gateway of gateways.values()) gateway.state.setOverride(siteId, override);
+  // Without a place of record, the world's admin stores an override in every gateway (each
+  // its own local override, labelled so); in fleet mode each gateway's own path is used.
+  const everyGateway: AdminContext["applyOverride"] = async (siteId, override, request) => {
+    for (const gateway of gateways.values())
+      await gateway.admin.applyOverride(siteId, override, { ...request, local: true });
+    return {
+      scope: "local",
+      fleetWide: false,
+      storedIn: [`each of the demo world's ${gateways.size} gateways, as its own local override`],
+      note: "npm start -- --fleet stores overrides in a place of record (the hubs' Consul KV)",
+    };
   };
+  const stateRoot = mkdtempSync(join(tmpdir(), "demo-world-state-"));
+  let fleet: DemoFleet | undefined;
   const eachBackend = (siteId: string, act: (b: WanBackend) => Promise<void>) =>
     Promise.all((backends.get(siteId) ?? []).map(act)).then(() => undefined);
   const kill = (siteId: string) => eachBackend(siteId, (b) => b.kill());
@@ -102,7 +126,7 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     defaultIngress: sites.find((s) => s.tier === "hub")?.id ?? sites[0]?.id ?? "",
     ingressFor: front.ingressFor,
     locate,
-    applyOverride,
+    ...(!options.fleet && { applyOverride: everyGateway }),
     kill,
     revive,
     world: () => worldReport(sites, gateways, backends, front.deliveries()),
@@ -110,7 +134,9 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
   const close = async () => {
     await Promise.all([front.close(), closeServer(admin)]);
     await stopSites(gateways, backends);
+    await fleet?.close();
     geoip.close();
+    rmSync(stateRoot, { recursive: true, force: true });
   };
   try {
     // The fixed ports first: a taken one fails before anything else starts.
@@ -118,12 +144,25 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     await listen(admin, "admin", host, adminPort);
     for (const [siteId, list] of await startBackends(sites, host)) backends.set(siteId, list);
     const catalogue = withBackends(world.catalogue, backends);
-    const settings = { host, logLevel, locate, applyOverride };
+    if (options.fleet) fleet = await startDemoFleet(catalogue);
+    const settings = { host, logLevel, locate, stateRoot, fleet };
     for (const [siteId, gateway] of await startGateways(catalogue, world.policy, settings))
       gateways.set(siteId, gateway);
     const [frontUrl, adminUrl] = [urlOf(front.server), urlOf(admin)];
     const { ingressFor } = front; // DemoWorld's, delegated: the front is where clients go
-    return { frontUrl, adminUrl, catalogue, gateways, backends, ingressFor, kill, revive, close };
+    const controlDatacenters = fleet?.controlDatacenters ?? [];
+    return {
+      frontUrl,
+      adminUrl,
+      catalogue,
+      gateways,
+      backends,
+      ingressFor,
+      kill,
+      revive,
+      controlDatacenters,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
@@ -164,7 +203,7 @@ function withBackends(
   };
 }
 
-/** One gateway per site, on port 0, each with the world's override hook. */
+/** One gateway per site, on port 0, each with its own state directory (and datacenter). */
 async function startGateways(
   catalogue: CatalogueConfig,
   policy: PolicyConfig,
@@ -172,6 +211,7 @@ async function startGateways(
 ): Promise<Map<string, RunningGateway>> {
   const started = await Promise.all(
     catalogue.sites.map(async (site) => {
+      const consul = settings.fleet?.forSite(site.id);
       const boot = bootSchema.parse({
         site: site.id,
         catalogue: REFERENCE_CATALOGUE,
@@ -180,10 +220,18 @@ async function startGateways(
         admin: { host: settings.host, port: 0 },
         siteHeaders: true,
         trustedProxies: TRUSTED_PROXIES,
+        stateDirectory: join(settings.stateRoot, site.id),
         log: { level: settings.logLevel, requests: false },
+        ...(consul && { consul: consul.boot }),
       });
-      const { locate, applyOverride } = settings;
-      const gateway = await startGateway({ boot, catalogue, policy, locate, applyOverride });
+      const { locate } = settings;
+      const gateway = await startGateway({
+        boot,
+        catalogue,
+        policy,
+        locate,
+        ...(consul && { consul: { address: consul.address } }),
+      });
       return [site.id, gateway] as const;
     }),
   );

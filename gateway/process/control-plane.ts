@@ -6,34 +6,43 @@
  * gateway, also while a worker is being replaced. In a served gateway this is the cluster
  * primary; in tests and the demo world it runs beside one data plane in the same process.
  */
-import type Consul from "consul";
 import type { Logger } from "pino";
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from "prom-client";
-import type { ConsulConnection } from "../../health/consul/consul-queries.ts";
+import type { ConsulConnection } from "../../health/consul/consul-connection.ts";
+import { consulHttp } from "../../health/consul/consul-http.ts";
+import { DEFAULT_PROBE_SETTINGS } from "../../health/probes/probe-settings.ts";
 import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
 import type { OpsOverride } from "../../routing-tables/snapshot.ts";
-import { type AdminContext, createAdminServer } from "../admin/admin-api.ts";
+import {
+  type AdminContext,
+  createAdminServer,
+  type OverrideReceipt,
+  type OverrideRequest,
+} from "../admin/admin-api.ts";
 import type { ExplainAnswer } from "../admin/explain-answer.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
 import { activeProbes } from "../feeds/active-probes.ts";
 import { configReloader, type Reloader } from "../feeds/config-reloader.ts";
 import { type ConsulWiring, startConsulWiring } from "../feeds/consul/consul-wiring.ts";
+import {
+  createOverrideBook,
+  OVERRIDES_FILE,
+  type OverrideBook,
+  overridesFileSchema,
+} from "../feeds/override-book.ts";
 import { passiveHealth } from "../feeds/passive-health.ts";
 import type { Observation } from "../forward/observation.ts";
 import { mergeUpstreamViews, type SiteUpstreamView } from "../forward/upstream-view.ts";
 import { listen, urlOf } from "../server/listen.ts";
 import { GatewayMetrics } from "../state/metrics.ts";
+import { effectiveOverrides, type OverrideAction } from "../state/override-record.ts";
 import { RoutingState } from "../state/routing-state.ts";
 import { publishSnapshotGauges } from "../state/snapshot-gauges.ts";
+import { stateFile } from "../state/state-file.ts";
 import { BreakerBoard } from "./breaker-board.ts";
 import { Followers } from "./followers.ts";
 import { confirmOverride } from "./override-confirmation.ts";
-
-export type ApplyOverride = (
-  siteId: string,
-  override: OpsOverride | undefined,
-) => void | Promise<void>;
 
 export interface ControlPlaneOptions {
   readonly boot: BootConfig;
@@ -42,12 +51,11 @@ export interface ControlPlaneOptions {
   readonly logger: Logger;
   readonly now?: () => number;
   readonly adminToken?: string | undefined;
-  /** Where ops overrides are stored; default: Consul KV when configured, else this state. */
-  readonly applyOverride?: ApplyOverride;
-  /** A Consul client: sites with a `consul` service get their backends from it. */
-  readonly consul?: Consul;
-  /** Where that client connects (for the one endpoint it lacks: network coordinates). */
-  readonly consulConnection?: ConsulConnection;
+  /**
+   * Where Consul is: sites with a `consul` service get their backends from it, and with
+   * `consul.kvPrefix` ops overrides are stored fleet-wide in the control datacenters.
+   */
+  readonly consul?: ConsulConnection;
   /** Reload the catalogue and policy files on SIGHUP (`reload()`) and, if `watch`, on change. */
   readonly configFiles?: { readonly watch: boolean; readonly policyFromFile: boolean };
   /** Told of every observation the data planes report (tests and benchmarks listen here). */
@@ -115,17 +123,19 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     health && probing
       ? activeProbes(boot.site, `1.1 ${name}`, state, health, probeSettings)
       : undefined;
+  const book = startBook(boot, state, metrics, logger, clock);
   const consul: ConsulWiring | undefined = options.consul
-    ? startConsulWiring(
-        options.consul,
-        options.consulConnection,
+    ? startConsulWiring({
+        http: consulHttp(options.consul),
         boot,
         name,
         state,
+        book,
         metrics,
         logger,
+        probe: { ...DEFAULT_PROBE_SETTINGS, ...probeSettings },
         clock,
-      )
+      })
     : undefined;
   const reloader: Reloader | undefined = options.configFiles
     ? configReloader(
@@ -155,10 +165,60 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       return { ready: false, reason: `local site is ${local.state}` };
     return { ready: true, reason: "snapshot loaded, local site usable" };
   };
-  const store: ApplyOverride =
-    options.applyOverride ??
-    consul?.writeOverride ??
-    ((site, override) => void state.setOverride(site, override));
+  const storeOverride = async (
+    site: string,
+    override: OpsOverride | undefined,
+    request: OverrideRequest,
+  ): Promise<OverrideReceipt> => {
+    const at = clock();
+    const action: OverrideAction = {
+      change: override,
+      who: request.who,
+      why: request.why,
+      atMs: at,
+      expiresAtMs: request.expiresInMs === undefined ? undefined : at + request.expiresInMs,
+    };
+    const fleet = consul?.fleet;
+    if (request.local || !fleet) {
+      book.setLocal(site, action);
+      await confirmOverride(
+        state,
+        followers,
+        site,
+        state.inputs.overrides[site],
+        boot.admin.overrideConfirmMs,
+      );
+      return {
+        scope: "local",
+        fleetWide: false,
+        storedIn: ["this gateway only"],
+        persisted: book.persisted(),
+        ...(!fleet && {
+          note: "no place of record is configured (consul.kvPrefix): this gateway only",
+        }),
+      };
+    }
+    const receipt = await fleet.write(site, action, request.consulToken);
+    if (!receipt.record) {
+      const why = receipt.notStoredIn.map((n) => `${n.datacenter}: ${n.reason}`).join("; ");
+      throw new Error(
+        `not stored in any control datacenter (${why}); add ?local for this gateway only`,
+      );
+    }
+    const wanted = effectiveOverrides(
+      { ...book.fleet(), [site]: receipt.record },
+      book.local(),
+      at,
+    )[site];
+    await confirmOverride(state, followers, site, wanted, boot.admin.overrideConfirmMs);
+    return {
+      scope: "fleet",
+      fleetWide: true,
+      storedIn: receipt.storedIn,
+      notStoredIn: receipt.notStoredIn,
+      generation: receipt.record.generation,
+    };
+  };
   const admin: AdminContext = {
     ingress: boot.site,
     state,
@@ -184,6 +244,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       );
     },
     workers: () => followers.members(),
+    overrideRecords: book.view,
+    ...(consul?.fleet && { fleetStatus: consul.fleet.status }),
     ...(consul && { consulStatus: consul.status }),
     ...(probes && {
       probeLatency: () =>
@@ -194,10 +256,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           ]),
         ),
     }),
-    applyOverride: async (site, override) => {
-      await store(site, override);
-      await confirmOverride(state, followers, site, override, boot.admin.overrideConfirmMs);
-    },
+    applyOverride: storeOverride,
   };
   const server = createAdminServer(admin);
   await listen(server, boot.admin.port, boot.admin.host, false, false);
@@ -225,8 +284,42 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       health?.stop();
       await probes?.stop();
       await consul?.stop();
+      book.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },
   };
+}
+
+/** The override book, started from the state directory's copy (ops-overrides.json). */
+function startBook(
+  boot: BootConfig,
+  state: RoutingState,
+  metrics: GatewayMetrics,
+  logger: Logger,
+  clock: () => number,
+): OverrideBook {
+  const book = createOverrideBook({
+    state,
+    file: stateFile(boot.stateDirectory, OVERRIDES_FILE, overridesFileSchema),
+    now: clock,
+    onStart: (how, detail) => {
+      if (how === "corrupt")
+        logger.error(
+          { error: detail },
+          "the kept ops overrides are unreadable: moved aside, starting without",
+        );
+      else if (how === "read")
+        logger.info({ overrides: state.inputs.overrides }, "ops overrides kept from the last run");
+    },
+    onPersistError: (error) => {
+      metrics.statePersistErrors.inc();
+      logger.error(
+        { err: error },
+        "ops overrides not written to the state directory; applied in memory",
+      );
+    },
+  });
+  metrics.trackOverrides(book.view);
+  return book;
 }

@@ -4,8 +4,10 @@
  * hub `hub` with a fixed backend), registering a backend as a passing instance, and a
  * gateway whose Consul client talks to the double.
  */
+import { randomUUID } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pino from "pino";
-import { consulClient } from "../../health/consul/consul-queries.ts";
 import type { ConsulDouble } from "../../health/testing/consul-double/consul-double.ts";
 import { type CatalogueConfig, catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { type BootConfig, bootSchema } from "../config/boot-schema.ts";
@@ -20,7 +22,11 @@ export function testSite(id: string, extra: Record<string, unknown>) {
   return { id, name: id, country: "EC", jurisdiction: "EC", latitude: 0, capacity: 100, ...extra };
 }
 
-/** The gateway of `near` on 127.0.0.1 port 0, silent, probes off; `extra` replaces whole sections. */
+/**
+ * The gateway of `near` on 127.0.0.1 port 0, silent, probes off, with a state directory of its
+ * own under the system's temporary folder (made only when something is kept); `extra` replaces
+ * whole sections.
+ */
 export function loopbackBoot(extra: Record<string, unknown> = {}): BootConfig {
   return bootSchema.parse({
     site: "near",
@@ -30,6 +36,7 @@ export function loopbackBoot(extra: Record<string, unknown> = {}): BootConfig {
     admin: { host: "127.0.0.1", port: 0 },
     probes: { enabled: false },
     log: { level: "silent", requests: false },
+    stateDirectory: join(tmpdir(), "gateway-test-state", randomUUID()),
     ...extra,
   });
 }
@@ -76,6 +83,6 @@ export function startConsulGateway(
   return startGateway({
     ...options,
     logger: pino({ level: "silent" }),
-    consul: consulClient({ address: double.url }),
+    consul: { address: double.url },
   });
 }

@@ -122,39 +122,3 @@ test("the gateway registers with the agent, checked on /readyz, and deregisters 
     false,
   );
 });
-
-test("with a KV prefix, an admin compromise is written to Consul KV and comes back through the watch", async (t) => {
-  const double = await startConsulDouble({ datacenters: ["near-dc"], random: () => 0 });
-  const hubBackend = await startBackend("hub-kv");
-  const catalogue = consulCatalogue(hubBackend.address);
-  const boot = loopbackBoot({
-    consul: { enabled: true, waitMs: 500, kvPrefix: "gateway", register: false },
-  });
-  const policy = policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] });
-  const gateway = await startConsulGateway(double, { boot, catalogue, policy });
-  t.after(async () => {
-    await gateway.shutdown(200);
-    await hubBackend.kill();
-    await double.close();
-  });
-  const answer = await fetch(`${gateway.adminUrl}/sites/hub/compromise`, { method: "POST" });
-  assert.equal(answer.status, 200);
-  await eventually(
-    () => gateway.state.snapshot.sites.find((s) => s.id === "hub")?.state === "compromised",
-    5_000,
-    "the compromise to come back from KV",
-  );
-  const stored = (await (
-    await fetch(`${double.url}/v1/kv/gateway/flags/hub?raw`)
-  ).text()) as string;
-  assert.deepEqual(JSON.parse(stored), { compromised: true });
-  double.failAll(true, 500);
-  const refused = await fetch(`${gateway.adminUrl}/sites/hub/restore`, { method: "POST" });
-  assert.equal(refused.status, 503, "an override that cannot be stored is refused");
-  assert.equal(((await refused.json()) as { code: string }).code, "override_not_stored");
-  assert.equal(
-    gateway.state.snapshot.sites.find((s) => s.id === "hub")?.state,
-    "compromised",
-    "still compromised",
-  );
-});
