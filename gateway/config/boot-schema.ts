@@ -246,7 +246,7 @@ export const bootSchema = z.strictObject({
         .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "a KV path without leading or trailing /")
         .optional()
         .describe(
-          "the fleet's KV prefix in the control datacenters (`sentinel`, `policy`, `flags/<site>`, `sites/<site>`, `audit/`); set: ops overrides are stored there, fleet-wide",
+          "the fleet's KV prefix in the control datacenters (`sentinel`, `policy`, `flags/<site>`, `sites/<site>`, `audit/<time>-<site>`); set: ops overrides are stored there, fleet-wide",
         ),
       controlDatacenters: z
         .array(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "a datacenter name"))
