@@ -43,3 +43,9 @@ test("its counts come from the world it is given", () => {
   assert.match(banner, /the reference world, 13 edge sites and 3 hubs/);
   assert.match(banner, /16 gateways and 35 backends/);
 });
+
+test("in fleet mode it names the control datacenters where overrides are stored", () => {
+  const fleet = demoBanner({ ...facts, controlDatacenters: ["fra", "iad", "dxb"] });
+  assert.match(fleet, /stored in the KV of fra, iad, dxb/);
+  assert.doesNotMatch(banner, /stored in the KV of/);
+});

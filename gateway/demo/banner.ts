@@ -79,10 +79,12 @@ export function demoBanner(facts: BannerFacts): string {
 function overrideLines(controls: readonly string[], indent: string): string[] {
   if (controls.length === 0)
     return [
-      `${indent}gateway, as a local override of each (npm start -- --fleet: through a place of record).`,
+      `${indent}gateway, as a local override of each; npm start -- --fleet stores it in a place of`,
+      `${indent}record every gateway reads, as real gateways do (gateway/feeds/consul/README.md).`,
     ];
   return [
     `${indent}gateway through the fleet path: each site is a Consul datacenter (an in-process double),`,
-    `${indent}the override is stored in the KV of ${controls.join(", ")} and every gateway reads it back.`,
+    `${indent}the override is stored in the KV of ${controls.join(", ")} and every gateway reads it back`,
+    `${indent}(gateway/feeds/consul/README.md).`,
   ];
 }

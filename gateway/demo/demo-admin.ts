@@ -3,8 +3,8 @@
  * (`admin/admin-api.ts`), in front of all sixteen gateways at once.
  *
  * - Ops overrides (`POST /sites/:id/drain|compromise|restore`) apply to every gateway: as a
- *   local override of each (`applyOverride` given: the world's), or, in fleet mode, through
- *   the place of record (the gateway that gets the request writes it for all).
+ *   local override of each, or, in fleet mode, through the place of record (the first hub's
+ *   gateway writes it; the answer comes once every gateway applied it from its own watch).
  * - `GET /explain?ip=ADDR` explains from the ingress the anycast stand-in delivers that
  *   client to; `GET /sites` shows the first hub's view. `?ingress=SITE` picks another gateway,
  *   for these and for `/healthz` and `/readyz`.
@@ -30,8 +30,8 @@ export interface DemoAdminOptions {
   /** Where the anycast stand-in would deliver a client address, if anywhere. */
   readonly ingressFor: (address: string) => string | undefined;
   readonly locate: (address: string) => ClientLocation;
-  /** Stores an override for the whole world; undefined: each gateway's own path (fleet mode). */
-  readonly applyOverride?: AdminContext["applyOverride"];
+  /** Stores an override for the whole world (each gateway locally, or through the fleet). */
+  readonly applyOverride: AdminContext["applyOverride"];
   readonly world: () => unknown;
   readonly kill: (siteId: string) => Promise<void>;
   readonly revive: (siteId: string) => Promise<void>;
@@ -93,7 +93,7 @@ async function handle(
   admin(req, res);
 }
 
-/** The gateway admin API's request listener for one gateway (with the world's override hook, if any). */
+/** The gateway admin API's request listener for one gateway, with the world's override hook. */
 function adminListener(
   siteId: string,
   gateway: RunningGateway,
@@ -103,7 +103,7 @@ function adminListener(
     ...gateway.admin,
     ingress: siteId,
     token: undefined,
-    ...(options.applyOverride && { applyOverride: options.applyOverride }),
+    applyOverride: options.applyOverride,
   });
 }
 

@@ -20,7 +20,7 @@ import type { CatalogueConfig, SiteConfig } from "../../routing-tables/catalogue
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
-import type { AdminContext } from "../admin/admin-api.ts";
+import { type AdminContext, OverrideNotAppliedError } from "../admin/admin-api.ts";
 import { openGeoipSource } from "../client-facts/geoip-source.ts";
 import { createTrustedProxies } from "../client-facts/trusted-proxies.ts";
 import { bootSchema } from "../config/boot-schema.ts";
@@ -30,6 +30,7 @@ import {
   REFERENCE_CATALOGUE,
   REFERENCE_POLICY,
 } from "../config/config-files.ts";
+import { holdsOverride } from "../process/override-confirmation.ts";
 import { type RunningGateway, startGateway } from "../process/start-gateway.ts";
 import { urlOf } from "../server/listen.ts";
 import { createAnycastFront } from "./anycast-front.ts";
@@ -105,6 +106,17 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
       note: "npm start -- --fleet stores overrides in a place of record (the hubs' Consul KV)",
     };
   };
+  const defaultIngress = sites.find((s) => s.tier === "hub")?.id ?? sites[0]?.id ?? "";
+  // In fleet mode the first hub's gateway writes the override to the place of record, and the
+  // world's admin (an ops console) answers once every gateway applied it from its own watch.
+  const throughFleet: AdminContext["applyOverride"] = async (siteId, override, request) => {
+    const writer = gateways.get(defaultIngress);
+    if (!writer) throw new Error(`no gateway at ${defaultIngress}`);
+    const receipt = await writer.admin.applyOverride(siteId, override, request);
+    if (request.local) return receipt;
+    await everyGatewayHolds(gateways, siteId, override, 5_000);
+    return { ...receipt, writtenBy: defaultIngress, appliedBy: `all ${gateways.size} gateways` };
+  };
   const stateRoot = mkdtempSync(join(tmpdir(), "demo-world-state-"));
   let fleet: DemoFleet | undefined;
   const eachBackend = (siteId: string, act: (b: WanBackend) => Promise<void>) =>
@@ -123,10 +135,10 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
   });
   const admin = createDemoAdmin({
     gateways,
-    defaultIngress: sites.find((s) => s.tier === "hub")?.id ?? sites[0]?.id ?? "",
+    defaultIngress,
     ingressFor: front.ingressFor,
     locate,
-    ...(!options.fleet && { applyOverride: everyGateway }),
+    applyOverride: options.fleet ? throughFleet : everyGateway,
     kill,
     revive,
     world: () => worldReport(sites, gateways, backends, front.deliveries()),
@@ -256,4 +268,25 @@ async function stopSites(
   clearTimeout(timer);
   await Promise.all([...backends.values()].flat().map((b) => b.close()));
   await stopped;
+}
+
+/** Resolves once every gateway's state holds the override; past `timeoutMs`, not applied. */
+async function everyGatewayHolds(
+  gateways: ReadonlyMap<string, RunningGateway>,
+  siteId: string,
+  override: Parameters<typeof holdsOverride>[1],
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const lagging = () =>
+    [...gateways].filter(([, g]) => !holdsOverride(g.state.inputs.overrides[siteId], override));
+  while (lagging().length > 0) {
+    if (Date.now() > deadline)
+      throw new OverrideNotAppliedError(
+        `not applied by ${lagging()
+          .map(([id]) => id)
+          .join(", ")} within ${timeoutMs} ms`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

@@ -129,7 +129,10 @@ async function appendAudit(
     0,
   );
   const keys = (await kv.keys(folder)).sort();
-  const excess = keys.slice(0, Math.max(0, Math.min(TRIM_PER_WRITE, keys.length - target.auditEntries)));
+  const excess = keys.slice(
+    0,
+    Math.max(0, Math.min(TRIM_PER_WRITE, keys.length - target.auditEntries)),
+  );
   for (const key of excess) await kv.del(key);
 }
 

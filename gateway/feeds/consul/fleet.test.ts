@@ -251,7 +251,10 @@ test("concurrent writers all land by check-and-set, and the audit history stays 
     await fetch(`${w.double.urlOf("ctl")}/v1/kv/gw/audit/?keys`)
   ).json()) as string[];
   // Each writer trims to the newest 10 it listed; a writer's list may miss one appended after it.
-  assert.ok(keys.length >= 10 && keys.length < 12, `the history is bounded (${keys.length} of 12 kept)`);
+  assert.ok(
+    keys.length >= 10 && keys.length < 12,
+    `the history is bounded (${keys.length} of 12 kept)`,
+  );
 });
 
 test("a policy in the place of record is applied, and a malformed one refused with every error", async (t) => {
