@@ -99,16 +99,22 @@ async function storeIn(
 ): Promise<OverrideRecord> {
   const kv = kvIn(target.http, dc, write.token);
   const { prefix } = target;
-  if (!(await kv.get(sentinelKey(prefix))))
-    await kv.put(sentinelKey(prefix), JSON.stringify({ fleet: prefix, by: target.via }), 0);
   const key = flagKey(prefix, write.site);
+  // The sentinel is looked for beside the first read of the record (one round trip, not two).
+  const [sentinel, first] = await Promise.all([kv.get(sentinelKey(prefix)), kv.get(key)]);
+  if (!sentinel)
+    await kv.put(sentinelKey(prefix), JSON.stringify({ fleet: prefix, by: target.via }), 0);
+  let current = first;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    if (attempt > 0) await sleep(randomInt(1, 10 * attempt + 2));
-    const current = await kv.get(key);
+    if (attempt > 0) {
+      await sleep(randomInt(1, 10 * attempt + 2));
+      current = await kv.get(key);
+    }
     const held = current ? readRecord(kvFile(key), current.value).value : undefined;
     const record = recordFor(held, write.action, write.knownGeneration);
     if (await kv.put(key, recordDocument(record, target.via), current?.modifyIndex ?? 0)) {
-      await appendAudit(kv, target, write.site, record).catch(() => undefined);
+      // The history is not on the override's path: it is appended after the answer's write.
+      void appendAudit(kv, target, write.site, record).catch(() => undefined);
       return record;
     }
   }
