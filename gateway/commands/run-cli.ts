@@ -1,5 +1,5 @@
 /**
- * The `gateway` command: validate, explain, serve, announce. (The demo world is `npm start`,
+ * The `gateway` command: validate, explain, serve, announce, leave. (The demo world is `npm start`,
  * gateway/demo/main.ts: a consumer of the gateway, not a part of it.) Only `serve` takes the
  * signals cli.ts held since the first instruction; every other command lets them go.
  */
@@ -7,6 +7,7 @@ import type { HeldSignals } from "../process/early-signals.ts";
 import { ANNOUNCE_USAGE, announceCommand } from "./announce.ts";
 import { EXPLAIN_USAGE, explainCommand } from "./explain.ts";
 import { type CommandIo, EXIT_USAGE, processIo } from "./io.ts";
+import { LEAVE_USAGE, leaveCommand } from "./leave.ts";
 import { SERVE_USAGE, serveCommand } from "./serve.ts";
 import { VALIDATE_USAGE, validateCommand } from "./validate.ts";
 
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   explain: { run: explainCommand, usage: EXPLAIN_USAGE },
   serve: { run: serveCommand, usage: SERVE_USAGE },
   announce: { run: announceCommand, usage: ANNOUNCE_USAGE },
+  leave: { run: leaveCommand, usage: LEAVE_USAGE },
 };
 
 const USAGE = `usage: gateway <command> [options]

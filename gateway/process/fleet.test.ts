@@ -7,6 +7,8 @@
  * printed as test diagnostics; assertions use generous timeouts only.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { test } from "node:test";
 import { eventually } from "../testing/fixtures.ts";
 import {
@@ -53,6 +55,24 @@ const compromiseA = (world: FleetWorld) =>
     method: "POST",
     headers: { "x-ops-user": "alice" },
   });
+
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+
+/** `gateway leave --config <the site's boot>`, as ops would run it at that site. */
+function leave(world: FleetWorld, site: string): Promise<{ code: number | null; output: string }> {
+  const config = join(world.gateway(site).served.folder, "gateway.yaml");
+  const child = spawn(process.execPath, [CLI, "leave", "--config", config], {
+    env: { ...process.env, CONSUL_HTTP_ADDR: world.double.urlOf(site) },
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    output += chunk;
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    output += chunk;
+  });
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, output })));
+}
 
 async function allSee(
   world: FleetWorld,
@@ -181,12 +201,14 @@ test("a site that registers joins every gateway after the rise rule, without a f
       15_000,
       `${viewer} to add d`,
     );
-  for (const viewer of ["a", "b", "c"])
+  for (const viewer of ["a", "b", "c"]) {
     assert.deepEqual(await world.request(viewer, CLIENTS.buenosAires), { status: 200, site: "d" });
-  const deleted = await fetch(`${world.double.urlOf("d")}/v1/kv/gw/sites/d?dc=c`, {
-    method: "DELETE",
-  });
-  assert.equal(await deleted.text(), "true");
+    const served = world.gateway(viewer).served;
+    const joined = () => served.logged("a fleet site joined: its probes passed the rise rule");
+    await eventually(() => joined()[0]?.site === "d", 5_000, `${viewer} to log d's rise`);
+  }
+  const left = await leave(world, "d");
+  assert.equal(left.code, 0, left.output);
   for (const viewer of ["a", "b", "c"])
     await eventually(
       async () => (await world.stateOf(viewer, "d")) === undefined,

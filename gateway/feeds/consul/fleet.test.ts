@@ -14,7 +14,7 @@ import { catalogueSchema } from "../../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../../routing-tables/policy-schema.ts";
 import { type RunningGateway, startGateway } from "../../process/start-gateway.ts";
 import { loopbackBoot, testSite } from "../../testing/consul-world.ts";
-import { eventually } from "../../testing/fixtures.ts";
+import { answerText, echo, eventually, startBackend } from "../../testing/fixtures.ts";
 
 type After = { after: (fn: () => Promise<void> | void) => void };
 
@@ -73,6 +73,7 @@ async function world(
           recoveryProbeMs: 50,
           auditEntries,
           coordinatesIntervalMs: 3_600_000,
+          fleetLeaveAfterMs: 300,
         },
         ...extra,
       });
@@ -281,4 +282,22 @@ test("a policy in the place of record is applied, and a malformed one refused wi
     [["consul-kv:gw/policy", 4, "services[0].steering"]],
   );
   assert.equal(west.state.snapshot.services.length, 2, "the last good keeps serving");
+});
+
+test("a registered site whose backend fails its probes does not join; once it passes the rise rule, it does", async (t) => {
+  const w = await world(t);
+  const backend = await startBackend("new-1", answerText(503, "starting"));
+  t.after(() => backend.kill());
+  const west = await w.start("west", {
+    probes: { enabled: false, intervalMs: 20, timeoutMs: 500 },
+  });
+  await eventually(() => readable(west), 5_000, "the first answer");
+  const entry = testSite("new", { longitude: 5, tier: "edge", backends: [backend.address] });
+  w.double.putKV("ctl", "gw/sites/new", JSON.stringify(entry));
+  await eventually(() => backend.hits() >= 5, 5_000, "the candidate to be probed");
+  assert.equal(west.state.snapshot.siteIndex.has("new"), false, "failing probes keep it out");
+  backend.behave(echo);
+  await eventually(() => west.state.snapshot.siteIndex.has("new"), 5_000, "the candidate to join");
+  w.double.deleteKV("ctl", "gw/sites/new");
+  await eventually(() => !west.state.snapshot.siteIndex.has("new"), 5_000, "the member to leave");
 });
