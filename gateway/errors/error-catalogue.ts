@@ -23,7 +23,10 @@ export const ERROR_CODES = freezeAll({
   residency_blocked: { status: 503, title: "Blocked by a residency rule" },
   circuit_open: { status: 503, title: "Circuit breaker open" },
   shutting_down: { status: 503, title: "Gateway shutting down" },
-  override_not_stored: { status: 503, title: "Ops override not stored (Consul KV unavailable)" },
+  override_not_stored: {
+    status: 503,
+    title: "Ops override not stored (no control datacenter took it)",
+  },
   /** Stored, but not every worker of the gateway confirmed it in time: it may not hold yet. */
   override_not_applied: { status: 503, title: "Ops override not applied by every worker" },
   upstream_refused: { status: 502, title: "Upstream refused the connection" },
