@@ -6,12 +6,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startConsulDouble } from "../../../health/testing/consul-double/consul-double.ts";
+import { siteSchema } from "../../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../../routing-tables/policy-schema.ts";
 import {
   consulCatalogue,
   loopbackBoot,
   registerApp,
   startConsulGateway,
+  testSite,
 } from "../../testing/consul-world.ts";
 import { eventually, startBackend } from "../../testing/fixtures.ts";
 
@@ -121,4 +123,40 @@ test("the gateway registers with the agent, checked on /readyz, and deregisters 
     w.double.registered().some((s) => s.Name === "gateway"),
     false,
   );
+});
+
+test("discovery follows the catalogue: a site that joins gets its backends, one that leaves stops being asked", async (t) => {
+  const w = await world(t);
+  const far = await startBackend("far-1");
+  t.after(() => far.kill());
+  const [host = "", port = "0"] = far.address.split(":");
+  w.double.setService(
+    "near-dc",
+    { Node: "far-node", Address: host },
+    { ID: "api-1", Service: "api", Port: Number(port) },
+    [{ CheckID: "api-1-ok", Status: "passing" }],
+  );
+  const joining = siteSchema.parse(
+    testSite("far", {
+      longitude: 40,
+      tier: "edge",
+      capacity: 100,
+      consul: { service: "api", datacenter: "near-dc" },
+    }),
+  );
+  w.gateway.state.setFleetSites([joining]);
+  await eventually(
+    () =>
+      w.gateway.state.snapshot.sites.find((s) => s.id === "far")?.config.backends?.[0] ===
+      far.address,
+    5_000,
+    "the joining site's backends",
+  );
+  w.gateway.state.setFleetSites([]);
+  const asked = () => w.double.requests().filter((r) => r.path === "/v1/health/service/api").length;
+  await eventually(() => w.double.blockedQueries() <= 1, 5_000, "its loop to stop");
+  const before = asked();
+  w.double.setCheckStatus("near-dc", "api-1-ok", "critical");
+  await eventually(() => w.double.blockedQueries() >= 1, 5_000, "near's loop still blocking");
+  assert.equal(asked(), before, "nobody asks for the site that left");
 });
