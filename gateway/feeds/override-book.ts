@@ -17,6 +17,7 @@ import {
   type OverrideRecord,
   type OverrideScope,
   type RecordSet,
+  recordFacts,
   recordFor,
 } from "../state/override-record.ts";
 import type { RoutingState } from "../state/routing-state.ts";
@@ -152,15 +153,5 @@ export function createOverrideBook(options: OverrideBookOptions): OverrideBook {
 }
 
 function viewOf(scope: OverrideScope, record: OverrideRecord): OverrideView {
-  return {
-    scope,
-    flags: record.flags,
-    generation: record.generation,
-    who: record.who,
-    at: new Date(record.atMs).toISOString(),
-    why: record.why,
-    ...(record.expiresAtMs !== undefined && {
-      expiresAt: new Date(record.expiresAtMs).toISOString(),
-    }),
-  };
+  return { scope, flags: record.flags, ...recordFacts(record) };
 }

@@ -107,6 +107,19 @@ export function effectiveOverrides(
   return out;
 }
 
+/** Who, when, why, until when and the generation of a record, as written for people and KV. */
+export function recordFacts(record: OverrideRecord) {
+  return {
+    generation: record.generation,
+    who: record.who,
+    at: new Date(record.atMs).toISOString(),
+    why: record.why,
+    ...(record.expiresAtMs !== undefined && {
+      expiresAt: new Date(record.expiresAtMs).toISOString(),
+    }),
+  };
+}
+
 /** The next time an override expires after `nowMs` (to re-evaluate then), if any. */
 export function nextExpiry(sets: readonly RecordSet[], nowMs: number): number | undefined {
   let next: number | undefined;

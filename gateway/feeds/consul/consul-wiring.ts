@@ -4,17 +4,10 @@
  * membership) with its override writes, and self-registration with the local agent (once the
  * servers listen). All of it through one client (health/consul/consul-http.ts).
  */
-import type { Logger } from "pino";
-import type { ConsulHttp } from "../../../health/consul/consul-http.ts";
-import type { ProbeSettings } from "../../../health/probes/probe-settings.ts";
-import type { BootConfig } from "../../config/boot-schema.ts";
-import type { GatewayMetrics } from "../../state/metrics.ts";
-import type { RoutingState } from "../../state/routing-state.ts";
-import type { OverrideBook } from "../override-book.ts";
 import { consulCoordinates } from "./consul-coordinates.ts";
 import { consulDiscovery } from "./consul-discovery.ts";
 import { type Registration, registerGateway } from "./consul-registration.ts";
-import { type FleetWiring, startFleet } from "./fleet-wiring.ts";
+import { type FleetParts, type FleetWiring, startFleet } from "./fleet-wiring.ts";
 
 export interface ConsulWiring {
   readonly status: () => readonly unknown[];
@@ -24,16 +17,7 @@ export interface ConsulWiring {
   stop(): Promise<void>;
 }
 
-export interface ConsulWiringOptions {
-  readonly http: ConsulHttp;
-  readonly boot: BootConfig;
-  /** This gateway's name (as in its Via entry), registered with the agent. */
-  readonly name: string;
-  readonly state: RoutingState;
-  readonly book: OverrideBook;
-  readonly metrics: GatewayMetrics;
-  readonly logger: Logger;
-  readonly probe: ProbeSettings;
+export interface ConsulWiringOptions extends FleetParts {
   readonly clock: () => number;
 }
 

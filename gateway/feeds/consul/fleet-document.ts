@@ -25,7 +25,7 @@ import {
 } from "../../../routing-tables/catalogue-schema.ts";
 import { type ConfigError, wholeFileError } from "../../../routing-tables/config-error.ts";
 import { parseYamlSource, schemaErrors } from "../../../routing-tables/yaml-source.ts";
-import type { OverrideRecord, RecordSet } from "../../state/override-record.ts";
+import { type OverrideRecord, type RecordSet, recordFacts } from "../../state/override-record.ts";
 
 /** One decoded KV pair; `value` is null for a key with no value. */
 export interface KvEntry {
@@ -188,13 +188,7 @@ export function recordDocument(record: OverrideRecord, via: string): string {
   const restored = Object.keys(record.flags).length === 0;
   return JSON.stringify({
     ...record.flags,
-    generation: record.generation,
-    who: record.who,
-    at: new Date(record.atMs).toISOString(),
-    why: record.why,
-    ...(record.expiresAtMs !== undefined && {
-      expiresAt: new Date(record.expiresAtMs).toISOString(),
-    }),
+    ...recordFacts(record),
     ...(restored && { restored: true }),
     via,
   });

@@ -33,18 +33,23 @@ export interface FleetWiring {
   stop(): Promise<void>;
 }
 
-export interface FleetSettings {
+/** What the fleet shares with the rest of the Consul wiring. */
+export interface FleetParts {
   readonly http: ConsulHttp;
   readonly boot: BootConfig;
-  readonly prefix: string;
-  /** The control datacenters, in order (the boot's, else this gateway's own). */
-  readonly datacenters: readonly string[];
+  /** This gateway's name (as in its Via entry). */
   readonly name: string;
   readonly state: RoutingState;
   readonly book: OverrideBook;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly probe: ProbeSettings;
+}
+
+export interface FleetSettings extends FleetParts {
+  readonly prefix: string;
+  /** The control datacenters, in order (the boot's, else this gateway's own). */
+  readonly datacenters: readonly string[];
   readonly now: () => number;
 }
 
