@@ -13,36 +13,22 @@ import { consulHttp } from "../../health/consul/consul-http.ts";
 import { DEFAULT_PROBE_SETTINGS } from "../../health/probes/probe-settings.ts";
 import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
-import type { OpsOverride } from "../../routing-tables/snapshot.ts";
-import {
-  type AdminContext,
-  createAdminServer,
-  type OverrideReceipt,
-  type OverrideRequest,
-} from "../admin/admin-api.ts";
+import { type AdminContext, createAdminServer } from "../admin/admin-api.ts";
 import type { ExplainAnswer } from "../admin/explain-answer.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
 import { activeProbes } from "../feeds/active-probes.ts";
 import { configReloader, type Reloader } from "../feeds/config-reloader.ts";
 import { type ConsulWiring, startConsulWiring } from "../feeds/consul/consul-wiring.ts";
-import {
-  createOverrideBook,
-  OVERRIDES_FILE,
-  type OverrideBook,
-  overridesFileSchema,
-} from "../feeds/override-book.ts";
 import { passiveHealth } from "../feeds/passive-health.ts";
 import type { Observation } from "../forward/observation.ts";
 import { mergeUpstreamViews, type SiteUpstreamView } from "../forward/upstream-view.ts";
 import { listen, urlOf } from "../server/listen.ts";
 import { GatewayMetrics } from "../state/metrics.ts";
-import { effectiveOverrides, type OverrideAction } from "../state/override-record.ts";
 import { RoutingState } from "../state/routing-state.ts";
 import { publishSnapshotGauges } from "../state/snapshot-gauges.ts";
-import { stateFile } from "../state/state-file.ts";
 import { BreakerBoard } from "./breaker-board.ts";
 import { Followers } from "./followers.ts";
-import { confirmOverride } from "./override-confirmation.ts";
+import { overrideStorer, startOverrideBook } from "./ops-overrides.ts";
 
 export interface ControlPlaneOptions {
   readonly boot: BootConfig;
@@ -123,7 +109,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     health && probing
       ? activeProbes(boot.site, `1.1 ${name}`, state, health, probeSettings)
       : undefined;
-  const book = startBook(boot, state, metrics, logger, clock);
+  const book = startOverrideBook(boot, state, metrics, logger, clock);
   const consul: ConsulWiring | undefined = options.consul
     ? startConsulWiring({
         http: consulHttp(options.consul),
@@ -165,60 +151,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       return { ready: false, reason: `local site is ${local.state}` };
     return { ready: true, reason: "snapshot loaded, local site usable" };
   };
-  const storeOverride = async (
-    site: string,
-    override: OpsOverride | undefined,
-    request: OverrideRequest,
-  ): Promise<OverrideReceipt> => {
-    const at = clock();
-    const action: OverrideAction = {
-      change: override,
-      who: request.who,
-      why: request.why,
-      atMs: at,
-      expiresAtMs: request.expiresInMs === undefined ? undefined : at + request.expiresInMs,
-    };
-    const fleet = consul?.fleet;
-    if (request.local || !fleet) {
-      book.setLocal(site, action);
-      await confirmOverride(
-        state,
-        followers,
-        site,
-        state.inputs.overrides[site],
-        boot.admin.overrideConfirmMs,
-      );
-      return {
-        scope: "local",
-        fleetWide: false,
-        storedIn: ["this gateway only"],
-        persisted: book.persisted(),
-        ...(!fleet && {
-          note: "no place of record is configured (consul.kvPrefix): this gateway only",
-        }),
-      };
-    }
-    const receipt = await fleet.write(site, action, request.consulToken);
-    if (!receipt.record) {
-      const why = receipt.notStoredIn.map((n) => `${n.datacenter}: ${n.reason}`).join("; ");
-      throw new Error(
-        `not stored in any control datacenter (${why}); add ?local for this gateway only`,
-      );
-    }
-    const wanted = effectiveOverrides(
-      { ...book.fleet(), [site]: receipt.record },
-      book.local(),
-      at,
-    )[site];
-    await confirmOverride(state, followers, site, wanted, boot.admin.overrideConfirmMs);
-    return {
-      scope: "fleet",
-      fleetWide: true,
-      storedIn: receipt.storedIn,
-      notStoredIn: receipt.notStoredIn,
-      generation: receipt.record.generation,
-    };
-  };
   const admin: AdminContext = {
     ingress: boot.site,
     state,
@@ -256,7 +188,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           ]),
         ),
     }),
-    applyOverride: storeOverride,
+    applyOverride: overrideStorer({ boot, state, followers, book, fleet: consul?.fleet, clock }),
   };
   const server = createAdminServer(admin);
   await listen(server, boot.admin.port, boot.admin.host, false, false);
@@ -289,37 +221,4 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       server.closeAllConnections();
     },
   };
-}
-
-/** The override book, started from the state directory's copy (ops-overrides.json). */
-function startBook(
-  boot: BootConfig,
-  state: RoutingState,
-  metrics: GatewayMetrics,
-  logger: Logger,
-  clock: () => number,
-): OverrideBook {
-  const book = createOverrideBook({
-    state,
-    file: stateFile(boot.stateDirectory, OVERRIDES_FILE, overridesFileSchema),
-    now: clock,
-    onStart: (how, detail) => {
-      if (how === "corrupt")
-        logger.error(
-          { error: detail },
-          "the kept ops overrides are unreadable: moved aside, starting without",
-        );
-      else if (how === "read")
-        logger.info({ overrides: state.inputs.overrides }, "ops overrides kept from the last run");
-    },
-    onPersistError: (error) => {
-      metrics.statePersistErrors.inc();
-      logger.error(
-        { err: error },
-        "ops overrides not written to the state directory; applied in memory",
-      );
-    },
-  });
-  metrics.trackOverrides(book.view);
-  return book;
 }
