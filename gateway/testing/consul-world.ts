@@ -5,6 +5,7 @@
  * gateway whose Consul client talks to the double.
  */
 import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -75,14 +76,19 @@ export function registerApp(double: ConsulDouble, node: string, id: string, addr
   );
 }
 
-/** A silent gateway whose Consul client talks to `double`. */
-export function startConsulGateway(
+/** A silent gateway whose Consul client talks to `double`; its shutdown removes its state directory. */
+export async function startConsulGateway(
   double: ConsulDouble,
   options: Pick<GatewayOptions, "boot" | "catalogue" | "policy">,
 ): Promise<RunningGateway> {
-  return startGateway({
+  const gateway = await startGateway({
     ...options,
     logger: pino({ level: "silent" }),
     consul: { address: double.url },
   });
+  const shutdown = async (graceMs?: number) => {
+    await gateway.shutdown(graceMs);
+    rmSync(options.boot.stateDirectory, { recursive: true, force: true });
+  };
+  return { ...gateway, shutdown };
 }
