@@ -49,6 +49,7 @@ test("every site renders: no variable left, a boot config the gateway accepts, C
       "consul.d/backend.json",
       "consul.d/gateway-metrics.json",
       "nginx/conf.d/gateway-metrics.conf",
+      "gateway/consul-acl-gateway.hcl",
     ])
       assert.doesNotMatch(
         readFileSync(join(root, "etc", file), "utf8"),
@@ -78,7 +79,32 @@ test("every site renders: no variable left, a boot config the gateway accepts, C
       proxy,
       new RegExp(`proxy_pass http://${boot.admin.host}:${boot.admin.port}/metrics;`),
     );
+    const fleet = readFileSync(join(root, "etc/gateway/gateway.yaml"), "utf8");
+    assert.match(
+      fleet,
+      /^ {2}controlDatacenters: \[fra,iad,dxb\]$/m,
+      `${site}: the hubs hold the fleet`,
+    );
+    assert.match(fleet, /^stateDirectory: \/var\/lib\/gateway$/m, "the unit's StateDirectory");
   }
+});
+
+test("a site's gateway token reads the fleet and writes only its own entry; ops write the rest", (t) => {
+  if (!onPath("envsubst")) return t.skip("envsubst is absent (apt-get install -y gettext-base)");
+  const policy = readFileSync(
+    join(rendered(t, "znz"), "etc/gateway/consul-acl-gateway.hcl"),
+    "utf8",
+  );
+  const rules = [...policy.matchAll(/^(key|key_prefix) "([^"]*)" \{\n\s*policy = "(\w+)"/gm)].map(
+    (m) => `${m[1]} ${m[2]} ${m[3]}`,
+  );
+  assert.deepEqual(rules, ["key_prefix gateway/ read", "key gateway/sites/znz write"]);
+  const ops = readFileSync(join(DEPLOY, "consul/acl-ops.hcl"), "utf8");
+  assert.match(ops, /^key_prefix "gateway\/" \{\n\s*policy = "write"/m);
+  assert.match(
+    readFileSync(join(DEPLOY, "templates/gateway.yaml.tmpl"), "utf8"),
+    /kvPrefix: gateway$/m,
+  );
 });
 
 /**

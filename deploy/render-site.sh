@@ -8,12 +8,14 @@
 #   ROOT/etc/consul.d/backend.json     one backend instance's (render per backend host)
 #   ROOT/etc/consul.d/gateway-metrics.json   the metrics proxy, as Prometheus finds it
 #   ROOT/etc/nginx/conf.d/gateway-metrics.conf  the metrics proxy: only GET /metrics, off loopback
+#   ROOT/etc/gateway/consul-acl-gateway.hcl  the ACL policy of this site's gateway token
+#                                      (apply with `consul acl policy create`; not agent config)
 # Only the variables named below are substituted; an unset one is an error.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 env_file=${1:?usage: render-site.sh SITE_ENV [ROOT]}
 root=${2:-/}
-vars='GATEWAY_SITE ANYCAST_VIP CONSUL_DATACENTER BACKEND_SERVICE BACKEND_PORT
+vars='GATEWAY_SITE ANYCAST_VIP CONSUL_DATACENTER FLEET_CONTROL_DATACENTERS BACKEND_SERVICE BACKEND_PORT
 BGP_LOCAL_AS BGP_LOCAL_ADDRESS BGP_ROUTER_ADDRESS BGP_ROUTER_AS BGP_HOLD_TIME_S
 ANNOUNCE_INTERVAL_MS ANNOUNCE_RISE ANNOUNCE_HOLD_DOWN_MS ANNOUNCE_DEPREFER
 MANAGEMENT_ADDRESS METRICS_PORT MONITORING_NETWORK'
@@ -33,5 +35,6 @@ render "$here/consul/gateway.json.tmpl" "$root/etc/consul.d/gateway.json"
 render "$here/consul/backend.json.tmpl" "$root/etc/consul.d/backend.json"
 render "$here/consul/gateway-metrics.json.tmpl" "$root/etc/consul.d/gateway-metrics.json"
 render "$here/templates/metrics-proxy.nginx.conf.tmpl" "$root/etc/nginx/conf.d/gateway-metrics.conf"
+render "$here/consul/acl-gateway.hcl.tmpl" "$root/etc/gateway/consul-acl-gateway.hcl"
 cp "$env_file" "$root/etc/gateway/site.env"
 echo "rendered $GATEWAY_SITE into $root"

@@ -183,6 +183,8 @@ policy: policy.yaml
 listen: { host: ${VIP}, port: 80 }
 admin: { host: 127.0.0.1, port: 9090 }
 workers: 1
+# Beside the lab's boot files: each run starts from no kept overrides, and sites keep apart.
+stateDirectory: state-${site.id}
 siteHeaders: true
 probes: { intervalMs: 200, timeoutMs: 500 }
 limits: { shutdownDelayMs: 1000, shutdownGraceMs: 2000 }

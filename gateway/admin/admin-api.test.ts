@@ -257,3 +257,46 @@ test("off loopback a gateway with no token configured refuses everyone", {
   });
   assert.equal(res.status, 401);
 });
+
+test("without a place of record an override is this gateway's, and the answer and /sites say so", async (t) => {
+  const w = await world(t);
+  const admin = w.gateway("west").adminUrl;
+  const res = await fetch(`${admin}/sites/east/drain?why=${encodeURIComponent("disk swap")}`, {
+    method: "POST",
+    headers: { "x-ops-user": "carol", authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+  });
+  const body = (await res.json()) as Record<string, unknown>;
+  assert.equal(res.status, 200);
+  assert.deepEqual(
+    [body.scope, body.fleetWide, body.persisted, body.why],
+    ["local", false, true, "disk swap"],
+  );
+  assert.match(String(body.note), /no place of record/);
+  const sites = JSON.parse((await call(`${admin}/sites`)).text) as {
+    opsOverrides: Record<string, { scope: string; who: string; why: string }[]>;
+    fleet: unknown;
+  };
+  assert.deepEqual(
+    sites.opsOverrides.east?.map((r) => [r.scope, r.why]),
+    [["local", "disk swap"]],
+  );
+  assert.match(sites.opsOverrides.east?.[0]?.who ?? "", /^carol@/);
+  assert.equal(sites.fleet, null);
+});
+
+for (const [name, path, expected] of [
+  ["a compromise cannot expire", "/sites/east/compromise?expiresInS=60", /only a drain expires/],
+  ["an expiry is whole seconds", "/sites/east/drain?expiresInS=1.5", /whole number/],
+  ["an expiry is at most 30 days", "/sites/east/drain?expiresInS=2592001", /from 1 to/],
+] as const) {
+  test(`${name}: 400 bad_request, nothing stored`, async (t) => {
+    const w = await world(t);
+    const res = await call(`${w.gateway("west").adminUrl}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    assert.equal(res.status, 400);
+    assert.match(JSON.parse(res.text).detail, expected);
+    assert.deepEqual(w.gateway("west").state.inputs.overrides, {});
+  });
+}

@@ -49,16 +49,36 @@ export interface AdminContext {
   readonly probeLatency?: () => Readonly<Record<string, unknown>>;
   /** The GeoIP database the data planes read: refused reloads, failed look-ups (null: none). */
   readonly geoipStatus?: () => Promise<GeoipStatus | null>;
+  /** Every site's override records (who, when, why, expiry, scope fleet or local). */
+  readonly overrideRecords?: () => unknown;
+  /** The place of record as this gateway sees it (readable, membership, audit), when configured. */
+  readonly fleetStatus?: () => unknown;
   /**
-   * Applies an ops override (here, or through Consul KV where configured) and resolves once
-   * every data plane of the gateway serves with it; a failure (not stored, or not confirmed
-   * by every worker) is a 503 saying which.
+   * Stores an ops override (fleet-wide in the place of record where configured, else or with
+   * `local` on this gateway) and resolves once every data plane of the gateway serves with it,
+   * with where it was stored; a failure (not stored, or not confirmed by every worker) is a 503
+   * saying which.
    */
   readonly applyOverride: (
     siteId: string,
     override: OpsOverride | undefined,
-  ) => void | Promise<void>;
+    request: OverrideRequest,
+  ) => Promise<OverrideReceipt | undefined>;
 }
+
+/** Who asked for an override, why, until when, and whether for this gateway only. */
+export interface OverrideRequest {
+  readonly who: string;
+  readonly why: string;
+  readonly expiresInMs?: number | undefined;
+  /** `?local`: this gateway only, labelled so everywhere it shows. */
+  readonly local: boolean;
+  /** The operator's `X-Consul-Token`, for the write to the place of record. */
+  readonly consulToken?: string | undefined;
+}
+
+/** Where an override was stored (scope, datacenters), merged into the answer. */
+export type OverrideReceipt = Readonly<Record<string, unknown>>;
 
 const ACTIONS: Record<string, OpsOverride | undefined> = {
   drain: { draining: true },
@@ -113,6 +133,8 @@ async function handleAdmin(
     const report = sitesReport(context.ingress, context.state, await context.upstreams(), geoip);
     return json(res, 200, {
       ...report,
+      opsOverrides: context.overrideRecords?.() ?? null,
+      fleet: context.fleetStatus?.() ?? null,
       workers: context.workers?.() ?? null,
       consul: context.consulStatus?.() ?? null,
       probeLatencyMs: context.probeLatency?.() ?? null,
@@ -135,9 +157,12 @@ async function handleAdmin(
     const [, siteId = "", verb = ""] = action;
     if (!context.state.snapshot.siteIndex.has(siteId))
       return fail(res, "not_found", `no site "${siteId}"`);
-    const who = `${req.headers["x-ops-user"] ?? "anonymous"}@${req.socket.remoteAddress}`;
+    const request = overrideRequest(req, url, verb);
+    if (typeof request === "string") return fail(res, "bad_request", request);
+    const { who } = request;
+    let receipt: OverrideReceipt | undefined;
     try {
-      await context.applyOverride(siteId, ACTIONS[verb]);
+      receipt = await context.applyOverride(siteId, ACTIONS[verb], request);
     } catch (error) {
       context.logger.error(
         { err: error, target: siteId, action: verb, who },
@@ -153,13 +178,22 @@ async function handleAdmin(
       );
     }
     context.logger.warn(
-      { target: siteId, action: verb, who, at: new Date().toISOString() },
+      {
+        target: siteId,
+        action: verb,
+        who,
+        why: request.why,
+        at: new Date().toISOString(),
+        ...receipt,
+      },
       "ops override",
     );
     return json(res, 200, {
       site: siteId,
       action: verb,
       who,
+      why: request.why,
+      ...receipt,
       snapshotVersion: context.state.snapshot.version,
     });
   }
@@ -194,6 +228,33 @@ async function simulate(req: IncomingMessage, res: ServerResponse, context: Admi
   };
   const answer = await simulateEndpoint(body.toString("utf8"), live);
   json(res, answer.status, answer.body);
+}
+
+/** Printable ASCII only, cut at `max` characters: header and query text goes into logs and KV. */
+const printable = (text: string, max: number) => text.replace(/[^\x20-\x7e]/g, "?").slice(0, max);
+const MAX_EXPIRY_S = 30 * 24 * 3_600;
+
+/** The override's who, why, expiry and scope from the request; a string says what is wrong. */
+function overrideRequest(req: IncomingMessage, url: URL, verb: string): OverrideRequest | string {
+  const user = printable(String(req.headers["x-ops-user"] ?? "anonymous"), 64);
+  const why = printable(url.searchParams.get("why") ?? "", 500);
+  const expires = url.searchParams.get("expiresInS");
+  if (expires !== null && !/^\d{1,8}$/.test(expires))
+    return "expiresInS is a whole number of seconds";
+  const expiresInS = expires === null ? undefined : Number(expires);
+  if (expiresInS !== undefined && (expiresInS < 1 || expiresInS > MAX_EXPIRY_S))
+    return `expiresInS is from 1 to ${MAX_EXPIRY_S}`;
+  if (expiresInS !== undefined && verb !== "drain")
+    return "only a drain expires: a compromise stays until it is restored, explicitly";
+  const local = url.searchParams.get("local");
+  const token = req.headers["x-consul-token"];
+  return {
+    who: `${user}@${req.socket.remoteAddress}`,
+    why,
+    expiresInMs: expiresInS === undefined ? undefined : expiresInS * 1_000,
+    local: local !== null && local !== "false" && local !== "0",
+    consulToken: typeof token === "string" && token !== "" ? token.slice(0, 256) : undefined,
+  };
 }
 
 /** A JSON answer, pretty-printed, never cached. */

@@ -9,7 +9,6 @@
 import { parseArgs } from "node:util";
 import * as hdr from "hdr-histogram-js";
 import pino from "pino";
-import { consulClient } from "../../health/consul/consul-queries.ts";
 import { startConsulDouble } from "../../health/testing/consul-double/consul-double.ts";
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
@@ -63,7 +62,7 @@ async function consulCase(): Promise<number[]> {
     catalogue,
     policy,
     logger: pino({ level: "silent" }),
-    consul: consulClient({ address: double.url }),
+    consul: { address: double.url },
   });
   const backendsOfNear = () =>
     gateway.state.snapshot.sites.find((s) => s.id === "near")?.config.backends?.length ?? 0;

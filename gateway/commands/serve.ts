@@ -6,7 +6,7 @@
  */
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
-import { connectionFromEnv, consulClient } from "../../health/consul/consul-queries.ts";
+import { connectionFromEnv } from "../../health/consul/consul-connection.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { adminToken } from "../admin/admin-token.ts";
 import { type GeoipSource, openGeoipSource } from "../client-facts/geoip-source.ts";
@@ -97,7 +97,7 @@ async function runPrimary(
     policy: world.policy,
     logger,
     adminToken: adminToken(boot, process.env, io.err),
-    ...(consulConnection && { consul: consulClient(consulConnection), consulConnection }),
+    ...(consulConnection && { consul: consulConnection }),
     configFiles: { watch: true, policyFromFile: !kvHoldsPolicy },
     ...(boot.geoip && { locate: lazyLocator(boot.geoip) }),
   }).catch((error: Error) => {

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { DEFAULT_MAX_EJECTION_PERCENT } from "../../health/ejection-cap.ts";
 import { DEFAULT_PROBE_SETTINGS } from "../../health/probes/probe-settings.ts";
 import { SITE_ID_PATTERN } from "../../routing-tables/catalogue-schema.ts";
+import { consulSchema } from "./consul-schema.ts";
 import { dnsSchema } from "./dns-schema.ts";
 import { limitsSchema, ms, pathsSchema } from "./limits-schema.ts";
 
@@ -104,7 +105,7 @@ export const bootSchema = z.strictObject({
     .min(1)
     .default("/var/lib/gateway")
     .describe(
-      "where the gateway keeps state across restarts (the generated admin token); the systemd unit's StateDirectory",
+      "where the gateway keeps state across restarts (the generated admin token, the last ops overrides and fleet sites it saw); the systemd unit's StateDirectory",
     ),
   workers: z
     .number()
@@ -210,41 +211,7 @@ export const bootSchema = z.strictObject({
         .describe("statuses that mean healthy"),
     })
     .prefault({}),
-  consul: z
-    .strictObject({
-      enabled: z
-        .boolean()
-        .default(false)
-        .describe(
-          "use Consul (also on when CONSUL_HTTP_ADDR is set); address and token from CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN",
-        ),
-      waitMs: ms(300_000, 600_000, "longest a blocking query is held (Consul's `wait`)"),
-      datacenter: z
-        .string()
-        .min(1)
-        .optional()
-        .describe("this gateway's Consul datacenter; default: its site's `consul.datacenter`"),
-      coordinatesIntervalMs: ms(30_000, 3_600_000, "how often network coordinates are polled"),
-      kvPrefix: z
-        .string()
-        .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "a KV path without leading or trailing /")
-        .optional()
-        .describe(
-          "KV prefix holding `policy` and `flags/<site>`; set: the admin API's overrides write there",
-        ),
-      register: z
-        .boolean()
-        .default(true)
-        .describe("register this gateway with the local agent, with a check on /readyz"),
-      serviceName: z
-        .string()
-        .min(1)
-        .max(63)
-        .default("gateway")
-        .describe("the service name it registers as"),
-      checkIntervalMs: ms(5_000, 600_000, "how often the agent checks /readyz"),
-    })
-    .prefault({}),
+  consul: consulSchema.prefault({}),
   health: z
     .strictObject({
       passive: z

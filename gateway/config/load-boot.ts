@@ -33,8 +33,8 @@ export function loadBoot(file: string): BootResult {
       ...boot,
       catalogue: resolve(base, boot.catalogue),
       policy: resolve(base, boot.policy),
-      ...(boot.geoip && { geoip: resolve(base, boot.geoip) }),
       stateDirectory: resolve(base, boot.stateDirectory),
+      ...(boot.geoip && { geoip: resolve(base, boot.geoip) }),
     },
   };
 }

@@ -55,3 +55,9 @@ test("with PowerDNS running it prints dig lines to its port; without, why DNS is
   assert.match(off, /DNS steering: off \(pdns_server absent\)/);
   assert.doesNotMatch(banner, /DNS steering/, "not asked for: not mentioned");
 });
+
+test("in fleet mode it names the control datacenters where overrides are stored", () => {
+  const fleet = demoBanner({ ...facts, controlDatacenters: ["fra", "iad", "dxb"] });
+  assert.match(fleet, /stored in the KV of fra, iad, dxb/);
+  assert.doesNotMatch(banner, /stored in the KV of/);
+});

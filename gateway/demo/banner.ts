@@ -13,6 +13,8 @@ export interface BannerFacts {
   readonly backends: number;
   /** The DNS side: PowerDNS's port, or why it is off; absent: not asked for. */
   readonly dns?: { readonly port: number } | { readonly off: string };
+  /** Fleet mode: the control datacenters (the place of record); empty without it. */
+  readonly controlDatacenters?: readonly string[];
 }
 
 /** Sample clients of the demo GeoIP database (gateway/demo/geoip/README.md). */
@@ -47,7 +49,7 @@ export function demoBanner(facts: BannerFacts): string {
     `${indent}by its GeoIP location, to the nearest site whose gateway announces`,
     `${indent}the VIP (is ready). Real BGP (BIRD, ExaBGP): the anycast lab, deploy/README.md.`,
     `  admin  ${admin.padEnd(urlWidth)}  the gateway admin API; an ops override here applies to every`,
-    `${indent}gateway (as Consul KV does for real gateways: gateway/feeds/consul/README.md).`,
+    ...overrideLines(facts.controlDatacenters ?? [], indent),
     `  token  export GATEWAY_ADMIN_TOKEN=${facts.adminToken}`,
     `${indent}every admin change needs it (a new token each run); reads do not.`,
     "",
@@ -90,5 +92,18 @@ function dnsLines(dns: BannerFacts["dns"]): string[] {
     `  ${dig("198.51.100.160/28")}   # Zanzibar: znz, 192.0.2.110`,
     `  ${dig("198.51.100.112/28")}   # Paris: an EU site only`,
     "",
+  ];
+}
+
+function overrideLines(controls: readonly string[], indent: string): string[] {
+  if (controls.length === 0)
+    return [
+      `${indent}gateway, as a local override of each; npm start -- --fleet stores it in a place of`,
+      `${indent}record every gateway reads, as real gateways do (gateway/feeds/consul/README.md).`,
+    ];
+  return [
+    `${indent}gateway through the fleet path: each site is a Consul datacenter (an in-process double),`,
+    `${indent}the override is stored in the KV of ${controls.join(", ")} and every gateway reads it back`,
+    `${indent}(gateway/feeds/consul/README.md).`,
   ];
 }

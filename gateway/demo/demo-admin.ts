@@ -2,8 +2,9 @@
  * The demo world's admin API (default 127.0.0.1:9090): the gateway admin API
  * (`admin/admin-api.ts`), in front of all sixteen gateways at once.
  *
- * - Ops overrides (`POST /sites/:id/drain|compromise|restore`) apply to every gateway, as
- *   they will through Consul KV: every gateway's `applyOverride` is the world's.
+ * - Ops overrides (`POST /sites/:id/drain|compromise|restore`) apply to every gateway: as a
+ *   local override of each, or, in fleet mode, through the place of record (the first hub's
+ *   gateway writes it; the answer comes once every gateway applied it from its own watch).
  * - `GET /explain?ip=ADDR` explains from the ingress the anycast stand-in delivers that
  *   client to; `GET /sites` shows the first hub's view. `?ingress=SITE` picks another gateway,
  *   for these and for `/healthz` and `/readyz`.
@@ -21,8 +22,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { AggregatorRegistry } from "prom-client";
 import type { ClientLocation } from "../../routing-tables/client.ts";
-import type { OpsOverride } from "../../routing-tables/snapshot.ts";
-import { adminRequestListener, json } from "../admin/admin-api.ts";
+import { type AdminContext, adminRequestListener, json } from "../admin/admin-api.ts";
 import { guardAdmin, isLoopback } from "../admin/admin-guard.ts";
 import type { RunningGateway } from "../process/start-gateway.ts";
 
@@ -33,7 +33,8 @@ export interface DemoAdminOptions {
   /** Where the anycast stand-in would deliver a client address, if anywhere. */
   readonly ingressFor: (address: string) => string | undefined;
   readonly locate: (address: string) => ClientLocation;
-  readonly applyOverride: (siteId: string, override: OpsOverride | undefined) => void;
+  /** Stores an override for the whole world (each gateway locally, or through the fleet). */
+  readonly applyOverride: AdminContext["applyOverride"];
   /** The bearer token every change needs. */
   readonly adminToken: string;
   readonly world: () => unknown;

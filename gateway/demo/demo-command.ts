@@ -17,18 +17,21 @@ import { startDemoWorld } from "./demo-world.ts";
 import { PortInUseError } from "./fixed-ports.ts";
 import { printDecisions } from "./print-decisions.ts";
 
-export const DEMO_USAGE = `usage: npm start -- [--port N] [--admin-port N] [--dns-port N] [--decisions]
+export const DEMO_USAGE = `usage: npm start -- [--port N] [--admin-port N] [--dns-port N] [--fleet] [--decisions]
   Runs the demo world on 127.0.0.1: every site of the reference world with its backends and
   gateway, a front address standing in for anycast, and the demo admin API. Ctrl-C stops it.
   --port N         the front (anycast stand-in) port (default 8080)
   --admin-port N   the demo admin API port (default 9090)
   --dns-port N     PowerDNS's port for DNS steering, when installed (default 5300)
+  --fleet          every site in its own Consul datacenter (an in-process Consul double);
+                   ops overrides stored in the hubs' KV and read back by every gateway
   --decisions      print the reference world's routing decisions and exit`;
 
 const OPTIONS = {
   port: { type: "string", default: "8080" },
   "admin-port": { type: "string", default: "9090" },
   "dns-port": { type: "string", default: "5300" },
+  fleet: { type: "boolean", default: false },
   decisions: { type: "boolean", default: false },
 } as const;
 
@@ -48,7 +51,7 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
   }
   let world: Awaited<ReturnType<typeof startDemoWorld>>;
   try {
-    world = await startDemoWorld({ frontPort, adminPort, dnsPort });
+    world = await startDemoWorld({ frontPort, adminPort, dnsPort, fleet: values.fleet });
   } catch (error) {
     if (error instanceof PortInUseError) {
       io.err(`npm start: ${error.message}; pick another port with ${FLAG_OF[error.role]} N`);
@@ -69,6 +72,7 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
       ...(world.dns && {
         dns: world.dns.on ? { port: world.dns.port } : { off: world.dns.reason },
       }),
+      controlDatacenters: world.controlDatacenters,
     }),
   );
   return new Promise((resolve) => {

@@ -226,3 +226,35 @@ test("with the DNS side on, dig through the demo's PowerDNS follows a compromise
   // The demo's steered TTL is 30 s, but PowerDNS's caches are off: the next dig asks again.
   assert.equal(await dig(), "192.0.2.100", "then dar");
 });
+
+test("in fleet mode a compromise goes through the hubs' KV: every gateway applies it, and it says so", async (t) => {
+  const w = await startDemoWorld({ frontPort: 0, adminPort: 0, logLevel: "silent", fleet: true });
+  t.after(() => w.close());
+  assert.deepEqual(
+    w.controlDatacenters,
+    ["fra", "iad", "dxb"],
+    "the hubs, as the catalogue lists them",
+  );
+  const res = await fetch(`${w.adminUrl}/sites/znz/compromise?why=drill`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${w.adminToken}` },
+  });
+  const body = (await res.json()) as Record<string, unknown>;
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.deepEqual([body.scope, body.fleetWide], ["fleet", true]);
+  assert.deepEqual([...(body.storedIn as string[])].sort(), [...w.controlDatacenters].sort());
+  for (const gateway of w.gateways.values())
+    assert.equal(
+      gateway.state.snapshot.sites[gateway.state.snapshot.siteIndex.get("znz") ?? -1]?.state,
+      "compromised",
+    );
+  const answer = await get(w.frontUrl, ZANZIBAR);
+  assert.notEqual(answer.site, "znz");
+  const records = (await (await fetch(`${w.adminUrl}/sites?ingress=dar`)).json()) as {
+    opsOverrides: Record<string, { scope: string; why: string }[]>;
+  };
+  assert.deepEqual(
+    records.opsOverrides.znz?.map((r) => [r.scope, r.why]),
+    [["fleet", "drill"]],
+  );
+});

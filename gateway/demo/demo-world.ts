@@ -7,13 +7,21 @@
  *
  * Loopback is a trusted proxy here, for the front and the gateways alike, so a client can
  * name itself with X-Forwarded-For and be located by the demo GeoIP database.
+ *
+ * Ops overrides: without `fleet`, the demo admin applies one to every gateway as a local
+ * override of each (labelled so); with `fleet`, each site is a Consul datacenter of an
+ * in-process Consul double (fleet-consul.ts) and an override goes through the fleet path:
+ * written to the hubs' KV by the gateway that got it, read back by every gateway.
  */
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { CatalogueConfig, SiteConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { formatConfigError } from "../../routing-tables/config-error.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
-import type { OpsOverride } from "../../routing-tables/snapshot.ts";
+import { type AdminContext, OverrideNotAppliedError } from "../admin/admin-api.ts";
 import { openGeoipSource } from "../client-facts/geoip-source.ts";
 import { createTrustedProxies } from "../client-facts/trusted-proxies.ts";
 import { bootSchema } from "../config/boot-schema.ts";
@@ -23,12 +31,14 @@ import {
   REFERENCE_CATALOGUE,
   REFERENCE_POLICY,
 } from "../config/config-files.ts";
+import { holdsOverride } from "../process/override-confirmation.ts";
 import { type RunningGateway, startGateway } from "../process/start-gateway.ts";
 import { urlOf } from "../server/listen.ts";
 import { createAnycastFront } from "./anycast-front.ts";
 import { createDemoAdmin } from "./demo-admin.ts";
 import { type DemoDns, demoDnsBoot, startDemoDns } from "./demo-dns.ts";
 import { closeServer, listen } from "./fixed-ports.ts";
+import { type DemoFleet, startDemoFleet } from "./fleet-consul.ts";
 import { startWanBackend, type WanBackend } from "./wan-backend.ts";
 import { worldReport } from "./world-report.ts";
 
@@ -49,6 +59,8 @@ export interface DemoWorldOptions {
   readonly dnsPort?: number;
   /** The admin token every change needs (demo admin and each gateway); default: new each run. */
   readonly adminToken?: string;
+  /** Every site in its own Consul datacenter; overrides through the place of record (the hubs). */
+  readonly fleet?: boolean;
 }
 
 export interface DemoWorld {
@@ -68,23 +80,25 @@ export interface DemoWorld {
   kill(siteId: string): Promise<void>;
   /** Starts the site's backends again on their ports. */
   revive(siteId: string): Promise<void>;
+  /** The control datacenters in fleet mode (empty otherwise). */
+  readonly controlDatacenters: readonly string[];
   close(): Promise<void>;
 }
 
 const TRUSTED_PROXIES = ["127.0.0.0/8", "::1/128"];
 const GATEWAY_GRACE_MS = 1_000;
 
-type ApplyOverride = (siteId: string, override: OpsOverride | undefined) => void;
-
 interface GatewaySettings {
   readonly host: string;
   readonly logLevel: NonNullable<DemoWorldOptions["logLevel"]>;
   readonly locate: (address: string) => ClientLocation;
-  readonly applyOverride: ApplyOverride;
   readonly geoip: string;
   /** The site whose gateway answers DNS, if any. */
   readonly dnsSite?: string;
   readonly adminToken: string;
+  /** Each gateway's state directory is a folder of this one. */
+  readonly stateRoot: string;
+  readonly fleet: DemoFleet | undefined;
 }
 
 export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<DemoWorld> {
@@ -99,9 +113,31 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
   // Filled once the fixed ports are taken; until then nothing announces.
   const gateways = new Map<string, RunningGateway>();
   const backends = new Map<string, readonly WanBackend[]>();
-  const applyOverride: ApplyOverride = (siteId, override) => {
-    for (const gateway of gateways.values()) gateway.state.setOverride(siteId, override);
+  // Without a place of record, the world's admin stores an override in every gateway (each
+  // its own local override, labelled so); in fleet mode each gateway's own path is used.
+  const everyGateway: AdminContext["applyOverride"] = async (siteId, override, request) => {
+    for (const gateway of gateways.values())
+      await gateway.admin.applyOverride(siteId, override, { ...request, local: true });
+    return {
+      scope: "local",
+      fleetWide: false,
+      storedIn: [`each of the demo world's ${gateways.size} gateways, as its own local override`],
+      note: "npm start -- --fleet stores overrides in a place of record (the hubs' Consul KV)",
+    };
   };
+  const defaultIngress = sites.find((s) => s.tier === "hub")?.id ?? sites[0]?.id ?? "";
+  // In fleet mode the first hub's gateway writes the override to the place of record, and the
+  // world's admin (an ops console) answers once every gateway applied it from its own watch.
+  const throughFleet: AdminContext["applyOverride"] = async (siteId, override, request) => {
+    const writer = gateways.get(defaultIngress);
+    if (!writer) throw new Error(`no gateway at ${defaultIngress}`);
+    const receipt = await writer.admin.applyOverride(siteId, override, request);
+    if (request.local) return receipt;
+    await everyGatewayHolds(gateways, siteId, override, 5_000);
+    return { ...receipt, writtenBy: defaultIngress, appliedBy: `all ${gateways.size} gateways` };
+  };
+  const stateRoot = mkdtempSync(join(tmpdir(), "demo-world-state-"));
+  let fleet: DemoFleet | undefined;
   const eachBackend = (siteId: string, act: (b: WanBackend) => Promise<void>) =>
     Promise.all((backends.get(siteId) ?? []).map(act)).then(() => undefined);
   const kill = (siteId: string) => eachBackend(siteId, (b) => b.kill());
@@ -118,10 +154,10 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
   });
   const admin = createDemoAdmin({
     gateways,
-    defaultIngress: firstHub(sites),
+    defaultIngress,
     ingressFor: front.ingressFor,
     locate,
-    applyOverride,
+    applyOverride: options.fleet ? throughFleet : everyGateway,
     adminToken,
     kill,
     revive,
@@ -132,7 +168,9 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     if (dns?.on) await dns.stop();
     await Promise.all([front.close(), closeServer(admin)]);
     await stopSites(gateways, backends);
+    await fleet?.close();
     geoip.close();
+    rmSync(stateRoot, { recursive: true, force: true });
   };
   try {
     // The fixed ports first: a taken one fails before anything else starts.
@@ -141,14 +179,10 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     for (const [siteId, list] of await startBackends(sites, host)) backends.set(siteId, list);
     const catalogue = withBackends(world.catalogue, backends);
     const dnsSite = options.dnsPort === undefined ? undefined : firstHub(sites);
+    if (options.fleet) fleet = await startDemoFleet(catalogue);
     const settings = {
-      host,
-      logLevel,
-      locate,
-      applyOverride,
-      adminToken,
-      geoip: geoipFile,
-      dnsSite,
+      ...{ host, logLevel, locate, adminToken, geoip: geoipFile },
+      ...{ dnsSite, stateRoot, fleet },
     };
     for (const [siteId, gateway] of await startGateways(catalogue, world.policy, settings))
       gateways.set(siteId, gateway);
@@ -157,8 +191,9 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
       dns = await startDemoDns(endpointUrl, options.dnsPort);
     const [frontUrl, adminUrl] = [urlOf(front.server), urlOf(admin)];
     const { ingressFor } = front; // DemoWorld's, delegated: the front is where clients go
+    const controlDatacenters = fleet?.controlDatacenters ?? [];
     const started = { frontUrl, adminUrl, catalogue, gateways, backends, adminToken, ingressFor };
-    return { ...started, ...(dns && { dns }), kill, revive, close };
+    return { ...started, ...(dns && { dns }), kill, revive, controlDatacenters, close };
   } catch (error) {
     await close();
     throw error;
@@ -202,7 +237,7 @@ function withBackends(
   };
 }
 
-/** One gateway per site, on port 0, each with the world's override hook. */
+/** One gateway per site, on port 0, each with its own state directory (and datacenter). */
 async function startGateways(
   catalogue: CatalogueConfig,
   policy: PolicyConfig,
@@ -210,6 +245,7 @@ async function startGateways(
 ): Promise<Map<string, RunningGateway>> {
   const started = await Promise.all(
     catalogue.sites.map(async (site) => {
+      const consul = settings.fleet?.forSite(site.id);
       const boot = bootSchema.parse({
         site: site.id,
         catalogue: REFERENCE_CATALOGUE,
@@ -218,16 +254,18 @@ async function startGateways(
         admin: { host: settings.host, port: 0 },
         siteHeaders: true,
         trustedProxies: TRUSTED_PROXIES,
+        stateDirectory: join(settings.stateRoot, site.id),
         log: { level: settings.logLevel, requests: false },
         ...(site.id === settings.dnsSite && {
           geoip: settings.geoip,
           dns: demoDnsBoot(settings.host),
         }),
+        ...(consul && { consul: consul.boot }),
       });
-      const { locate, applyOverride, adminToken } = settings;
+      const { locate, adminToken } = settings;
       const gateway = await startGateway({
-        ...{ boot, catalogue, policy },
-        ...{ locate, applyOverride, adminToken },
+        ...{ boot, catalogue, policy, locate, adminToken },
+        ...(consul && { consul: { address: consul.address } }),
       });
       return [site.id, gateway] as const;
     }),
@@ -253,4 +291,25 @@ async function stopSites(
   clearTimeout(timer);
   await Promise.all([...backends.values()].flat().map((b) => b.close()));
   await stopped;
+}
+
+/** Resolves once every gateway's state holds the override; past `timeoutMs`, not applied. */
+async function everyGatewayHolds(
+  gateways: ReadonlyMap<string, RunningGateway>,
+  siteId: string,
+  override: Parameters<typeof holdsOverride>[1],
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const lagging = () =>
+    [...gateways].filter(([, g]) => !holdsOverride(g.state.inputs.overrides[siteId], override));
+  while (lagging().length > 0) {
+    if (Date.now() > deadline)
+      throw new OverrideNotAppliedError(
+        `not applied by ${lagging()
+          .map(([id]) => id)
+          .join(", ")} within ${timeoutMs} ms`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

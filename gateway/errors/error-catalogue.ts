@@ -31,7 +31,10 @@ export const ERROR_CODES = freezeAll({
   shutting_down: { status: 503, title: "Gateway shutting down" },
   /** Every connection to the backend stayed busy for upstream.queueTimeoutMs. */
   upstream_saturated: { status: 503, title: "Upstream connections busy" },
-  override_not_stored: { status: 503, title: "Ops override not stored (Consul KV unavailable)" },
+  override_not_stored: {
+    status: 503,
+    title: "Ops override not stored (no control datacenter took it)",
+  },
   /** Stored, but not every worker of the gateway confirmed it in time: it may not hold yet. */
   override_not_applied: { status: 503, title: "Ops override not applied by every worker" },
   upstream_refused: { status: 502, title: "Upstream refused the connection" },

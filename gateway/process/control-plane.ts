@@ -7,15 +7,15 @@
  * primary; in tests and the demo world it runs beside one data plane in the same process.
  */
 
-import type Consul from "consul";
 import type { Logger } from "pino";
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from "prom-client";
-import type { ConsulConnection } from "../../health/consul/consul-queries.ts";
+import type { ConsulConnection } from "../../health/consul/consul-connection.ts";
+import { consulHttp } from "../../health/consul/consul-http.ts";
+import { DEFAULT_PROBE_SETTINGS } from "../../health/probes/probe-settings.ts";
 import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import type { Random } from "../../routing-tables/decide.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
-import type { OpsOverride } from "../../routing-tables/snapshot.ts";
 import { type AdminContext, createAdminServer } from "../admin/admin-api.ts";
 import type { ExplainAnswer } from "../admin/explain-answer.ts";
 import { type GeoipStatus, mergeGeoipStatuses } from "../client-facts/geoip-source.ts";
@@ -33,12 +33,7 @@ import { publishSnapshotGauges } from "../state/snapshot-gauges.ts";
 import { BreakerBoard } from "./breaker-board.ts";
 import { startDnsEndpoint } from "./dns-endpoint.ts";
 import { Followers } from "./followers.ts";
-import { confirmOverride } from "./override-confirmation.ts";
-
-export type ApplyOverride = (
-  siteId: string,
-  override: OpsOverride | undefined,
-) => void | Promise<void>;
+import { overrideStorer, startOverrideBook } from "./ops-overrides.ts";
 
 export interface ControlPlaneOptions {
   readonly boot: BootConfig;
@@ -47,12 +42,11 @@ export interface ControlPlaneOptions {
   readonly logger: Logger;
   readonly now?: () => number;
   readonly adminToken?: string | undefined;
-  /** Where ops overrides are stored; default: Consul KV when configured, else this state. */
-  readonly applyOverride?: ApplyOverride;
-  /** A Consul client: sites with a `consul` service get their backends from it. */
-  readonly consul?: Consul;
-  /** Where that client connects (for the one endpoint it lacks: network coordinates). */
-  readonly consulConnection?: ConsulConnection;
+  /**
+   * Where Consul is: sites with a `consul` service get their backends from it, and with
+   * `consul.kvPrefix` ops overrides are stored fleet-wide in the control datacenters.
+   */
+  readonly consul?: ConsulConnection;
   /** Reload the catalogue and policy files on SIGHUP (`reload()`) and, if `watch`, on change. */
   readonly configFiles?: { readonly watch: boolean; readonly policyFromFile: boolean };
   /** Client location, for what-if rows given as addresses (`POST /simulate`). */
@@ -132,17 +126,19 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     health && probing
       ? activeProbes(boot.site, `1.1 ${name}`, state, health, probeSettings)
       : undefined;
+  const book = startOverrideBook(boot, state, metrics, logger, clock);
   const consul: ConsulWiring | undefined = options.consul
-    ? startConsulWiring(
-        options.consul,
-        options.consulConnection,
+    ? startConsulWiring({
+        http: consulHttp(options.consul),
         boot,
         name,
         state,
+        book,
         metrics,
         logger,
+        probe: { ...DEFAULT_PROBE_SETTINGS, ...probeSettings },
         clock,
-      )
+      })
     : undefined;
   const reloader: Reloader | undefined = options.configFiles
     ? configReloader(
@@ -172,10 +168,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       return { ready: false, reason: `local site is ${local.state}` };
     return { ready: true, reason: "snapshot loaded, local site usable" };
   };
-  const store: ApplyOverride =
-    options.applyOverride ??
-    consul?.writeOverride ??
-    ((site, override) => void state.setOverride(site, override));
   const admin: AdminContext = {
     ingress: boot.site,
     state,
@@ -207,6 +199,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     },
     workers: () => followers.members(),
     ...(options.locate && { locate: options.locate }),
+    overrideRecords: book.view,
+    ...(consul?.fleet && { fleetStatus: consul.fleet.status }),
     ...(consul && { consulStatus: consul.status }),
     ...(probes && {
       probeLatency: () =>
@@ -217,10 +211,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           ]),
         ),
     }),
-    applyOverride: async (site, override) => {
-      await store(site, override);
-      await confirmOverride(state, followers, site, override, boot.admin.overrideConfirmMs);
-    },
+    applyOverride: overrideStorer({ boot, state, followers, book, fleet: consul?.fleet, clock }),
   };
   const server = createAdminServer(admin);
   await listen(server, boot.admin.port, boot.admin.host, false, false);
@@ -258,6 +249,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       await probes?.stop();
       await consul?.stop();
       await dns?.close();
+      book.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },

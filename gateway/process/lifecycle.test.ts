@@ -141,6 +141,7 @@ async function gatewayFromFiles(t: After): Promise<FileWorld> {
     listen: { host: "127.0.0.1", port: 0 },
     admin: { host: "127.0.0.1", port: 0 },
     siteHeaders: true,
+    stateDirectory: join(dir, "state"),
     log: { level: "silent", requests: false },
   });
   const logger = pino({ level: "silent" });

@@ -5,9 +5,8 @@
  * benchmark use it. `shutdown` is SIGTERM's path: readiness turns 503, the data plane keeps
  * serving for `limits.shutdownDelayMs`, then drains within the grace period.
  */
-import type Consul from "consul";
 import pino, { type Logger } from "pino";
-import type { ConsulConnection } from "../../health/consul/consul-queries.ts";
+import type { ConsulConnection } from "../../health/consul/consul-connection.ts";
 import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
@@ -18,7 +17,7 @@ import type { Observation } from "../forward/observation.ts";
 import type { Upstreams } from "../forward/upstreams.ts";
 import type { GatewayMetrics } from "../state/metrics.ts";
 import type { RoutingState } from "../state/routing-state.ts";
-import { type ApplyOverride, type ControlPlane, startControlPlane } from "./control-plane.ts";
+import { type ControlPlane, startControlPlane } from "./control-plane.ts";
 import { startDataPlane } from "./data-plane.ts";
 import { directLink } from "./link.ts";
 
@@ -34,12 +33,8 @@ export interface GatewayOptions {
   readonly random?: () => number;
   readonly now?: () => number;
   readonly adminToken?: string;
-  /** Where ops overrides go; default: this gateway's own state. */
-  readonly applyOverride?: ApplyOverride;
-  /** A Consul client: sites with a `consul` service get their backends from it. */
-  readonly consul?: Consul;
-  /** Where that client connects (for the one endpoint it lacks: network coordinates). */
-  readonly consulConnection?: ConsulConnection;
+  /** Where Consul is (discovery, coordinates, the place of record); default: no Consul. */
+  readonly consul?: ConsulConnection;
   /** Told of every passive health observation: breaker state changes and each try's outcome. */
   readonly onObservation?: (observation: Observation) => void;
 }
@@ -73,9 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
     ...(options.now && { now: options.now }),
     adminToken: options.adminToken,
-    ...(options.applyOverride && { applyOverride: options.applyOverride }),
     ...(options.consul && { consul: options.consul }),
-    ...(options.consulConnection && { consulConnection: options.consulConnection }),
     ...(options.onObservation && { onObservation: options.onObservation }),
     ...(options.locate && { locate: options.locate }),
     ...(options.random && { random: options.random }),

@@ -203,6 +203,56 @@ export class GatewayMetrics {
     });
   }
 
+  /**
+   * The place of record, read at every scrape: whether each control datacenter's fleet prefix
+   * is readable now, and whether any is (the control plane as this gateway sees it).
+   */
+  trackFleet(statuses: () => readonly { datacenter: string; readable: boolean }[]): void {
+    new Gauge({
+      name: "gateway_fleet_readable",
+      help: "1 while this gateway can read the fleet prefix in that control datacenter (0: unreachable, denied, or no sentinel; the last known overrides stand)",
+      labelNames: ["datacenter"] as const,
+      registers: [this.registry],
+      collect() {
+        for (const s of statuses()) this.labels(s.datacenter).set(s.readable ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "gateway_fleet_control_plane_readable",
+      help: "1 while at least one control datacenter's fleet prefix is readable; 0: the control plane is unreadable and the gateway routes on what it last knew",
+      registers: [this.registry],
+      collect() {
+        this.set(statuses().some((s) => s.readable) ? 1 : 0);
+      },
+    });
+  }
+
+  /** The ops overrides in force, by scope (fleet or local), read at every scrape. */
+  trackOverrides(
+    view: () => Readonly<Record<string, readonly { scope: string; flags: object }[]>>,
+  ): void {
+    new Gauge({
+      name: "gateway_ops_override",
+      help: "1 for each ops flag a site's override record sets, by scope (fleet: from the place of record; local: this gateway only)",
+      labelNames: ["site", "flag", "scope"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [site, records] of Object.entries(view()))
+          for (const record of records)
+            for (const [flag, value] of Object.entries(record.flags))
+              if (value !== undefined && value !== false)
+                this.labels(site, flag, record.scope).set(1);
+      },
+    });
+  }
+
+  readonly statePersistErrors = new Counter({
+    name: "gateway_state_persist_errors_total",
+    help: "Writes to the state directory that failed (the change applied in memory only)",
+    registers: [this.registry],
+  });
+
   /** Per site|status|code: the request counter and the site's histogram, bound together. */
   readonly #boundRequests = new Map<string, RequestSeries>();
   readonly #boundTries = new Map<string, Counter.Internal>();

@@ -10,7 +10,7 @@
  * `follow`s what its leader published, under the leader's version number, so every worker of
  * a gateway serves from the same numbered snapshot.
  */
-import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
+import type { CatalogueConfig, SiteConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ConfigError } from "../../routing-tables/config-error.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
 import {
@@ -21,7 +21,10 @@ import {
 } from "../../routing-tables/snapshot.ts";
 
 export interface RoutingInputs {
+  /** The catalogue file's (the seed, and the override: it wins over the fleet). */
   readonly catalogue: CatalogueConfig;
+  /** Sites the fleet added (plug-and-play members the file does not list). */
+  readonly fleetSites: readonly SiteConfig[];
   readonly policy: PolicyConfig;
   readonly health: Readonly<Record<string, SiteHealth>>;
   readonly overrides: Readonly<Record<string, OpsOverride>>;
@@ -43,6 +46,7 @@ type RtTable = Readonly<Record<string, number>>;
 
 export class RoutingState {
   #inputs: RoutingInputs;
+  #serving: CatalogueConfig;
   #snapshot: Snapshot;
   #builtAtMs: number;
   #rejected: RejectedConfig | undefined;
@@ -56,6 +60,7 @@ export class RoutingState {
   ) {
     this.#now = now;
     this.#inputs = {
+      fleetSites: [],
       health: {},
       overrides: {},
       measuredRttMs: {},
@@ -63,8 +68,14 @@ export class RoutingState {
       coordinateRttMs: {},
       ...inputs,
     };
-    this.#snapshot = buildSnapshot({ version, ...this.#inputs });
+    this.#serving = servingCatalogue(this.#inputs.catalogue, this.#inputs.fleetSites);
+    this.#snapshot = buildSnapshot({ version, ...this.#inputs, catalogue: this.#serving });
     this.#builtAtMs = now();
+  }
+
+  /** The catalogue the snapshot serves: the file's sites, then the fleet's it does not list. */
+  get catalogue(): CatalogueConfig {
+    return this.#serving;
   }
 
   /** The snapshot to decide with; never undefined. */
@@ -123,6 +134,11 @@ export class RoutingState {
     return this.update({ coordinateRttMs: { ...this.#inputs.coordinateRttMs, [ingress]: row } });
   }
 
+  /** The fleet's member sites (whole list replaced). */
+  setFleetSites(sites: readonly SiteConfig[]): Snapshot {
+    return this.update({ fleetSites: sites });
+  }
+
   /** The backends a discovery source (Consul) says a site has now. */
   setDiscovered(siteId: string, backends: readonly string[]): Snapshot {
     return this.update({
@@ -163,12 +179,31 @@ export class RoutingState {
 
   #swap(change: InputsChange, version: number): Snapshot {
     const inputs = { ...this.#inputs, ...change };
-    const snapshot = buildSnapshot({ version, ...inputs });
+    const serving =
+      change.catalogue || change.fleetSites
+        ? servingCatalogue(inputs.catalogue, inputs.fleetSites)
+        : this.#serving;
+    const snapshot = buildSnapshot({ version, ...inputs, catalogue: serving });
     this.#inputs = inputs;
+    this.#serving = serving;
     this.#snapshot = snapshot;
     this.#builtAtMs = this.#now();
     if (change.catalogue || change.policy) this.#rejected = undefined;
     for (const listener of this.#listeners) listener(snapshot, change);
     return snapshot;
   }
+}
+
+/**
+ * The file catalogue, then each fleet site it does not list (the file wins for a site in both:
+ * it is what ops reviewed and deployed), in the order given.
+ */
+export function servingCatalogue(
+  file: CatalogueConfig,
+  fleet: readonly SiteConfig[],
+): CatalogueConfig {
+  if (fleet.length === 0) return file;
+  const listed = new Set(file.sites.map((s) => s.id));
+  const added = fleet.filter((s) => !listed.has(s.id));
+  return added.length === 0 ? file : { ...file, sites: [...file.sites, ...added] };
 }

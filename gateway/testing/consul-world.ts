@@ -4,8 +4,11 @@
  * hub `hub` with a fixed backend), registering a backend as a passing instance, and a
  * gateway whose Consul client talks to the double.
  */
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pino from "pino";
-import { consulClient } from "../../health/consul/consul-queries.ts";
 import type { ConsulDouble } from "../../health/testing/consul-double/consul-double.ts";
 import { type CatalogueConfig, catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { type BootConfig, bootSchema } from "../config/boot-schema.ts";
@@ -21,7 +24,11 @@ export function testSite(id: string, extra: Record<string, unknown>) {
   return { id, name: id, country: "EC", jurisdiction: "EC", latitude: 0, capacity: 100, ...extra };
 }
 
-/** The gateway of `near` on 127.0.0.1 port 0, silent, probes off; `extra` replaces whole sections. */
+/**
+ * The gateway of `near` on 127.0.0.1 port 0, silent, probes off, with a state directory of its
+ * own under the system's temporary folder (made only when something is kept); `extra` replaces
+ * whole sections.
+ */
 export function loopbackBoot(extra: Record<string, unknown> = {}): BootConfig {
   return bootSchema.parse({
     site: "near",
@@ -31,6 +38,7 @@ export function loopbackBoot(extra: Record<string, unknown> = {}): BootConfig {
     admin: { host: "127.0.0.1", port: 0 },
     probes: { enabled: false },
     log: { level: "silent", requests: false },
+    stateDirectory: join(tmpdir(), "gateway-test-state", randomUUID()),
     ...extra,
   });
 }
@@ -69,15 +77,20 @@ export function registerApp(double: ConsulDouble, node: string, id: string, addr
   );
 }
 
-/** A silent gateway whose Consul client talks to `double`. */
-export function startConsulGateway(
+/** A silent gateway whose Consul client talks to `double`; its shutdown removes its state directory. */
+export async function startConsulGateway(
   double: ConsulDouble,
   options: Pick<GatewayOptions, "boot" | "catalogue" | "policy">,
 ): Promise<RunningGateway> {
-  return startGateway({
+  const gateway = await startGateway({
     ...options,
     adminToken: TEST_ADMIN_TOKEN,
     logger: pino({ level: "silent" }),
-    consul: consulClient({ address: double.url }),
+    consul: { address: double.url },
   });
+  const shutdown = async (graceMs?: number) => {
+    await gateway.shutdown(graceMs);
+    rmSync(options.boot.stateDirectory, { recursive: true, force: true });
+  };
+  return { ...gateway, shutdown };
 }

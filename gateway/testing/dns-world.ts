@@ -3,7 +3,10 @@
  * (with ops overrides or health if asked), the demo GeoIP database's places as client
  * locations, and DNS settings for the zone example.test.
  */
+
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
@@ -112,6 +115,8 @@ export async function startDnsGateway(options: DnsGatewayOptions = {}): Promise<
     admin: { host: "127.0.0.1", port: 0 },
     probes: options.probes ?? { enabled: false },
     log: { level: "silent", requests: false },
+    // Never the machine's /var/lib/gateway: an override posted in a test is kept here.
+    stateDirectory: join(tmpdir(), "gateway-test-state", randomUUID()),
     dns: {
       enabled: true,
       listen: { host: "127.0.0.1", port: 0 },

@@ -3,6 +3,7 @@
  * they are, and gateways over a small world built from them. Test-only; everything started
  * here is closed by `close()`, which tests call from `t.after`.
  */
+import { rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino, { type Logger } from "pino";
@@ -177,9 +178,11 @@ export async function startTestWorld(options: TestWorldOptions): Promise<TestWor
     options.policy ?? { services: [{ name: "web", hosts: ["*"] }] },
   );
   const gateways = new Map<string, RunningGateway>();
+  const stateDirectories: string[] = [];
   const close = async () => {
     await Promise.all([...gateways.values()].map((g) => g.shutdown(1_000)));
     await Promise.all([...backends.values()].flat().map((b) => b.kill()));
+    for (const dir of stateDirectories) rmSync(dir, { recursive: true, force: true });
   };
   for (const site of options.ingresses ?? [options.sites[0]?.id ?? ""]) {
     // loopbackBoot turns probes off: they would add to the backends' hit counts tests assert
@@ -190,6 +193,7 @@ export async function startTestWorld(options: TestWorldOptions): Promise<TestWor
       trustedProxies: ["127.0.0.0/8", "::1/128"],
       ...options.boot,
     });
+    stateDirectories.push(boot.stateDirectory);
     const logger = options.logger ?? pino({ level: "silent" });
     const starting = startGateway({
       boot,

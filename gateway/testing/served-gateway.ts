@@ -16,7 +16,11 @@ const CLI = new URL("../cli.ts", import.meta.url).pathname;
 export interface ServedFiles {
   readonly catalogue: string;
   readonly policy: string;
-  /** The boot config's YAML; `catalogue: catalogue.yaml` and `policy: policy.yaml` name the two. */
+  /**
+   * The boot config's YAML; `catalogue: catalogue.yaml` and `policy: policy.yaml` name the two.
+   * Without a `stateDirectory`, the gateway keeps its state in the temporary folder (never the
+   * machine's /var/lib/gateway).
+   */
   readonly boot: string;
 }
 
@@ -38,19 +42,20 @@ export function serveGateway(
   t: { after: (fn: () => void) => void },
   files: ServedFiles,
   args: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
 ): ServedGateway {
   const folder = mkdtempSync(join(tmpdir(), "served-gateway-"));
   writeFileSync(join(folder, "catalogue.yaml"), files.catalogue);
   writeFileSync(join(folder, "policy.yaml"), files.policy);
   // Its own state directory (never the machine's /var/lib/gateway), and the test token.
-  const state = /^stateDirectory:/m.test(files.boot) ? "" : `stateDirectory: ${folder}/state\n`;
-  writeFileSync(join(folder, "gateway.yaml"), `${files.boot}\n${state}`);
+  const ownState = /^stateDirectory:/m.test(files.boot) ? "" : "\nstateDirectory: state\n";
+  writeFileSync(join(folder, "gateway.yaml"), `${files.boot}${ownState}`);
   const child = spawn(
     process.execPath,
     [CLI, "serve", "--config", join(folder, "gateway.yaml"), ...args],
     {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, GATEWAY_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
+      env: { ...process.env, GATEWAY_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env },
     },
   );
   let output = "";

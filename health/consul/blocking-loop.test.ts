@@ -1,13 +1,14 @@
 /**
  * The blocking-query loop: its rules as tables, and the loop against the Consul double
- * through the real `consul` client (index resets, spurious wake-ups, errors, abort).
+ * through the one Consul client (index resets, spurious wake-ups, errors, abort, recovery).
  */
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import { eventually } from "../../gateway/testing/fixtures.ts";
 import { startDouble } from "../testing/consul-double/double-fixture.ts";
 import { backoffDelay, blockingLoop, nextIndex } from "./blocking-loop.ts";
-import { consulClient, healthServiceQuery } from "./consul-queries.ts";
+import { consulHttp, datacenterAnswers } from "./consul-http.ts";
+import { healthServiceQuery } from "./consul-queries.ts";
 import { type InstanceVerdict, instanceVerdicts } from "./service-health.ts";
 
 for (const [name, previous, answered, expected] of [
@@ -41,9 +42,9 @@ async function watchWorld(t: TestContext) {
   const controller = new AbortController();
   const changes: InstanceVerdict[][] = [];
   const errors: number[] = [];
-  const consul = consulClient({ address: double.url });
+  const http = consulHttp({ address: double.url });
   const loop = blockingLoop({
-    query: healthServiceQuery(consul, "app", "bue", 200),
+    query: healthServiceQuery(http, "app", "bue", 200),
     onChange: (entries) => changes.push(instanceVerdicts(entries)),
     // Dedupe on what routing acts on: raw answers also differ in Consul's own index fields.
     key: (entries) => JSON.stringify(instanceVerdicts(entries)),
@@ -54,6 +55,7 @@ async function watchWorld(t: TestContext) {
   t.after(async () => {
     controller.abort();
     await loop;
+    await http.close();
   });
   return { double, controller, changes, errors, loop };
 }
@@ -122,4 +124,66 @@ test("aborting stops the loop at once, even while a query is blocked", async (t)
   w.controller.abort();
   await w.loop;
   assert.ok(Date.now() - started < 2_000, "the blocked query was cancelled, not waited out");
+});
+
+test("after a failure the next query asks with index 0: an index above Consul's own does not hold it a whole wait", async (t) => {
+  const double = await startDouble(t, { datacenters: ["bue"] });
+  double.putKV("bue", "k", "v");
+  const http = consulHttp({ address: double.url });
+  const controller = new AbortController();
+  const asked: number[] = [];
+  let failNext = false;
+  const loop = blockingLoop({
+    query: async (index, signal) => {
+      asked.push(index);
+      if (failNext) {
+        failNext = false;
+        throw new Error("the agent restarted");
+      }
+      const answer = await http.call({ path: "/v1/kv/k", query: { index, wait: "60s" }, signal });
+      return { index: answer.index ?? Number.NaN, body: answer.text };
+    },
+    onChange: () => undefined,
+    signal: controller.signal,
+    backoff: { baseMs: 1, maxMs: 5 },
+  });
+  t.after(async () => {
+    controller.abort();
+    await loop;
+    await http.close();
+  });
+  await eventually(() => double.blockedQueries() > 0, 10_000, "the loop to block");
+  failNext = true;
+  double.resetIndex("bue", 0); // a restore: everything blocked answers, indexes go back
+  await eventually(() => asked.length >= 4, 10_000, "the queries after the failure");
+  const afterFailure = asked[asked.indexOf(0, 1)];
+  assert.equal(afterFailure, 0, `the query after the failure was a fresh read (asked ${asked})`);
+});
+
+test("a recovery probe cuts a long back-off short once Consul answers again", async (t) => {
+  const double = await startDouble(t, { datacenters: ["bue"] });
+  const http = consulHttp({ address: double.url });
+  const controller = new AbortController();
+  const answers: number[] = [];
+  double.failAll(true, 500);
+  const loop = blockingLoop({
+    query: healthServiceQuery(http, "app", "bue", 200),
+    onChange: () => undefined,
+    onAnswer: () => answers.push(Date.now()),
+    signal: controller.signal,
+    // A back-off this long would outlast the test; only the probe can end it.
+    backoff: { baseMs: 600_000, maxMs: 600_000 },
+    random: () => 0.99,
+    recovery: { probe: (signal) => datacenterAnswers(http, "bue", signal), intervalMs: 50 },
+  });
+  t.after(async () => {
+    controller.abort();
+    await loop;
+    await http.close();
+  });
+  await eventually(() => double.requests().length >= 3, 10_000, "failed queries and probes");
+  const backAt = Date.now();
+  double.failAll(false);
+  await eventually(() => answers.length > 0, 5_000, "the first good answer after Consul's return");
+  assert.ok((answers[0] ?? 0) - backAt < 5_000);
 });

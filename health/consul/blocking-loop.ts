@@ -5,6 +5,13 @@
  * index of 0 never blocks, which would spin); a wake-up is not a change (answers are
  * deduplicated by content); errors back off exponentially with full jitter; an AbortSignal
  * stops it.
+ *
+ * Recovery: after a failure the next query asks with index 0, so it answers at once instead of
+ * blocking on an index the servers may no longer reach (a restore, a restart from an older
+ * snapshot, a failover: Consul holds a query whose index is above its own for a whole `wait`).
+ * With a `recovery` probe (a cheap call such as `status/leader`), the back-off is cut short as
+ * soon as the probe answers: the first good answer comes within a probe interval of Consul's
+ * return, not at the end of a back-off that grew to 30 s during the outage.
  * Fetch → pure transform → publish (STYLE.md 2): the query and the listener are injected.
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -32,6 +39,11 @@ export interface BlockingLoopOptions<T> {
    * raw answers also differ in Consul's own CreateIndex/ModifyIndex, which a restore rewrites.
    */
   readonly key?: (body: T) => string;
+  /** Cuts a back-off short once `probe` resolves true; probed every `intervalMs`. */
+  readonly recovery?: {
+    readonly probe: (signal: AbortSignal) => Promise<boolean>;
+    readonly intervalMs: number;
+  };
 }
 
 /** The next index to ask with, per Consul's rules. */
@@ -68,8 +80,8 @@ export async function blockingLoop<T>(options: BlockingLoopOptions<T>): Promise<
       failures += 1;
       const delay = backoffDelay(failures, backoff.baseMs, backoff.maxMs, random);
       options.onError?.(error, failures, delay);
-      // An abort ends the wait early; the loop's condition then stops it.
-      await sleep(delay, undefined, { signal }).catch(() => undefined);
+      await waitToRetry(delay, signal, options.recovery);
+      index = 0; // a fresh read: the old index may be above what Consul holds now
       continue;
     }
     failures = 0;
@@ -80,5 +92,27 @@ export async function blockingLoop<T>(options: BlockingLoopOptions<T>): Promise<
       options.onChange(answer.body, answer);
     }
     index = nextIndex(index, answer.index);
+  }
+}
+
+/**
+ * Waits `delayMs`, or less: with a recovery probe, until the first probe (every `intervalMs`)
+ * that says Consul answers again. An abort ends the wait early; the loop then stops.
+ */
+async function waitToRetry(
+  delayMs: number,
+  signal: AbortSignal,
+  recovery: BlockingLoopOptions<unknown>["recovery"],
+): Promise<void> {
+  const until = Date.now() + delayMs;
+  if (!recovery) {
+    await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+    return;
+  }
+  while (!signal.aborted && Date.now() < until) {
+    const step = Math.min(recovery.intervalMs, until - Date.now());
+    await sleep(step, undefined, { signal }).catch(() => undefined);
+    if (signal.aborted || Date.now() >= until) return;
+    if (await recovery.probe(signal)) return;
   }
 }

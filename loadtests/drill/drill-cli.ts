@@ -1,6 +1,7 @@
 /**
  * `npm run drill`: the failover drill (config/drill-plan.ts) against a demo world it starts
- * itself (kill and revive exist only there). Writes report.md, the SVG plots and the samples'
+ * itself (kill and revive exist only there), in fleet mode: every site its own Consul
+ * datacenter, so the compromise step goes through the place of record (the hubs' KV). Writes report.md, the SVG plots and the samples'
  * summary to --out (default loadtests/out/drill), prints the goals, and exits 1 if one is missed.
  */
 import { mkdir, writeFile } from "node:fs/promises";
@@ -30,7 +31,7 @@ async function main(args: string[]): Promise<number> {
       json: { type: "boolean", default: false },
     },
   });
-  const target = await startDemoTarget();
+  const target = await startDemoTarget({ fleet: true });
   const samples: RequestSample[] = [];
   const startedAt = new Date().toISOString();
   let result: Awaited<ReturnType<typeof runWorkload>>;

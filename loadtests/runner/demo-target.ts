@@ -24,13 +24,27 @@ export class DemoStartError extends Error {
   readonly code = "demo_start_failed";
 }
 
-/** Starts `node gateway/demo/main.ts --port 0 --admin-port 0`; resolves once both addresses are printed. */
-export function startDemoTarget(timeoutMs = 20_000): Promise<Target> {
-  const child = spawn(
-    process.execPath,
-    ["gateway/demo/main.ts", "--port", "0", "--admin-port", "0"],
-    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
+/**
+ * Starts `node gateway/demo/main.ts --port 0 --admin-port 0` (with `--fleet`: every site in its
+ * own Consul datacenter, ops overrides through the place of record); resolves once both
+ * addresses are printed.
+ */
+export function startDemoTarget(
+  options: { fleet?: boolean; timeoutMs?: number } = {},
+): Promise<Target> {
+  const { fleet = false, timeoutMs = 20_000 } = options;
+  const args = [
+    "gateway/demo/main.ts",
+    "--port",
+    "0",
+    "--admin-port",
+    "0",
+    ...(fleet ? ["--fleet"] : []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   child.stderr?.on("data", (chunk: Buffer) => {

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { consulHttp } from "../../../health/consul/consul-http.ts";
 import { startConsulDouble } from "../../../health/testing/consul-double/consul-double.ts";
 import { catalogueSchema } from "../../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../../routing-tables/policy-schema.ts";
@@ -30,8 +31,13 @@ async function setup(t: { after: (fn: () => Promise<void> | void) => void }) {
     policy: policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] }),
   });
   const errors: Error[] = [];
-  const poller = consulCoordinates({ address: double.url }, state, "near", "near-dc", 60_000, (e) =>
-    errors.push(e),
+  const poller = consulCoordinates(
+    consulHttp({ address: double.url }),
+    state,
+    "near",
+    "near-dc",
+    60_000,
+    (e) => errors.push(e),
   );
   t.after(async () => {
     poller.stop();

@@ -2,15 +2,14 @@
  * Polls Consul's network coordinates (`/v1/coordinate/datacenters` cannot block) and turns
  * them into an RTT estimate from this ingress's datacenter to each Consul site's
  * datacenter, which the snapshot blends with probe measurements (routing-tables/snapshot.ts).
- * The `consul` client has no coordinate endpoint, so this one call goes through undici to the
- * same address, with the same token. A failed poll keeps the last estimate.
+ * A failed poll keeps the last estimate. Sites are the serving catalogue's (the file's and the
+ * fleet's), read at each poll, so a site that joined gets its estimate at the next poll.
  */
-import { Agent, request } from "undici";
 import {
-  type ConsulConnection,
-  consulBaseUrl,
-  consulTlsOptions,
-} from "../../../health/consul/consul-queries.ts";
+  answerJson,
+  type ConsulHttp,
+  ConsulStatusError,
+} from "../../../health/consul/consul-http.ts";
 import { type DatacenterCoordinates, datacenterRttMs } from "../../../health/consul/coordinates.ts";
 import type { RoutingState } from "../../state/routing-state.ts";
 
@@ -21,33 +20,22 @@ export interface CoordinatePoller {
 }
 
 export function consulCoordinates(
-  connection: ConsulConnection,
+  http: ConsulHttp,
   state: RoutingState,
   ingress: string,
   ingressDatacenter: string,
   intervalMs: number,
   onError: (error: Error) => void,
 ): CoordinatePoller {
-  const url = new URL("/v1/coordinate/datacenters", consulBaseUrl(connection)).toString();
-  const tls = consulTlsOptions(connection);
-  const dispatcher = Object.keys(tls).length > 0 ? new Agent({ connect: tls }) : undefined;
-  const headers = connection.token ? { "x-consul-token": connection.token } : {};
   const poll = async (): Promise<boolean> => {
     try {
-      const res = await request(url, {
-        headers,
-        headersTimeout: 10_000,
-        bodyTimeout: 10_000,
-        ...(dispatcher && { dispatcher }),
-      });
-      if (res.statusCode !== 200) {
-        await res.body.dump();
-        throw new Error(`coordinate/datacenters answered ${res.statusCode}`);
-      }
-      const table = datacenterRttMs((await res.body.json()) as DatacenterCoordinates[]);
+      const answer = await http.call({ path: "/v1/coordinate/datacenters" });
+      const what = "coordinate/datacenters";
+      if (answer.status !== 200) throw new ConsulStatusError(what, answer);
+      const table = datacenterRttMs(answerJson<DatacenterCoordinates[]>(answer, what));
       const fromHere = table[ingressDatacenter] ?? {};
       const row: Record<string, number> = {};
-      for (const site of state.inputs.catalogue.sites) {
+      for (const site of state.catalogue.sites) {
         const rtt = site.consul ? fromHere[site.consul.datacenter] : undefined;
         if (rtt !== undefined) row[site.id] = rtt;
       }

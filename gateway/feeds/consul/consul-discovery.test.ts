@@ -6,12 +6,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startConsulDouble } from "../../../health/testing/consul-double/consul-double.ts";
+import { siteSchema } from "../../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../../routing-tables/policy-schema.ts";
 import {
   consulCatalogue,
   loopbackBoot,
   registerApp,
   startConsulGateway,
+  testSite,
 } from "../../testing/consul-world.ts";
 import { adminPost, eventually, startBackend } from "../../testing/fixtures.ts";
 
@@ -123,38 +125,38 @@ test("the gateway registers with the agent, checked on /readyz, and deregisters 
   );
 });
 
-test("with a KV prefix, an admin compromise is written to Consul KV and comes back through the watch", async (t) => {
-  const double = await startConsulDouble({ datacenters: ["near-dc"], random: () => 0 });
-  const hubBackend = await startBackend("hub-kv");
-  const catalogue = consulCatalogue(hubBackend.address);
-  const boot = loopbackBoot({
-    consul: { enabled: true, waitMs: 500, kvPrefix: "gateway", register: false },
-  });
-  const policy = policySchema.parse({ services: [{ name: "web", hosts: ["*"] }] });
-  const gateway = await startConsulGateway(double, { boot, catalogue, policy });
-  t.after(async () => {
-    await gateway.shutdown(200);
-    await hubBackend.kill();
-    await double.close();
-  });
-  const answer = await adminPost(`${gateway.adminUrl}/sites/hub/compromise`);
-  assert.equal(answer.status, 200);
+test("discovery follows the catalogue: a site that joins gets its backends, one that leaves stops being asked", async (t) => {
+  const w = await world(t);
+  const far = await startBackend("far-1");
+  t.after(() => far.kill());
+  const [host = "", port = "0"] = far.address.split(":");
+  w.double.setService(
+    "near-dc",
+    { Node: "far-node", Address: host },
+    { ID: "api-1", Service: "api", Port: Number(port) },
+    [{ CheckID: "api-1-ok", Status: "passing" }],
+  );
+  const joining = siteSchema.parse(
+    testSite("far", {
+      longitude: 40,
+      tier: "edge",
+      capacity: 100,
+      consul: { service: "api", datacenter: "near-dc" },
+    }),
+  );
+  w.gateway.state.setFleetSites([joining]);
   await eventually(
-    () => gateway.state.snapshot.sites.find((s) => s.id === "hub")?.state === "compromised",
+    () =>
+      w.gateway.state.snapshot.sites.find((s) => s.id === "far")?.config.backends?.[0] ===
+      far.address,
     5_000,
-    "the compromise to come back from KV",
+    "the joining site's backends",
   );
-  const stored = (await (
-    await fetch(`${double.url}/v1/kv/gateway/flags/hub?raw`)
-  ).text()) as string;
-  assert.deepEqual(JSON.parse(stored), { compromised: true });
-  double.failAll(true, 500);
-  const refused = await adminPost(`${gateway.adminUrl}/sites/hub/restore`);
-  assert.equal(refused.status, 503, "an override that cannot be stored is refused");
-  assert.equal(((await refused.json()) as { code: string }).code, "override_not_stored");
-  assert.equal(
-    gateway.state.snapshot.sites.find((s) => s.id === "hub")?.state,
-    "compromised",
-    "still compromised",
-  );
+  w.gateway.state.setFleetSites([]);
+  const asked = () => w.double.requests().filter((r) => r.path === "/v1/health/service/api").length;
+  await eventually(() => w.double.blockedQueries() <= 1, 5_000, "its loop to stop");
+  const before = asked();
+  w.double.setCheckStatus("near-dc", "api-1-ok", "critical");
+  await eventually(() => w.double.blockedQueries() >= 1, 5_000, "near's loop still blocking");
+  assert.equal(asked(), before, "nobody asks for the site that left");
 });

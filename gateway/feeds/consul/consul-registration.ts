@@ -5,7 +5,7 @@
  * on shutdown. Critical for a minute, the agent drops it (DeregisterCriticalServiceAfter),
  * so a gateway killed without a goodbye does not linger.
  */
-import type Consul from "consul";
+import { type ConsulHttp, ConsulStatusError } from "../../../health/consul/consul-http.ts";
 
 export interface Registration {
   readonly id: string;
@@ -24,26 +24,34 @@ export interface RegistrationTarget {
 }
 
 export async function registerGateway(
-  consul: Consul,
+  http: ConsulHttp,
   target: RegistrationTarget,
 ): Promise<Registration> {
   const data = new URL(target.url);
   const id = `${target.serviceName}-${target.site}-${target.name}-${data.port}`;
-  const check = {
-    name: "gateway ready",
-    http: `${target.adminUrl}/readyz`,
-    interval: `${target.checkIntervalMs}ms`,
-    timeout: `${Math.max(1_000, Math.floor(target.checkIntervalMs / 2))}ms`,
-    deregistercriticalserviceafter: "1m",
+  const Check = {
+    Name: "gateway ready",
+    HTTP: `${target.adminUrl}/readyz`,
+    Interval: `${target.checkIntervalMs}ms`,
+    Timeout: `${Math.max(1_000, Math.floor(target.checkIntervalMs / 2))}ms`,
+    DeregisterCriticalServiceAfter: "1m",
   };
-  await consul.agent.service.register({
-    name: target.serviceName,
-    id,
-    address: data.hostname === "0.0.0.0" || data.hostname === "[::]" ? "" : data.hostname,
-    port: Number(data.port),
-    tags: [`site-${target.site}`],
-    meta: { site: target.site, gateway: target.name },
-    check,
-  } as unknown as Parameters<Consul["agent"]["service"]["register"]>[0]);
-  return { id, deregister: () => consul.agent.service.deregister(id).then(() => undefined) };
+  const service = {
+    Name: target.serviceName,
+    ID: id,
+    Address: data.hostname === "0.0.0.0" || data.hostname === "[::]" ? "" : data.hostname,
+    Port: Number(data.port),
+    Tags: [`site-${target.site}`],
+    Meta: { site: target.site, gateway: target.name },
+    Check,
+  };
+  await agentPut(http, "/v1/agent/service/register", JSON.stringify(service));
+  const path = `/v1/agent/service/deregister/${encodeURIComponent(id)}`;
+  return { id, deregister: () => agentPut(http, path) };
+}
+
+/** A PUT to the local agent; anything but a 200 is an error. */
+async function agentPut(http: ConsulHttp, path: string, body?: string): Promise<void> {
+  const answer = await http.call({ method: "PUT", path, ...(body !== undefined && { body }) });
+  if (answer.status !== 200) throw new ConsulStatusError(`PUT ${path}`, answer);
 }

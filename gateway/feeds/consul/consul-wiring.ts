@@ -1,86 +1,78 @@
 /**
  * Everything Consul does for one gateway, started and stopped together: discovery of Consul
- * sites' backends, network coordinates, the KV watch (policy and ops flags) with its
- * override writes, and self-registration with the local agent (once the servers listen).
+ * sites' backends, network coordinates, the fleet (the place of record: overrides, policy,
+ * membership) with its override writes, and self-registration with the local agent (once the
+ * servers listen). All of it through one client (health/consul/consul-http.ts).
  */
-import type Consul from "consul";
-import type { Logger } from "pino";
-import type { ConsulConnection } from "../../../health/consul/consul-queries.ts";
-import type { OpsOverride } from "../../../routing-tables/snapshot.ts";
-import type { BootConfig } from "../../config/boot-schema.ts";
-import type { GatewayMetrics } from "../../state/metrics.ts";
-import type { RoutingState } from "../../state/routing-state.ts";
 import { consulCoordinates } from "./consul-coordinates.ts";
 import { consulDiscovery } from "./consul-discovery.ts";
-import { startKvWatch } from "./consul-kv-wiring.ts";
 import { type Registration, registerGateway } from "./consul-registration.ts";
+import { type FleetParts, type FleetWiring, startFleet } from "./fleet-wiring.ts";
 
 export interface ConsulWiring {
   readonly status: () => readonly unknown[];
-  /** Ops overrides go to KV when a prefix is set; undefined: apply them locally. */
-  readonly writeOverride?: (siteId: string, override: OpsOverride | undefined) => Promise<void>;
+  /** The place of record, when `consul.kvPrefix` is set. */
+  readonly fleet: FleetWiring | undefined;
   register(url: string, adminUrl: string): Promise<void>;
   stop(): Promise<void>;
 }
 
+export interface ConsulWiringOptions extends FleetParts {
+  readonly clock: () => number;
+}
+
 /**
- * `name` is this gateway's name (as in its Via entry), registered with the agent. The home
- * datacenter — the boot's `consul.datacenter`, else the site's in the catalogue at start —
- * is where coordinates are measured from and where the KV prefix is read ("dc1", Consul's
- * default, when neither says).
+ * The home datacenter — the boot's `consul.datacenter`, else the site's in the catalogue at
+ * start — is where coordinates are measured from, and the place of record when the boot names
+ * no control datacenters ("dc1", Consul's default, when neither says).
  */
-export function startConsulWiring(
-  consul: Consul,
-  connection: ConsulConnection | undefined,
-  boot: BootConfig,
-  name: string,
-  state: RoutingState,
-  metrics: GatewayMetrics,
-  logger: Logger,
-  clock: () => number,
-): ConsulWiring {
-  const discovery = consulDiscovery(consul, state, boot.consul.waitMs, clock);
+export function startConsulWiring(options: ConsulWiringOptions): ConsulWiring {
+  const { http, boot, state, metrics, logger, clock } = options;
+  const discovery = consulDiscovery(
+    http,
+    state,
+    { waitMs: boot.consul.waitMs, recoveryProbeMs: boot.consul.recoveryProbeMs },
+    clock,
+  );
   metrics.trackConsul(discovery.status, clock);
   const homeDatacenter =
     boot.consul.datacenter ??
-    state.inputs.catalogue.sites.find((s) => s.id === boot.site)?.consul?.datacenter;
-  const { kvPrefix, waitMs } = boot.consul;
-  const kv = kvPrefix
-    ? startKvWatch(
-        consul,
-        { prefix: kvPrefix, datacenter: homeDatacenter ?? "dc1", waitMs },
+    state.catalogue.sites.find((s) => s.id === boot.site)?.consul?.datacenter;
+  const controls = boot.consul.controlDatacenters;
+  const fleet = boot.consul.kvPrefix
+    ? startFleet({
+        ...options,
+        prefix: boot.consul.kvPrefix,
+        datacenters: controls.length > 0 ? controls : [homeDatacenter ?? "dc1"],
+        now: clock,
+      })
+    : undefined;
+  const coordinates = homeDatacenter
+    ? consulCoordinates(
+        http,
         state,
-        metrics,
-        logger,
+        boot.site,
+        homeDatacenter,
+        boot.consul.coordinatesIntervalMs,
+        (error) =>
+          logger.warn({ err: error }, "network coordinates not read; the last estimate stands"),
       )
     : undefined;
-  const coordinates =
-    connection && homeDatacenter
-      ? consulCoordinates(
-          connection,
-          state,
-          boot.site,
-          homeDatacenter,
-          boot.consul.coordinatesIntervalMs,
-          (error) =>
-            logger.warn({ err: error }, "network coordinates not read; the last estimate stands"),
-        )
-      : undefined;
   let registration: Registration | undefined;
   return {
     status: discovery.status,
-    ...(kv && { writeOverride: kv.write }),
+    fleet,
     register: async (url, adminUrl) => {
       if (!boot.consul.register) return;
       const target = {
         site: boot.site,
-        name,
+        name: options.name,
         url,
         adminUrl,
         serviceName: boot.consul.serviceName,
         checkIntervalMs: boot.consul.checkIntervalMs,
       };
-      registration = await registerGateway(consul, target).catch((error: Error) => {
+      registration = await registerGateway(http, target).catch((error: Error) => {
         logger.error({ err: error }, "could not register with the Consul agent; serving anyway");
         return undefined;
       });
@@ -91,7 +83,8 @@ export function startConsulWiring(
         .catch((error: Error) => logger.warn({ err: error }, "deregistration failed"));
       await discovery.stop();
       coordinates?.stop();
-      await kv?.stop();
+      await fleet?.stop();
+      await http.close();
     },
   };
 }

@@ -2,9 +2,10 @@
  * The control API tests drive the double with: plain methods, not HTTP. Each write to a
  * datacenter wakes the blocking queries it concerns and returns the datacenter's index.
  */
+import type { AclRules } from "./acl.ts";
 import { type AgentService, findCheck, syncAgent, updateCheck } from "./agent.ts";
 import { kvDelete, kvPut } from "./kv-writes.ts";
-import { commit, type RequestRecord, type Runtime, wake } from "./runtime.ts";
+import { commit, type RequestRecord, type Runtime, textReply, wake } from "./runtime.ts";
 import * as state from "./state.ts";
 import type { CheckInput, CheckStatus, Coordinate, NodeInput, ServiceInput } from "./types.ts";
 
@@ -52,13 +53,31 @@ export interface ConsulControl {
   /** Blocking queries currently held; poll this to know a watcher is parked. */
   blockedQueries(): number;
   requests(): readonly RequestRecord[];
-  /** The local agent's services (registered through the agent API), with their checks. */
-  registered(): readonly AgentService[];
+  /** A datacenter's local agent's services (default: the first's), with their checks. */
+  registered(dc?: string): readonly AgentService[];
+  /**
+   * The datacenter goes away (`true`: its listener closes, so its clients meet a refused
+   * connection; reads forwarded to it from elsewhere, and those blocked on it, answer 500
+   * `No path to datacenter`) or comes back on the same port (`false`), its state kept.
+   */
+  datacenterDown(dc: string, down: boolean): Promise<void>;
+  /** ACLs on or off (default off), with the policy for what no rule matches (default deny). */
+  acl(enabled: boolean, defaultPolicy?: "allow" | "deny"): void;
+  /** A token's rules (`anonymous` is the token of requests that carry none). */
+  setToken(secret: string, rules: AclRules): void;
+  deleteToken(secret: string): void;
+  /** How long a KV write over HTTP takes to commit, ms. */
+  commitDelay(ms: number): void;
 }
 
-export function createControl(rt: Runtime): ConsulControl {
-  const { dcs, defaultDc } = rt;
-  const agentNode = rt.agent.node;
+/** What the double does to a datacenter's listener when the datacenter goes or comes back. */
+export interface ListenerControl {
+  stop(dc: string): Promise<void>;
+  restart(dc: string): Promise<void>;
+}
+
+export function createControl(rt: Runtime, listeners: ListenerControl): ConsulControl {
+  const { dcs } = rt;
   const dcOf = (name: string): state.DatacenterState => {
     const dc = dcs.get(name);
     if (dc !== undefined) return dc;
@@ -92,11 +111,12 @@ export function createControl(rt: Runtime): ConsulControl {
     removeService: (dc, node, serviceId) =>
       write(dc, (w) => state.removeService(w, node, serviceId)),
     setCheckStatus(dc, checkId, status, node) {
-      const local = findCheck(rt.agent, checkId);
-      const onAgent = dcOf(dc) === defaultDc && (node === undefined || node === agentNode.Node);
-      if (local !== undefined && onAgent) {
-        updateCheck(rt.agent, local, status, local.Output); // the agent "ran" its check
-        return defaultDc.index;
+      const agent = rt.agents.get(dcOf(dc).name);
+      const local = agent && findCheck(agent, checkId);
+      const onAgent = node === undefined || node === agent?.node.Node;
+      if (agent && local !== undefined && onAgent) {
+        updateCheck(agent, local, status, local.Output); // the agent "ran" its check
+        return dcOf(dc).index;
       }
       return write(dc, (w) => {
         if (state.setCheckStatus(w, checkId, status, undefined, node) === 0) {
@@ -149,11 +169,37 @@ export function createControl(rt: Runtime): ConsulControl {
     index: (dc) => dcOf(dc).index,
     blockedQueries: () => rt.waiters.size,
     requests: () => [...rt.log],
-    registered: () => [...rt.agent.services.values()],
+    registered: (dc) => [...(rt.agents.get(dc ?? rt.defaultDc.name)?.services.values() ?? [])],
+    async datacenterDown(dc, down) {
+      dcOf(dc);
+      if (!down) {
+        rt.down.delete(dc);
+        await listeners.restart(dc);
+        syncIfLeader(rt);
+        return;
+      }
+      rt.down.add(dc);
+      for (const waiter of [...rt.waiters])
+        if (waiter.dc === dc) waiter.fail(textReply(500, "rpc error: No path to datacenter"));
+      await listeners.stop(dc);
+    },
+    acl(enabled, defaultPolicy = "deny") {
+      rt.acl.enabled = enabled;
+      rt.acl.defaultPolicy = defaultPolicy;
+    },
+    setToken: (secret, rules) => void rt.acl.tokens.set(secret, rules),
+    deleteToken: (secret) => void rt.acl.tokens.delete(secret),
+    commitDelay: (ms) => {
+      rt.commitDelayMs = ms;
+    },
   };
 }
 
-/** Anti-entropy runs whenever there is a leader to write to. */
+/** Anti-entropy runs whenever there is a leader to write to: each agent into its datacenter. */
 export function syncIfLeader(rt: Runtime): void {
-  if (!rt.faults.leaderless) commit(rt, syncAgent(rt.agent, rt.defaultDc));
+  if (rt.faults.leaderless) return;
+  for (const [name, agent] of rt.agents) {
+    const dc = rt.dcs.get(name);
+    if (dc && !rt.down.has(name)) commit(rt, syncAgent(agent, dc));
+  }
 }

@@ -8,9 +8,13 @@
  * - Every answer carries X-Consul-Index, X-Consul-KnownLeader, X-Consul-LastContact and
  *   X-Consul-Effective-Consistency. `stale` reads work without a leader; default and
  *   `consistent` reads answer 500 "No cluster leader". `stale` with `consistent` is a 400.
- * - An unknown `dc` answers 500 "No path to datacenter".
+ * - An unknown `dc`, or one that went away, answers 500 "No path to datacenter" (the
+ *   local agent forwards a `?dc=` read over the WAN; with no server there, Consul's router
+ *   has no path).
+ * - ACLs (acl.ts) filter lists and refuse single keys; a refused read answers at once.
  */
 import type { ServerResponse } from "node:http";
+import { agentMembers, agentSelf, serverAddress } from "./agent-reads.ts";
 import { parseGoDuration } from "./duration.ts";
 import {
   type Answer,
@@ -20,6 +24,7 @@ import {
   healthService,
   kvRead,
 } from "./queries.ts";
+import { catalogNodes, healthChecks, healthNode, healthState } from "./queries-nodes.ts";
 import { jsonReply, type Reply, type Runtime, send, textReply, type Waiter } from "./runtime.ts";
 import type { DatacenterState } from "./state.ts";
 
@@ -48,40 +53,81 @@ export function resolveDc(rt: Runtime, query: URLSearchParams): DatacenterState 
   return name === null || name === "" ? rt.defaultDc : rt.dcs.get(name);
 }
 
+type Read = (dc: DatacenterState) => Answer;
+
+/** Blocking endpoints by path prefix: each turns the rest of the path and the query into a read. */
+const BLOCKING: readonly (readonly [
+  string,
+  (rt: Runtime, rest: string, q: URLSearchParams) => Read | Reply,
+])[] = [
+  [
+    "/v1/catalog/services",
+    (rt, rest) => (rest === "" ? (dc) => catalogServices(dc, rt.auth) : NO_ROUTE),
+  ],
+  ["/v1/catalog/nodes", (rt, rest) => (rest === "" ? (dc) => catalogNodes(dc, rt.auth) : NO_ROUTE)],
+  [
+    "/v1/catalog/service/",
+    (rt, name, q) => (dc) => catalogService(dc, name, q.getAll("tag"), rt.auth),
+  ],
+  ["/v1/health/node/", (rt, node) => (dc) => healthNode(dc, node, rt.auth)],
+  ["/v1/health/checks/", (rt, name) => (dc) => healthChecks(dc, name, rt.auth)],
+  ["/v1/health/state/", (rt, state) => (dc) => healthState(dc, state, rt.auth)],
+  ["/v1/health/service/", healthServiceRead],
+  ["/v1/kv/", kvReadOf],
+];
+
+const NO_ROUTE: Reply = textReply(404, "no such endpoint");
+
+function healthServiceRead(rt: Runtime, name: string, query: URLSearchParams): Read | Reply {
+  const passing = parseFlag(query, "passing");
+  if (passing === undefined) return textReply(400, "Invalid value for ?passing");
+  const tags = query.getAll("tag");
+  return (dc) => healthService(dc, name, { passing, tags }, rt.auth);
+}
+
+function kvReadOf(rt: Runtime, key: string, query: URLSearchParams): Read | Reply {
+  const options = {
+    recurse: query.has("recurse"),
+    keys: query.has("keys"),
+    raw: query.has("raw"),
+    separator: query.get("separator") ?? query.get("seperator") ?? "",
+  };
+  if (key === "" && !options.recurse && !options.keys) return textReply(400, "Missing key name");
+  return (dc) => kvRead(dc, key, options, rt.auth);
+}
+
 /** Routes a GET; returns false when no read endpoint has this path. */
 export function handleRead(rt: Runtime, req: ReadRequest, res: ServerResponse): boolean {
   const { path, query } = req;
-  if (path === "/v1/catalog/datacenters") {
-    send(rt, res, jsonReply(200, [...rt.dcs.keys()]));
-  } else if (path === "/v1/coordinate/datacenters") {
-    send(rt, res, jsonReply(200, coordinateDatacenters([...rt.dcs.values()])));
-  } else if (path === "/v1/catalog/services") {
-    blockingRead(rt, query, res, (dc) => catalogServices(dc));
-  } else if (path.startsWith("/v1/catalog/service/")) {
-    const name = decodeURIComponent(path.slice("/v1/catalog/service/".length));
-    blockingRead(rt, query, res, (dc) => catalogService(dc, name, query.getAll("tag")));
-  } else if (path.startsWith("/v1/health/service/")) {
-    const name = decodeURIComponent(path.slice("/v1/health/service/".length));
-    const passing = parseFlag(query, "passing");
-    if (passing === undefined) {
-      send(rt, res, textReply(400, "Invalid value for ?passing"));
-    } else {
-      const tags = query.getAll("tag");
-      blockingRead(rt, query, res, (dc) => healthService(dc, name, { passing, tags }));
-    }
-  } else if (path.startsWith("/v1/kv/")) {
-    const key = decodeURIComponent(path.slice("/v1/kv/".length));
-    const options = {
-      recurse: query.has("recurse"),
-      keys: query.has("keys"),
-      raw: query.has("raw"),
-      separator: query.get("separator") ?? "",
-    };
-    blockingRead(rt, query, res, (dc) => kvRead(dc, key, options));
-  } else {
-    return false;
+  const simple = simpleRead(rt, path, query);
+  if (simple !== undefined) {
+    send(rt, res, simple);
+    return true;
   }
-  return true;
+  for (const [prefix, route] of BLOCKING) {
+    if (!path.startsWith(prefix)) continue;
+    const read = route(rt, decodeURIComponent(path.slice(prefix.length)), query);
+    if (typeof read === "function") blockingRead(rt, query, res, read);
+    else if (read === NO_ROUTE) return false;
+    else send(rt, res, read);
+    return true;
+  }
+  return false;
+}
+
+/** The reads that never block: datacenters, coordinates, status, the agent's own. */
+function simpleRead(rt: Runtime, path: string, query: URLSearchParams): Reply | undefined {
+  if (path === "/v1/catalog/datacenters") return jsonReply(200, [...rt.dcs.keys()]);
+  if (path === "/v1/coordinate/datacenters")
+    return jsonReply(200, coordinateDatacenters([...rt.dcs.values()]));
+  if (path === "/v1/agent/self") return jsonReply(200, agentSelf(rt));
+  if (path === "/v1/agent/members") return jsonReply(200, agentMembers(rt, query.has("wan")));
+  if (path !== "/v1/status/leader" && path !== "/v1/status/peers") return undefined;
+  const dc = resolveDc(rt, query);
+  if (dc === undefined || rt.down.has(dc.name)) return textReply(500, "No path to datacenter");
+  const server = serverAddress(dc);
+  if (path === "/v1/status/peers") return jsonReply(200, [server]);
+  return jsonReply(200, rt.faults.leaderless ? "" : server);
 }
 
 /** Why a read cannot be served, as Consul words it; undefined when it can. */
@@ -90,7 +136,7 @@ function refusal(
   query: URLSearchParams,
   dc: DatacenterState | undefined,
 ): Reply | undefined {
-  if (dc === undefined) return textReply(500, "No path to datacenter");
+  if (dc === undefined || rt.down.has(dc.name)) return textReply(500, "No path to datacenter");
   if (query.has("stale") && query.has("consistent")) {
     return textReply(400, "Cannot specify ?stale with ?consistent, conflicting semantics.");
   }
@@ -130,7 +176,7 @@ function blockingRead(
   }
   const reply = (answer: Answer): void => send(rt, res, toReply(rt, query, answer));
   const first = read(dc);
-  if (minIndex === 0 || first.index > minIndex) reply(first);
+  if (minIndex === 0 || first.index > minIndex || first.text !== undefined) reply(first);
   else hold(rt, res, { dc: dc.name, minIndex, waitMs, evaluate: () => read(dc), reply });
 }
 
@@ -153,6 +199,10 @@ function hold(rt: Runtime, res: ServerResponse, h: Hold): void {
       if (!rt.waiters.delete(waiter)) return; // already answered, or the client left
       h.reply(answer);
     },
+    fail(failure) {
+      clearTimeout(timer);
+      if (rt.waiters.delete(waiter)) send(rt, res, failure);
+    },
   };
   rt.waiters.add(waiter);
   res.on("close", () => {
@@ -162,7 +212,8 @@ function hold(rt: Runtime, res: ServerResponse, h: Hold): void {
 }
 
 function toReply(rt: Runtime, query: URLSearchParams, answer: Answer): Reply {
-  const headers = {
+  if (answer.text !== undefined) return textReply(answer.status, answer.text);
+  const headers: Record<string, string> = {
     "X-Consul-Index": String(answer.index),
     "X-Consul-KnownLeader": String(!rt.faults.leaderless),
     "X-Consul-LastContact": String(rt.faults.lastContactMs),
@@ -171,6 +222,7 @@ function toReply(rt: Runtime, query: URLSearchParams, answer: Answer): Reply {
       : query.has("consistent")
         ? "consistent"
         : "leader",
+    ...(answer.filtered && { "X-Consul-Results-Filtered-By-ACLs": "true" }),
   };
   if (answer.raw !== undefined) {
     return { status: answer.status, body: answer.raw, contentType: "text/plain", headers };

@@ -73,13 +73,32 @@ function parseIndexParam(query: URLSearchParams, name: string): number | undefin
   return /^\d+$/.test(value) ? Number(value) : "invalid";
 }
 
+/** Two of these flags in one request is a 400 (agent/kvs_endpoint.go, conflictingFlags). */
+function conflicting(query: URLSearchParams, ...flags: string[]): Reply | undefined {
+  if (flags.filter((f) => query.has(f)).length < 2) return undefined;
+  return textReply(400, `Conflicting flags: ${query.toString()}\n`);
+}
+
+/** Why a KV write cannot be applied, in Consul's words; undefined when it can. */
+function kvRefusal(rt: Runtime, query: URLSearchParams, key: string, prefix: boolean) {
+  const dc = resolveDc(rt, query);
+  if (dc === undefined || rt.down.has(dc.name)) return textReply(500, "No path to datacenter");
+  if (rt.faults.leaderless) return textReply(500, "No cluster leader");
+  // A recursive delete needs write on the whole prefix (KeyWritePrefix); the double asks the
+  // prefix itself, which the longest-prefix rule decides the same way for a rule-aligned prefix.
+  if (!rt.auth.can("key", key, "write"))
+    return textReply(403, `Permission denied: lacks key:write on "${key}${prefix ? "*" : ""}"`);
+  return undefined;
+}
+
 function putKey(rt: Runtime, req: WriteRequest): Reply {
   const dc = resolveDc(rt, req.query);
   const key = decodeURIComponent(req.path.slice("/v1/kv/".length));
   const cas = parseIndexParam(req.query, "cas");
   const flags = parseIndexParam(req.query, "flags");
-  if (dc === undefined) return textReply(500, "No path to datacenter");
   if (key === "") return textReply(400, "Missing key name");
+  const conflict = conflicting(req.query, "cas", "acquire", "release");
+  if (conflict) return conflict;
   if (cas === "invalid") return textReply(400, "Invalid cas index");
   if (flags === "invalid") return textReply(400, "Invalid flags");
   if (req.query.has("acquire") || req.query.has("release")) {
@@ -88,7 +107,8 @@ function putKey(rt: Runtime, req: WriteRequest): Reply {
   if (req.body.length > MAX_VALUE_BYTES) {
     return textReply(413, `Request body too large, max size: ${MAX_VALUE_BYTES} bytes`);
   }
-  if (rt.faults.leaderless) return textReply(500, "No cluster leader");
+  const refused = kvRefusal(rt, req.query, key, false);
+  if (refused || dc === undefined) return refused ?? textReply(500, "No path to datacenter");
   const w = beginWrite(dc);
   const done = kvPut(w, key, new Uint8Array(req.body), flags ?? 0, cas);
   commit(rt, w);
@@ -99,11 +119,15 @@ function deleteKey(rt: Runtime, req: WriteRequest): Reply {
   const dc = resolveDc(rt, req.query);
   const key = decodeURIComponent(req.path.slice("/v1/kv/".length));
   const cas = parseIndexParam(req.query, "cas");
-  if (dc === undefined) return textReply(500, "No path to datacenter");
+  const recurse = req.query.has("recurse");
+  const conflict = conflicting(req.query, "recurse", "cas");
+  if (conflict) return conflict;
+  if (key === "" && !recurse) return textReply(400, "Missing key name");
   if (cas === "invalid") return textReply(400, "Invalid cas index");
-  if (rt.faults.leaderless) return textReply(500, "No cluster leader");
+  const refused = kvRefusal(rt, req.query, key, recurse);
+  if (refused || dc === undefined) return refused ?? textReply(500, "No path to datacenter");
   const w = beginWrite(dc);
-  const done = kvDelete(w, key, req.query.has("recurse"), cas);
+  const done = kvDelete(w, key, recurse, cas);
   commit(rt, w);
   return jsonReply(200, done);
 }
@@ -117,6 +141,8 @@ function registerService(rt: Runtime, req: WriteRequest): Reply {
   }
   const service = parseRegistration(body);
   if (typeof service === "string") return textReply(400, service);
+  if (!rt.auth.can("service", service.Name, "write"))
+    return textReply(403, `Permission denied: lacks service:write on "${service.Name}"`);
   const replace = parseFlag(req.query, "replace-existing-checks") ?? true;
   register(rt.agent, service, replace);
   return ok();

@@ -1,10 +1,17 @@
-/** The KV writes (api-docs/kv, Create/Update Key and Delete Key) on one datacenter's state. */
+/**
+ * The KV writes (api-docs/kv, Create/Update Key and Delete Key) on one datacenter's state, as
+ * agent/consul/state/kvs.go applies them.
+ */
 import { bury, stamp, type Write } from "./state.ts";
 
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && a.every((byte, i) => byte === b[i]);
+
 /**
- * PUT /v1/kv/:key (api-docs/kv): `cas` 0 writes only if the key is absent; any other
- * value only if it equals the key's ModifyIndex. Every attempt is a Raft write, so it takes
- * an index even when the check-and-set fails, as a real apply does.
+ * PUT /v1/kv/:key: `cas` 0 writes only if the key is absent; any other value only if it
+ * equals the key's ModifyIndex. Every attempt is a Raft apply, so it takes an index even when
+ * the check-and-set fails; a write of the value and flags the key already holds changes
+ * nothing (its ModifyIndex stays: kvsSetTxn skips an equal entry), so it wakes no one.
  */
 export function kvPut(
   w: Write,
@@ -16,6 +23,7 @@ export function kvPut(
   stamp(w);
   const old = w.dc.kv.get(key);
   if (cas !== undefined && (cas === 0 ? old !== undefined : old?.ModifyIndex !== cas)) return false;
+  if (old !== undefined && old.Flags === flags && sameBytes(old.Value, value)) return true;
   const index = stamp(w);
   w.dc.kv.set(key, {
     Key: key,
@@ -29,18 +37,22 @@ export function kvPut(
 }
 
 /**
- * DELETE /v1/kv/:key (api-docs/kv): `recurse` deletes the prefix; with `cas`, 0 never
- * deletes and any other value deletes only the key whose ModifyIndex equals it.
+ * DELETE /v1/kv/:key: `recurse` deletes the prefix. With `cas` (kvsDeleteCASTxn): a missing
+ * key answers true (there is nothing to protect), a present one is deleted only when `cas` is
+ * its ModifyIndex — so `cas=0` never deletes a key that exists.
  */
 export function kvDelete(w: Write, key: string, recurse: boolean, cas?: number): boolean {
   stamp(w);
   if (cas !== undefined) {
     const old = w.dc.kv.get(key);
-    if (cas === 0 || old?.ModifyIndex !== cas) return false;
+    if (old === undefined) return true;
+    if (old.ModifyIndex !== cas) return false;
   }
   const doomed = recurse ? [...w.dc.kv.keys()].filter((k) => k.startsWith(key)) : [key];
   for (const k of doomed) {
-    if (w.dc.kv.delete(k)) bury(w, `kv:${k}`);
+    if (w.dc.kv.delete(k)) {
+      bury(w, `kv:${k}`);
+    }
   }
   return true;
 }

@@ -5,6 +5,7 @@
  * for `?recurse`. Filters (`passing`, `tag`) apply after the index is taken, as Consul's
  * do, so a check turning critical moves the index of a `?passing` query it drops out of.
  */
+import type { Authorizer } from "./acl.ts";
 import type { DatacenterState } from "./state.ts";
 import type { CheckRecord, KvRecord, NodeRecord, ServiceRecord } from "./types.ts";
 
@@ -13,20 +14,29 @@ export interface Answer {
   readonly status: number;
   readonly json?: unknown;
   readonly raw?: Uint8Array;
+  /** An error's text (a 403): such an answer never blocks and carries no X-Consul-* headers. */
+  readonly text?: string;
+  /** ACLs hid part of the list: `X-Consul-Results-Filtered-By-ACLs: true`. */
+  readonly filtered?: boolean;
 }
 
-const tomb = (dc: DatacenterState, scope: string): number => dc.tombstones.get(scope) ?? 0;
+export const tomb = (dc: DatacenterState, scope: string): number => dc.tombstones.get(scope) ?? 0;
 
-function tombsUnder(dc: DatacenterState, prefix: string): number {
+export function tombsUnder(dc: DatacenterState, prefix: string): number {
   let max = 0;
   for (const [scope, index] of dc.tombstones)
     if (scope.startsWith(prefix)) max = Math.max(max, index);
   return max;
 }
 
+/** A service instance the token may see: `service:read` on its name and `node:read` on its node. */
+export const mayRead = (auth: Authorizer, service: ServiceRecord): boolean =>
+  auth.can("service", service.Service, "read") && auth.can("node", service.Node, "read");
+
+export const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 const byNodeThenId = (a: ServiceRecord, b: ServiceRecord): number =>
   a.Node === b.Node ? compare(a.ID, b.ID) : compare(a.Node, b.Node);
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function instancesOf(dc: DatacenterState, name: string): ServiceRecord[] {
   return [...dc.services.values()].filter((s) => s.Service === name).sort(byNodeThenId);
@@ -41,7 +51,7 @@ function nodeOf(dc: DatacenterState, service: ServiceRecord): NodeRecord {
   return node;
 }
 
-function renderNode(node: NodeRecord) {
+export function renderNode(node: NodeRecord) {
   const { Node, Address, Datacenter, Meta, CreateIndex, ModifyIndex } = node;
   const TaggedAddresses = { lan: Address, wan: Address };
   return { Node, Address, Datacenter, TaggedAddresses, Meta, CreateIndex, ModifyIndex };
@@ -64,7 +74,7 @@ function renderService(s: ServiceRecord) {
   };
 }
 
-function renderCheck(check: CheckRecord, service: ServiceRecord | undefined) {
+export function renderCheck(check: CheckRecord, service: ServiceRecord | undefined) {
   return { ...check, ServiceTags: service?.Tags ?? [], Type: "" };
 }
 
@@ -73,6 +83,7 @@ export function healthService(
   dc: DatacenterState,
   name: string,
   filter: { passing: boolean; tags: readonly string[] },
+  auth: Authorizer,
 ): Answer {
   let index = Math.max(dc.floor, tomb(dc, `svc:${name}`), tomb(dc, `health:${name}`));
   const entries = instancesOf(dc, name).map((service) => {
@@ -83,7 +94,8 @@ export function healthService(
     for (const r of [node, service, ...checks]) index = Math.max(index, r.ModifyIndex);
     return { service, node, checks };
   });
-  const json = entries
+  const visible = entries.filter((e) => mayRead(auth, e.service));
+  const json = visible
     .filter((e) => hasTags(e.service, filter.tags))
     .filter((e) => !filter.passing || e.checks.every((c) => c.Status === "passing"))
     .map((e) => ({
@@ -91,30 +103,41 @@ export function healthService(
       Service: renderService(e.service),
       Checks: e.checks.map((c) => renderCheck(c, c.ServiceID === "" ? undefined : e.service)),
     }));
-  return { index, status: 200, json };
+  return { index, status: 200, json, filtered: visible.length < entries.length };
 }
 
 /** GET /v1/catalog/services — service name → every tag any instance carries. */
-export function catalogServices(dc: DatacenterState): Answer {
+export function catalogServices(dc: DatacenterState, auth: Authorizer): Answer {
   let index = Math.max(dc.floor, tombsUnder(dc, "svc:"));
   const tags = new Map<string, Set<string>>();
+  let filtered = false;
   for (const service of dc.services.values()) {
     index = Math.max(index, service.ModifyIndex);
+    if (!mayRead(auth, service)) {
+      filtered = true;
+      continue;
+    }
     const set = tags.get(service.Service) ?? new Set<string>();
     for (const t of service.Tags) set.add(t);
     tags.set(service.Service, set);
   }
   const names = [...tags.keys()].sort(compare);
   const json = Object.fromEntries(names.map((n) => [n, [...(tags.get(n) ?? [])].sort(compare)]));
-  return { index, status: 200, json };
+  return { index, status: 200, json, filtered };
 }
 
 /** GET /v1/catalog/service/:service — the catalog's flat view: node fields + Service* fields. */
-export function catalogService(dc: DatacenterState, name: string, tags: readonly string[]): Answer {
+export function catalogService(
+  dc: DatacenterState,
+  name: string,
+  tags: readonly string[],
+  auth: Authorizer,
+): Answer {
   let index = Math.max(dc.floor, tomb(dc, `svc:${name}`));
   const instances = instancesOf(dc, name);
   for (const s of instances) index = Math.max(index, s.ModifyIndex, nodeOf(dc, s).ModifyIndex);
-  const json = instances
+  const visible = instances.filter((s) => mayRead(auth, s));
+  const json = visible
     .filter((s) => hasTags(s, tags))
     .map((s) => {
       const node = nodeOf(dc, s);
@@ -136,7 +159,7 @@ export function catalogService(dc: DatacenterState, name: string, tags: readonly
         ModifyIndex: s.ModifyIndex,
       };
     });
-  return { index, status: 200, json };
+  return { index, status: 200, json, filtered: visible.length < instances.length };
 }
 
 export interface KvReadOptions {
@@ -146,27 +169,63 @@ export interface KvReadOptions {
   readonly separator: string;
 }
 
-/** GET /v1/kv/:key — 404 (still with an index, so it can block) when nothing matches. */
-export function kvRead(dc: DatacenterState, key: string, options: KvReadOptions): Answer {
+/**
+ * The KV table's index: the last write to any key or tombstone (Consul's kvsMaxIndex), which
+ * an answer with nothing in it reports (agent/consul/state/kvs.go), never below 1.
+ */
+function kvTableIndex(dc: DatacenterState): number {
+  let index = Math.max(1, dc.floor, tombsUnder(dc, "kv:"));
+  for (const e of dc.kv.values()) index = Math.max(index, e.ModifyIndex);
+  return index;
+}
+
+/**
+ * GET /v1/kv/:key (agent/kvs_endpoint.go, agent/consul/kvs_endpoint.go). One key: its
+ * ModifyIndex, or the table's index when absent (404, still blockable); without `key:read`,
+ * 403. A list (`recurse`, `keys`): the highest ModifyIndex of what matched or of the prefix's
+ * tombstones, else the table's; the pairs the token may not read are dropped after the index
+ * is taken, and an empty list is a 404 — except `?keys` on the root, which is `[]`.
+ */
+export function kvRead(
+  dc: DatacenterState,
+  key: string,
+  options: KvReadOptions,
+  auth: Authorizer,
+): Answer {
   const list = options.recurse || options.keys; // `keys` implies `recurse` (api-docs/kv)
-  const matched: KvRecord[] = list
-    ? [...dc.kv.values()].filter((e) => e.Key.startsWith(key)).sort((a, b) => compare(a.Key, b.Key))
-    : [dc.kv.get(key)].filter((e) => e !== undefined);
-  let index = Math.max(dc.floor, list ? tombsUnder(dc, `kv:${key}`) : tomb(dc, `kv:${key}`));
-  for (const e of matched) index = Math.max(index, e.ModifyIndex);
-  if (matched.length === 0) return { index, status: 404 };
-  if (options.keys) return { index, status: 200, json: keyList(matched, key, options.separator) };
-  const first = matched[0];
-  if (options.raw && !list && first !== undefined) return { index, status: 200, raw: first.Value };
-  const json = matched.map((e) => ({
+  if (!list) {
+    const entry = dc.kv.get(key);
+    if (!auth.can("key", key, "read")) return { index: 0, status: 403, text: "Permission denied" };
+    if (entry === undefined) return { index: kvTableIndex(dc), status: 404 };
+    const index = Math.max(dc.floor, entry.ModifyIndex);
+    if (options.raw) return { index, status: 200, raw: entry.Value };
+    return { index, status: 200, json: [renderPair(entry)] };
+  }
+  const matched = [...dc.kv.values()]
+    .filter((e) => e.Key.startsWith(key))
+    .sort((a, b) => compare(a.Key, b.Key));
+  let found = key === "" ? 0 : tombsUnder(dc, `kv:${key}`);
+  for (const e of matched) found = Math.max(found, e.ModifyIndex);
+  const index = Math.max(dc.floor, found === 0 ? kvTableIndex(dc) : found);
+  const visible = matched.filter((e) => auth.can("key", e.Key, "read"));
+  if (options.keys) {
+    const keys = keyList(visible, key, options.separator);
+    if (keys.length === 0 && key !== "") return { index, status: 404 };
+    return { index, status: 200, json: keys };
+  }
+  if (visible.length === 0) return { index, status: 404 };
+  return { index, status: 200, json: visible.map(renderPair) };
+}
+
+function renderPair(e: KvRecord) {
+  return {
     Key: e.Key,
     Value: e.Value.length === 0 ? null : Buffer.from(e.Value).toString("base64"),
     Flags: e.Flags,
     CreateIndex: e.CreateIndex,
     ModifyIndex: e.ModifyIndex,
     LockIndex: e.LockIndex,
-  }));
-  return { index, status: 200, json };
+  };
 }
 
 /** `?keys&separator=/`: keys under `prefix`, each cut just after the first separator past it. */

@@ -4,6 +4,7 @@
  * here is module-level.
  */
 import type { ServerResponse } from "node:http";
+import type { AclState, Authorizer } from "./acl.ts";
 import type { Agent } from "./agent.ts";
 import type { Answer } from "./queries.ts";
 import type { DatacenterState, Write } from "./state.ts";
@@ -36,13 +37,29 @@ export interface Waiter {
   readonly minIndex: number;
   evaluate(): Answer;
   finish(answer: Answer): void;
+  /** Answers with an error instead (the datacenter it reads went away). */
+  fail(reply: Reply): void;
 }
 
 export interface Runtime {
-  /** In the order given at start; the first is the default (the agent's) datacenter. */
+  /** In the order given at start; the first is `url`'s datacenter. */
   readonly dcs: ReadonlyMap<string, DatacenterState>;
+  /**
+   * The datacenter of the agent a request reached (its listener's): the default for `?dc`.
+   * On the shared runtime, the first datacenter.
+   */
   readonly defaultDc: DatacenterState;
+  /** The local agent of the listener a request reached (on the shared runtime, the first). */
   readonly agent: Agent;
+  /** Every datacenter's local agent, by datacenter name. */
+  readonly agents: ReadonlyMap<string, Agent>;
+  /** What the request's token may do (everything while ACLs are off). */
+  readonly auth: Authorizer;
+  readonly acl: AclState;
+  /** Datacenters that went away: their listener refuses connections, `?dc=` to them fails. */
+  readonly down: Set<string>;
+  /** A KV write waits this long before it applies and answers (a Raft commit), ms. */
+  commitDelayMs: number;
   readonly faults: Faults;
   readonly log: RequestRecord[];
   readonly waiters: Set<Waiter>;

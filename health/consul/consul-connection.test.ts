@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { connectionFromEnv, consulBaseUrl } from "./consul-queries.ts";
+import { connectionFromEnv, consulBaseUrl } from "./consul-connection.ts";
 
 test("the usual environment variables configure the connection", () => {
   const env = {
