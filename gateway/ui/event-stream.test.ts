@@ -106,7 +106,10 @@ test("a view still being produced is not produced again", async (t) => {
   t.after(() => closeAll(served));
   const reader = await openEvents(`${served.url}/slow`);
   const clock = await openEvents(`${served.url}/clock`);
-  t.after(() => [reader, clock].forEach((r) => r.close()));
+  t.after(() => {
+    reader.close();
+    clock.close();
+  });
   await eventually(() => calls === 1, 5_000, "the first production");
   const from = ticks;
   await eventually(() => ticks >= from + 5, 5_000, "five ticks");

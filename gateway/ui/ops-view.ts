@@ -14,10 +14,14 @@ import type { ReportedState, SitesBody } from "./sites-body.ts";
 export type DisplayState = ReportedState | "unreachable";
 export type Mode = "single" | "fleet";
 
-/** One gateway's answer: read, or why not. */
-export type GatewayReport =
-  | { readonly ingress: string; readonly reachable: true; readonly body: SitesBody }
-  | { readonly ingress: string; readonly reachable: false; readonly error: string };
+/**
+ * One gateway's answer: read, or why not. `id` names the gateway (its site, or site@host where
+ * a site runs several); `ingress` is its site.
+ */
+export type GatewayReport = { readonly id: string; readonly ingress: string } & (
+  | { readonly reachable: true; readonly body: SitesBody }
+  | { readonly reachable: false; readonly error: string }
+);
 
 /** Where a site's own gateway stands: read, not read, absent from the fleet, or not asked. */
 export type GatewayStanding = "up" | "unreachable" | "missing" | "not-watched";
@@ -35,12 +39,13 @@ export interface ViewSite {
   readonly radius: number;
   readonly state: DisplayState;
   readonly gateway: GatewayStanding;
-  /** What each reachable gateway reports (fleet mode: disagreement is worth a look). */
+  /** What each reachable gateway (by id) reports (fleet mode: disagreement is worth a look). */
   readonly seenAs: Readonly<Record<string, ReportedState>>;
   readonly disagree: boolean;
 }
 
 export interface ViewGateway {
+  readonly id: string;
   readonly ingress: string;
   readonly reachable: boolean;
   readonly error: string | null;
@@ -92,7 +97,7 @@ export function opsView(
     const seenAs: Record<string, ReportedState> = {};
     for (const gateway of gateways) {
       const reading = gateway.sites[row.id];
-      if (reading) seenAs[gateway.ingress] = reading.state;
+      if (reading) seenAs[gateway.id] = reading.state;
     }
     const standing = standingOf(mode, row.id, reports);
     const states: DisplayState[] = Object.values(seenAs);
@@ -126,6 +131,7 @@ const round = (value: number) => Math.round(value * 10) / 10;
 function viewGateway(report: GatewayReport): ViewGateway {
   if (!report.reachable)
     return {
+      id: report.id,
       ingress: report.ingress,
       reachable: false,
       error: report.error,
@@ -136,6 +142,7 @@ function viewGateway(report: GatewayReport): ViewGateway {
     };
   const { body } = report;
   return {
+    id: report.id,
     ingress: report.ingress,
     reachable: true,
     error: null,
@@ -169,8 +176,9 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 }
 
 function standingOf(mode: Mode, site: string, reports: readonly GatewayReport[]): GatewayStanding {
-  const own = reports.find((report) => report.ingress === site);
-  if (own) return own.reachable ? "up" : "unreachable";
+  // A site that runs several gateways stands as its worst: one unread gateway is unread.
+  const own = reports.filter((report) => report.ingress === site);
+  if (own.length > 0) return own.every((r) => r.reachable) ? "up" : "unreachable";
   return mode === "fleet" ? "missing" : "not-watched";
 }
 

@@ -27,7 +27,10 @@ const finite = z.number().refine(Number.isFinite);
 const siteId = z.string().regex(SITE_ID_PATTERN);
 const isSiteState = (value: unknown): value is ReportedState =>
   (SITE_STATES as readonly unknown[]).includes(value);
-const state = z.unknown().transform((value) => (isSiteState(value) ? value : "unknown"));
+const state = z
+  .unknown()
+  .optional()
+  .transform((value) => (isSiteState(value) ? value : "unknown"));
 const capped = <T extends z.ZodType>(item: T, max: number) =>
   z
     .array(z.unknown())
