@@ -9,7 +9,8 @@
  * This gateway is read in process (`readLocal`), not over the network, when it is its site's
  * only gateway in the list, or when the list does not have it at all.
  */
-import { type Dispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
+import { describeFailure, getBounded, mapPooled } from "./bounded-get.ts";
 import type { GatewayReport } from "./ops-view.ts";
 import { readSitesBody } from "./sites-body.ts";
 
@@ -53,7 +54,7 @@ export async function fetchFleet(
       jobs.push(() => readLocally(id, self, context.readLocal));
     else jobs.push(() => readRemote(id, member, settings, context.dispatcher));
   }
-  const reports = await pooled(jobs, settings.concurrency);
+  const reports = await mapPooled(jobs, settings.concurrency, (job) => job());
   for (const member of members.slice(settings.maxGateways))
     reports.push({
       id: member.site,
@@ -107,63 +108,10 @@ async function readRemote(
   if (member.error !== undefined || member.url === undefined)
     return { id, ingress: site, reachable: false, error: member.error ?? "no address" };
   try {
-    const text = await getBounded(member.url, settings, dispatcher);
+    const text = await getBounded(member.url, { ...settings, ...(dispatcher && { dispatcher }) });
     return reportOf(id, site, JSON.parse(text));
   } catch (error) {
-    return { id, ingress: site, reachable: false, error: describe(error as Error, settings) };
+    const reason = describeFailure(error as Error, settings.timeoutMs);
+    return { id, ingress: site, reachable: false, error: reason };
   }
-}
-
-/** GET url as text: 200 only, within the time and size bounds. */
-async function getBounded(
-  url: string,
-  settings: FleetFetchSettings,
-  dispatcher: Dispatcher | undefined,
-): Promise<string> {
-  const res = await request(url, {
-    signal: AbortSignal.timeout(settings.timeoutMs),
-    headers: { accept: "application/json" },
-    ...(dispatcher && { dispatcher }),
-  });
-  const tooLarge = `answer over ${settings.maxBodyBytes} bytes`;
-  if (res.statusCode !== 200) throw discarded(res.body, `answered ${res.statusCode}`);
-  if (Number(res.headers["content-length"] ?? 0) > settings.maxBodyBytes)
-    throw discarded(res.body, tooLarge);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += (chunk as Buffer).length;
-    if (size > settings.maxBodyBytes) throw new Error(tooLarge); // the loop's exit destroys it
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-/** The body closed unread (its abort is expected, so not an error event nobody hears). */
-function discarded(body: Dispatcher.ResponseData["body"], reason: string): Error {
-  body.on("error", () => {});
-  body.destroy();
-  return new Error(reason);
-}
-
-function describe(error: Error, settings: FleetFetchSettings): string {
-  if (error.name === "TimeoutError" || error.name === "AbortError")
-    return `no answer within ${settings.timeoutMs} ms`;
-  if (error instanceof SyntaxError) return "the answer is not JSON";
-  const code = (error as { code?: string }).code;
-  return code ? `${code}: ${error.message}` : error.message;
-}
-
-/** Runs the jobs, `limit` at a time; results in the jobs' order. */
-async function pooled<T>(jobs: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const index = next++;
-      results[index] = await (jobs[index] as () => Promise<T>)();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
-  return results;
 }
