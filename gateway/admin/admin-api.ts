@@ -16,6 +16,8 @@ import { sendProblem } from "../errors/problem-response.ts";
 import type { SiteUpstreamView } from "../forward/upstream-view.ts";
 import { readBody } from "../server/request-body.ts";
 import type { RoutingState } from "../state/routing-state.ts";
+import type { FleetMember } from "../ui/fleet-fetch.ts";
+import { type OpsViewRoutes, opsViewRoutes, type UiSettings } from "../ui/ops-view-routes.ts";
 import type { ExplainAnswer, ExplainQuery } from "./explain-answer.ts";
 import { MAX_SIMULATE_BODY_BYTES, simulateEndpoint } from "./simulate-endpoint.ts";
 import { sitesReport } from "./sites-report.ts";
@@ -42,6 +44,11 @@ export interface AdminContext {
   readonly probeLatency?: () => Readonly<Record<string, unknown>>;
   /** The GeoIP database the data planes read: refused reloads, failed look-ups (null: none). */
   readonly geoipStatus?: () => Promise<GeoipStatus | null>;
+  /** The ops view (`/ui`, gateway/ui/): its settings, and the fleet's gateways where known. */
+  readonly ui?: {
+    readonly settings?: UiSettings;
+    readonly fleet?: () => Promise<readonly FleetMember[]>;
+  };
   /**
    * Applies an ops override (here, or through Consul KV where configured) and resolves once
    * every data plane of the gateway serves with it; a failure (not stored, or not confirmed
@@ -59,19 +66,31 @@ const ACTIONS: Record<string, OpsOverride | undefined> = {
   restore: undefined,
 };
 
+/** A request listener with the ops view's event streams to end (`close`) when its server goes. */
+export type AdminListener = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  close(): void;
+};
+
 /** The admin API as a request listener, to mount on a server of the caller's. */
-export function adminRequestListener(
-  context: AdminContext,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    handleAdmin(req, res, context).catch((error: Error) => {
+export function adminRequestListener(context: AdminContext): AdminListener {
+  const ui = opsViewRoutes({
+    self: context.ingress,
+    readSites: () => sitesAnswer(context),
+    fleet: context.ui?.fleet,
+    settings: context.ui?.settings,
+    logger: context.logger,
+  });
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handleAdmin(req, res, context, ui).catch((error: Error) => {
       fail(res, "internal", error.message);
     });
   };
+  return Object.assign(listener, { close: () => ui.close() });
 }
 
 export function createAdminServer(context: AdminContext): Server {
-  return createServer(adminRequestListener(context));
+  const listener = adminRequestListener(context);
+  return createServer(listener).on("close", () => listener.close());
 }
 
 /** The override is in the state of record, but some worker did not confirm it in time. */
@@ -95,11 +114,13 @@ async function handleAdmin(
   req: IncomingMessage,
   res: ServerResponse,
   context: AdminContext,
+  ui: OpsViewRoutes,
 ): Promise<void> {
   if (!authorized(req, context.token))
     return fail(res, "unauthorized", "a bearer token is required off loopback");
   const url = new URL(req.url ?? "/", "http://admin");
   const path = url.pathname;
+  if (ui.handle(req, res, url)) return;
   if (req.method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });
   if (req.method === "GET" && path === "/readyz") {
     const { ready, reason } = context.isReady();
@@ -111,16 +132,7 @@ async function handleAdmin(
     res.end(body);
     return;
   }
-  if (req.method === "GET" && path === "/sites") {
-    const geoip = (await context.geoipStatus?.()) ?? null;
-    const report = sitesReport(context.ingress, context.state, await context.upstreams(), geoip);
-    return json(res, 200, {
-      ...report,
-      workers: context.workers?.() ?? null,
-      consul: context.consulStatus?.() ?? null,
-      probeLatencyMs: context.probeLatency?.() ?? null,
-    });
-  }
+  if (req.method === "GET" && path === "/sites") return json(res, 200, await sitesAnswer(context));
   if (req.method === "GET" && path === "/explain") {
     const query = {
       ip: url.searchParams.get("ip") ?? "",
@@ -167,6 +179,18 @@ async function handleAdmin(
     });
   }
   return fail(res, "not_found", `no admin endpoint ${req.method} ${path}`);
+}
+
+/** What GET /sites answers (the ops view reads the same). */
+async function sitesAnswer(context: AdminContext) {
+  const geoip = (await context.geoipStatus?.()) ?? null;
+  const report = sitesReport(context.ingress, context.state, await context.upstreams(), geoip);
+  return {
+    ...report,
+    workers: context.workers?.() ?? null,
+    consul: context.consulStatus?.() ?? null,
+    probeLatencyMs: context.probeLatency?.() ?? null,
+  };
 }
 
 /** POST /simulate (simulate-endpoint.ts): the body bounded before it is read whole. */

@@ -29,6 +29,7 @@ import { listen, urlOf } from "../server/listen.ts";
 import { GatewayMetrics } from "../state/metrics.ts";
 import { RoutingState } from "../state/routing-state.ts";
 import { publishSnapshotGauges } from "../state/snapshot-gauges.ts";
+import { consulFleet } from "../ui/consul-fleet.ts";
 import { BreakerBoard } from "./breaker-board.ts";
 import { Followers } from "./followers.ts";
 import { confirmOverride } from "./override-confirmation.ts";
@@ -170,6 +171,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     options.applyOverride ??
     consul?.writeOverride ??
     ((site, override) => void state.setOverride(site, override));
+  // Fleet mode's gateways: every datacenter's, from Consul (gateway/ui/README.md).
+  const fleetSettings = { ...boot.ui.fleet, maxDatacenters: boot.ui.fleet.maxGateways };
+  const fleet = options.consulConnection && consulFleet(options.consulConnection, fleetSettings);
   const admin: AdminContext = {
     ingress: boot.site,
     state,
@@ -199,6 +203,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       );
     },
     workers: () => followers.members(),
+    ui: { settings: boot.ui, ...(fleet && { fleet: fleet.members }) },
     ...(options.locate && { locate: options.locate }),
     ...(consul && { consulStatus: consul.status }),
     ...(probes && {
@@ -241,8 +246,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       health?.stop();
       await probes?.stop();
       await consul?.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await fleet?.close();
+      // Every connection cut as the listener closes: an ops view event stream never ends
+      // by itself, and the data planes, whose state it shows, are gone already.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -6,8 +6,8 @@ import { openEvents } from "../testing/event-reader.ts";
 import { eventually } from "../testing/fixtures.ts";
 import { type EventHub, eventHub, type Producer, type StreamSettings } from "./event-stream.ts";
 
+const INTERVAL_MS = 20;
 const FAST: StreamSettings = {
-  intervalMs: 20,
   heartbeatMs: 60_000,
   maxStreams: 4,
   stallMs: 60_000,
@@ -21,7 +21,13 @@ async function serveHub(
   onStream: (res: ServerResponse) => void = () => {},
 ): Promise<{ hub: EventHub; url: string; server: Server; errors: string[] }> {
   const errors: string[] = [];
-  const hub = eventHub(producers, { ...FAST, ...settings }, (channel, error) => {
+  const sources = Object.fromEntries(
+    Object.entries(producers).map(([name, produce]) => [
+      name,
+      { produce, intervalMs: INTERVAL_MS },
+    ]),
+  );
+  const hub = eventHub(sources, { ...FAST, ...settings }, (channel, error) => {
     errors.push(`${channel}: ${error.message}`);
   });
   const server = createServer((req, res) => {

@@ -18,8 +18,6 @@
 import type { ServerResponse } from "node:http";
 
 export interface StreamSettings {
-  /** How often a channel produces its view while a stream listens, ms. */
-  readonly intervalMs: number;
   /** A comment line after this long without an event, ms. */
   readonly heartbeatMs: number;
   /** Open streams at most, over every channel. */
@@ -32,6 +30,12 @@ export interface StreamSettings {
 
 /** Produces a channel's current view (anything JSON can carry). */
 export type Producer = () => Promise<unknown>;
+
+/** A channel: its view, and how often it is produced while a stream listens (ms). */
+export interface ChannelSource {
+  readonly produce: Producer;
+  readonly intervalMs: number;
+}
 
 export interface EventHub {
   /** Serves `res` as a stream of the channel's views; false (nothing written) when full. */
@@ -57,7 +61,7 @@ interface Channel {
 }
 
 export function eventHub(
-  producers: Readonly<Record<string, Producer>>,
+  sources: Readonly<Record<string, ChannelSource>>,
   settings: StreamSettings,
   onError: (channel: string, error: Error) => void,
   now: () => number = Date.now,
@@ -94,8 +98,8 @@ export function eventHub(
 
   return {
     open(name, res) {
-      const produce = producers[name];
-      if (closed || !produce || open >= settings.maxStreams) return false;
+      const source = sources[name];
+      if (closed || !source || open >= settings.maxStreams) return false;
       const channel = channelOf(channels, name);
       const stream: Stream = { res, pending: undefined, stalledSince: undefined };
       open += 1;
@@ -118,8 +122,8 @@ export function eventHub(
         if (channel.streams.size === 0) stop(channel);
       });
       if (channel.timer === undefined) {
-        const run = () => void tick(name, channel, produce);
-        channel.timer = setInterval(run, settings.intervalMs);
+        const run = () => void tick(name, channel, source.produce);
+        channel.timer = setInterval(run, source.intervalMs);
         run();
       } else if (channel.lastData !== undefined)
         deliver(stream, `event: view\nid: ${nextId++}\ndata: ${channel.lastData}\n\n`, now());

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type GatewayReport, type Mode, opsView } from "./ops-view.ts";
+import { opsView as build, type GatewayReport, type Mode } from "./ops-view.ts";
 import { readSitesBody } from "./sites-body.ts";
 
 /** Longitude and latitude as x and y: enough to see that the projection was applied. */
 const flat = (longitude: number, latitude: number) => [longitude, -latitude] as const;
+
+const opsView = (mode: Mode, self: string, reports: GatewayReport[], project = flat) =>
+  build({ mode, self, reports, project });
 
 const PLACES: Record<string, { latitude: number; longitude: number; capacity: number }> = {
   fra: { latitude: 50.1, longitude: 8.7, capacity: 4000 },

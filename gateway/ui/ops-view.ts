@@ -58,11 +58,15 @@ export interface ViewGateway {
 
 export interface OpsView {
   readonly mode: Mode;
+  /** Whether this gateway knows a fleet (the page offers fleet mode only then). */
+  readonly fleetAvailable: boolean;
   /** The gateway serving the view (the default perspective for shares, RTT and breakers). */
   readonly self: string;
   readonly services: readonly string[];
   readonly sites: readonly ViewSite[];
   readonly gateways: readonly ViewGateway[];
+  /** What kept the view from being whole (the fleet's list could not be read, say). */
+  readonly problems: readonly string[];
 }
 
 export type Projection = (longitude: number, latitude: number) => readonly [number, number] | null;
@@ -84,12 +88,17 @@ const MAX_SERVICES = 64;
 const MIN_RADIUS = 5;
 const MAX_RADIUS = 16;
 
-export function opsView(
-  mode: Mode,
-  self: string,
-  reports: readonly GatewayReport[],
-  project: Projection,
-): OpsView {
+export interface OpsViewInput {
+  readonly mode: Mode;
+  readonly self: string;
+  readonly fleetAvailable?: boolean;
+  readonly reports: readonly GatewayReport[];
+  readonly project: Projection;
+  readonly problems?: readonly string[];
+}
+
+export function opsView(input: OpsViewInput): OpsView {
+  const { mode, self, reports, project } = input;
   const gateways = reports.map(viewGateway);
   const rows = siteRows(reports);
   const maxCapacity = Math.max(1, ...[...rows.values()].map((r) => r.capacity ?? 0));
@@ -123,7 +132,15 @@ export function opsView(
       disagree: new Set(states).size > 1,
     } satisfies ViewSite;
   });
-  return { mode, self, services: servicesOf(reports), sites, gateways };
+  return {
+    mode,
+    fleetAvailable: input.fleetAvailable ?? false,
+    self,
+    services: servicesOf(reports),
+    sites,
+    gateways,
+    problems: input.problems ?? [],
+  };
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;
