@@ -79,6 +79,7 @@ export function adminRequestListener(context: AdminContext): AdminListener {
     fleet: context.ui?.fleet,
     settings: context.ui?.settings,
     logger: context.logger,
+    subscribe: (onChange) => context.state.subscribe(onChange),
   });
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     handleAdmin(req, res, context, ui).catch((error: Error) => {

@@ -4,7 +4,7 @@ import { connect } from "node:net";
 import { test } from "node:test";
 import { openEvents } from "../testing/event-reader.ts";
 import { eventually } from "../testing/fixtures.ts";
-import { type EventHub, eventHub, type Producer, type StreamSettings } from "./event-stream.ts";
+import { EventHub, type Producer, type StreamSettings } from "./event-stream.ts";
 
 const INTERVAL_MS = 20;
 const FAST: StreamSettings = {
@@ -19,15 +19,13 @@ async function serveHub(
   producers: Record<string, Producer>,
   settings: Partial<StreamSettings> = {},
   onStream: (res: ServerResponse) => void = () => {},
+  intervalMs = INTERVAL_MS,
 ): Promise<{ hub: EventHub; url: string; server: Server; errors: string[] }> {
   const errors: string[] = [];
   const sources = Object.fromEntries(
-    Object.entries(producers).map(([name, produce]) => [
-      name,
-      { produce, intervalMs: INTERVAL_MS },
-    ]),
+    Object.entries(producers).map(([name, produce]) => [name, { produce, intervalMs }]),
   );
-  const hub = eventHub(sources, { ...FAST, ...settings }, (channel, error) => {
+  const hub = new EventHub(sources, { ...FAST, ...settings }, (channel, error) => {
     errors.push(`${channel}: ${error.message}`);
   });
   const server = createServer((req, res) => {
@@ -176,4 +174,18 @@ test("a failing production is reported and sends nothing; the stream stays open"
   assert.equal(served.errors[0], "view: no answer");
   fail = false;
   await eventually(() => reader.events.length === 1, 5_000, "the view once it works");
+});
+
+test("a poke sends the changed view at once, without waiting for the interval", async (t) => {
+  let value = 1;
+  const hour = 3_600_000;
+  const served = await serveHub({ view: async () => ({ value }) }, {}, () => {}, hour);
+  t.after(() => closeAll(served));
+  const reader = await openEvents(`${served.url}/view`);
+  t.after(() => reader.close());
+  await eventually(() => reader.events.length === 1, 5_000, "the first view");
+  value = 2;
+  served.hub.poke();
+  await eventually(() => reader.events.length === 2, 5_000, "the view after the poke");
+  assert.deepEqual(JSON.parse(reader.events[1]?.data ?? ""), { value: 2 });
 });

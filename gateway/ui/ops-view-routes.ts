@@ -21,7 +21,7 @@ import { Agent } from "undici";
 import { type BootConfig, bootSchema } from "../config/boot-schema.ts";
 import { GatewayError } from "../errors/error-catalogue.ts";
 import { sendProblem } from "../errors/problem-response.ts";
-import { eventHub } from "./event-stream.ts";
+import { EventHub } from "./event-stream.ts";
 import { type FleetMember, fetchFleet } from "./fleet-fetch.ts";
 import { type GatewayReport, type OpsView, opsView } from "./ops-view.ts";
 import { readSitesBody } from "./sites-body.ts";
@@ -39,6 +39,8 @@ export interface OpsViewOptions {
   readonly fleet?: (() => Promise<readonly FleetMember[]>) | undefined;
   readonly settings?: UiSettings | undefined;
   readonly logger: Logger;
+  /** Calls back on every change of this gateway's state (a new view goes out at once). */
+  readonly subscribe?: (onChange: () => void) => () => void;
 }
 
 export interface OpsViewRoutes {
@@ -66,7 +68,7 @@ export function opsViewRoutes(options: OpsViewOptions): OpsViewRoutes {
   };
   const dispatcher = new Agent({ connections: 2 });
   const produce = viewProducers(options, settings, () => mapOf().world, dispatcher);
-  const hub = eventHub(
+  const hub = new EventHub(
     {
       single: { produce: produce.single, intervalMs: settings.eventIntervalMs },
       fleet: { produce: produce.fleet, intervalMs: settings.fleet.intervalMs },
@@ -74,6 +76,7 @@ export function opsViewRoutes(options: OpsViewOptions): OpsViewRoutes {
     { ...settings, retryMs: RETRY_MS },
     (channel, error) => options.logger.warn({ err: error, channel }, "ops view: no view produced"),
   );
+  const unsubscribe = options.subscribe?.(() => hub.poke());
   const channelOf = (url: URL) => (fleet && wantsFleet(url, true) ? "fleet" : "single");
 
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
@@ -106,6 +109,7 @@ export function opsViewRoutes(options: OpsViewOptions): OpsViewRoutes {
       return true;
     },
     close() {
+      unsubscribe?.();
       hub.close();
       void dispatcher.close();
     },
