@@ -21,12 +21,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { AggregatorRegistry } from "prom-client";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import type { OpsOverride } from "../../routing-tables/snapshot.ts";
-import {
-  type AdminListener,
-  adminRequestListener,
-  isLoopback,
-  json,
-} from "../admin/admin-api.ts";
+import { type AdminListener, adminRequestListener, isLoopback, json } from "../admin/admin-api.ts";
 import type { RunningGateway } from "../process/start-gateway.ts";
 
 export interface DemoAdminOptions {

@@ -72,15 +72,40 @@ function render(onAction) {
   services(view.services, service);
   drawSites(layers, view, { from, service, selected: picked.selected, onSelect });
   byId("map").dataset.sites = String(view.sites.length);
-  replace(
-    byId("panel"),
-    picked.selected
-      ? sitePanel(view, picked.selected, from, onAction)
+  const { selected } = picked;
+  const site = view.sites.find((s) => s.id === selected);
+  const reading = view.gateways.find((g) => g.id === from)?.sites[selected ?? ""];
+  update("panel", [site, reading, from, view.mode, view.services], () =>
+    selected
+      ? sitePanel(view, selected, from, onAction)
       : el("p", { class: "hint" }, "Pick a site on the map or in the table."),
   );
-  replace(byId("sites"), sitesTable(view, { from, service, selected: picked.selected, onSelect }));
-  replace(byId("gateways"), gatewaysTable(view, { from, onFrom }));
+  update("sites", [view.sites, view.gateways.find((g) => g.id === from), service, selected], () =>
+    sitesTable(view, { from, service, selected, onSelect }),
+  );
+  update(
+    "gateways",
+    [view.gateways.map(({ sites, ...g }) => [g, sites[g.ingress]?.state]), from],
+    () => gatewaysTable(view, { from, onFrom }),
+  );
   document.body.dataset.ready = "true";
+}
+
+/** What each part of the page was last drawn from: a part whose facts did not change stays. */
+const drawnFrom = new Map();
+
+/**
+ * Redraws the element `id` from `build` only when `facts` differ from the last drawing's, so
+ * a button, an open detail or a selection under the operator's hand is not replaced for nothing.
+ * @param {string} id
+ * @param {unknown} facts
+ * @param {() => Node} build
+ */
+function update(id, facts, build) {
+  const key = JSON.stringify(facts);
+  if (drawnFrom.get(id) === key) return;
+  drawnFrom.set(id, key);
+  replace(byId(id), build());
 }
 
 /**

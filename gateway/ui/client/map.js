@@ -19,22 +19,26 @@ import { percent, shareOf, stateText } from "./format.js";
  */
 export function drawLand(root, map) {
   root.setAttribute("viewBox", `0 0 ${map.width} ${map.height}`);
-  const defs = svg(
-    "defs",
-    {},
+  const head = (/** @type {string} */ id, /** @type {string} */ kind) =>
     svg(
       "marker",
       {
-        id: "arrow-head",
+        id,
         viewBox: "0 0 10 10",
         refX: 9,
         refY: 5,
-        markerWidth: 5,
-        markerHeight: 5,
+        markerUnits: "userSpaceOnUse",
+        markerWidth: 9,
+        markerHeight: 9,
         orient: "auto-start-reverse",
       },
-      svg("path", { d: "M0,0 L10,5 L0,10 z", class: "arrow-head" }),
-    ),
+      svg("path", { d: "M0,0 L10,5 L0,10 z", class: kind }),
+    );
+  const defs = svg(
+    "defs",
+    {},
+    head("arrow-head", "arrow-head"),
+    head("spill-head", "arrow-head spill"),
   );
   const flows = svg("g", { class: "flows" });
   const sites = svg("g", { class: "sites" });
@@ -49,6 +53,9 @@ export function drawLand(root, map) {
 }
 
 /**
+ * Markers are updated in place (one per site, found by `data-site`), so a marker under the
+ * pointer or the keyboard focus stays the same element from one view to the next; the flows
+ * are drawn anew.
  * @param {{ flows: SVGElement, sites: SVGElement }} layers
  * @param {OpsView} view
  * @param {{ from: string, service: string, selected: string | null, onSelect: (id: string) => void }} options
@@ -57,11 +64,17 @@ export function drawSites(layers, view, options) {
   const from = view.gateways.find((g) => g.id === options.from);
   const home = view.sites.find((s) => s.id === from?.ingress);
   layers.flows.replaceChildren(...flows(view, home, from, options.service));
-  layers.sites.replaceChildren(
-    ...view.sites
-      .filter((site) => site.x !== null && site.y !== null)
-      .map((site) => marker(site, site.id === options.selected, options.onSelect)),
-  );
+  const placed = view.sites.filter((site) => site.x !== null && site.y !== null);
+  /** @type {Map<string, Element>} */
+  const existing = new Map();
+  for (const node of layers.sites.querySelectorAll("g.site"))
+    existing.set(node.getAttribute("data-site") ?? "", node);
+  for (const [id, node] of existing) if (!placed.some((s) => s.id === id)) node.remove();
+  for (const site of placed) {
+    const node = existing.get(site.id) ?? newMarker(layers.sites, site.id, options.onSelect);
+    updateMarker(node, site, site.id === options.selected);
+  }
+  layers.sites.querySelector(".home-share")?.remove();
   if (home && from) {
     const kept = shareOf(from.sites[home.id], options.service);
     layers.sites.append(
@@ -86,11 +99,14 @@ function flows(view, home, from, service) {
   return view.sites.flatMap((site) => {
     const share = shareOf(from.sites[site.id], service);
     if (site.id === home.id || share <= 0 || site.x === null || site.y === null) return [];
-    const [x2, y2] = [site.x, site.y];
     // A quadratic curve bowed to one side by a fifth of its length, so flows do not hide
-    // each other or the land under a straight line.
-    const [mx, my] = [(x1 + x2) / 2, (y1 + y2) / 2];
-    const [cx, cy] = [mx - (y2 - y1) / 5, my + (x2 - x1) / 5];
+    // each other or the land under a straight line; it ends at the target marker's edge.
+    const [mx, my] = [(x1 + site.x) / 2, (y1 + site.y) / 2];
+    const [cx, cy] = [mx - (site.y - y1) / 5, my + (site.x - x1) / 5];
+    const length = Math.hypot(site.x - cx, site.y - cy) || 1;
+    const back = site.radius + 2;
+    const x2 = site.x - ((site.x - cx) / length) * back;
+    const y2 = site.y - ((site.y - cy) / length) * back;
     const spill = site.tier === "hub" && home.tier !== "hub";
     return [
       svg(
@@ -98,9 +114,9 @@ function flows(view, home, from, service) {
         {
           class: spill ? "flow spill" : "flow",
           "data-to": site.id,
-          d: `M${x1},${y1} Q${cx.toFixed(1)},${cy.toFixed(1)} ${x2},${y2}`,
+          d: `M${x1},${y1} Q${cx.toFixed(1)},${cy.toFixed(1)} ${x2.toFixed(1)},${y2.toFixed(1)}`,
           "stroke-width": (1 + 7 * share).toFixed(1),
-          "marker-end": "url(#arrow-head)",
+          "marker-end": spill ? "url(#spill-head)" : "url(#arrow-head)",
         },
         svg("title", {}, `${percent(share)} of ${service} from ${home.id} to ${site.id}`),
       ),
@@ -114,31 +130,48 @@ function flows(view, home, from, service) {
 }
 
 /**
- * @param {ViewSite} site
- * @param {boolean} selected
+ * @param {SVGElement} layer
+ * @param {string} id
  * @param {(id: string) => void} onSelect
  */
-function marker(site, selected, onSelect) {
-  const label = `${site.name} (${site.id}): ${stateText(site.state)}`;
+function newMarker(layer, id, onSelect) {
   const group = svg(
     "g",
-    {
-      class: selected ? "site selected" : "site",
-      "data-site": site.id,
-      "data-state": site.state,
-      "data-gateway": site.gateway,
-      "data-tier": site.tier,
-      tabindex: 0,
-      role: "button",
-      "aria-label": label,
-    },
-    svg("title", {}, label),
-    svg("circle", { class: "marker", cx: site.x, cy: site.y, r: site.radius }),
-    svg("text", { class: "site-label", x: site.x, y: (site.y ?? 0) - site.radius - 3 }, site.id),
+    { class: "site", "data-site": id, tabindex: 0, role: "button" },
+    svg("title"),
+    svg("circle", { class: "marker" }),
+    svg("text", { class: "site-label" }, id),
   );
-  group.addEventListener("click", () => onSelect(site.id));
+  group.addEventListener("click", () => onSelect(id));
   group.addEventListener("keydown", (event) => {
-    if (/** @type {KeyboardEvent} */ (event).key === "Enter") onSelect(site.id);
+    if (/** @type {KeyboardEvent} */ (event).key === "Enter") onSelect(id);
   });
+  layer.append(group);
   return group;
+}
+
+/**
+ * @param {Element} node
+ * @param {ViewSite} site
+ * @param {boolean} selected
+ */
+function updateMarker(node, site, selected) {
+  const label = `${site.name} (${site.id}): ${stateText(site.state)}`;
+  const attributes = {
+    class: selected ? "site selected" : "site",
+    "data-state": site.state,
+    "data-gateway": site.gateway,
+    "data-tier": site.tier,
+    "aria-label": label,
+  };
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  const title = node.querySelector("title");
+  if (title) title.textContent = label;
+  const circle = node.querySelector("circle");
+  circle?.setAttribute("cx", String(site.x));
+  circle?.setAttribute("cy", String(site.y));
+  circle?.setAttribute("r", String(site.radius));
+  const text = node.querySelector("text");
+  text?.setAttribute("x", String(site.x));
+  text?.setAttribute("y", String((site.y ?? 0) - site.radius - 3));
 }

@@ -151,7 +151,9 @@ function overrides(reading) {
         el("strong", {}, o.what.join(", ") || "no effect"),
         o.scope ? ` (${o.scope})` : "",
         el("br"),
-        `by ${o.who ?? "unknown"} at ${when(o.at)}`,
+        o.who || o.at
+          ? `by ${o.who ?? "?"} at ${when(o.at)}`
+          : "who and when: not in this gateway's /sites (see its log)",
         o.why ? el("br") : null,
         o.why ? `why: ${o.why}` : null,
         o.expiresAt ? el("br") : null,
