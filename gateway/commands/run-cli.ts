@@ -1,5 +1,5 @@
 /**
- * The `gateway` command: validate, explain, simulate, diff, serve, announce. (The demo world is `npm start`,
+ * The `gateway` command: validate, explain, simulate, diff, serve, announce, status. (The demo world is `npm start`,
  * gateway/demo/main.ts: a consumer of the gateway, not a part of it.) Only `serve` takes the
  * signals cli.ts held since the first instruction; every other command lets them go.
  */
@@ -10,6 +10,7 @@ import { EXPLAIN_USAGE, explainCommand } from "./explain.ts";
 import { type CommandIo, EXIT_USAGE, processIo } from "./io.ts";
 import { SERVE_USAGE, serveCommand } from "./serve.ts";
 import { SIMULATE_USAGE, simulateCommand } from "./simulate.ts";
+import { STATUS_USAGE, statusCommand } from "./status.ts";
 import { VALIDATE_USAGE, validateCommand } from "./validate.ts";
 
 type Command = (
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   diff: { run: diffCommand, usage: DIFF_USAGE },
   serve: { run: serveCommand, usage: SERVE_USAGE },
   announce: { run: announceCommand, usage: ANNOUNCE_USAGE },
+  status: { run: statusCommand, usage: STATUS_USAGE },
 };
 
 const USAGE = `usage: gateway <command> [options]

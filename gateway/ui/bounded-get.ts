@@ -46,7 +46,7 @@ export function describeFailure(error: Error, timeoutMs: number): string {
     return `no answer within ${timeoutMs} ms`;
   if (error instanceof SyntaxError) return "the answer is not JSON";
   const code = (error as { code?: string }).code;
-  return code ? `${code}: ${error.message}` : error.message;
+  return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
 }
 
 /** `run` over the items, `limit` at a time; results in the items' order. */
