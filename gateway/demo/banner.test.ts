@@ -43,3 +43,8 @@ test("its counts come from the world it is given", () => {
   assert.match(banner, /the reference world, 13 edge sites and 3 hubs/);
   assert.match(banner, /16 gateways and 35 backends/);
 });
+
+test("it shows where the ops view's map is, on the given admin address", () => {
+  assert.equal(/^\s*map\s+(http:\/\/\S+)/m.exec(banner)?.[1], `${facts.adminUrl}/ui/`);
+  assert.match(banner, /gateway status --admin http:\/\/127\.0\.0\.1:19090 --fleet/);
+});

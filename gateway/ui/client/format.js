@@ -1,5 +1,5 @@
 /**
- * Numbers and states in words, for the page (pure: no DOM, so node:test runs it too).
+ * Numbers and states in words, for the page (pure: no DOM).
  */
 
 /**
