@@ -56,18 +56,9 @@ const RETRY_MS = 2_000;
 export function opsViewRoutes(options: OpsViewOptions): OpsViewRoutes {
   const settings = options.settings ?? bootSchema.shape.ui.parse({});
   const { fleet } = options;
-  let files: Map<string, Asset> | undefined;
-  let map: { world: WorldMap; file: Asset } | undefined;
-  const mapOf = () => {
-    if (!map) {
-      const world = worldMap();
-      const { width, height, land, outline } = world;
-      map = { world, file: asset("map.json", JSON.stringify({ width, height, land, outline })) };
-    }
-    return map;
-  };
+  const assets = lazyAssets();
   const dispatcher = new Agent({ connections: 2 });
-  const produce = viewProducers(options, settings, () => mapOf().world, dispatcher);
+  const produce = viewProducers(options, settings, () => assets.map().world, dispatcher);
   const hub = new EventHub(
     {
       single: { produce: produce.single, intervalMs: settings.eventIntervalMs },
@@ -82,14 +73,14 @@ export function opsViewRoutes(options: OpsViewOptions): OpsViewRoutes {
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const name = url.pathname.slice("/ui/".length);
     if (name === "events") {
+      if (req.method !== "GET") return fail(res, "method_not_allowed", "an event stream is GET");
       if (!hub.open(channelOf(url), res))
         fail(res, "too_many_streams", `at most ${settings.maxStreams} event streams are open`);
       return;
     }
     if (name === "view") return sendJson(res, await produce[channelOf(url)]());
-    if (name === "map.json") return sendAsset(req, res, mapOf().file);
-    files ??= loadAssets(CLIENT);
-    const file = files.get(name === "" ? "index.html" : name);
+    if (name === "map.json") return sendAsset(req, res, assets.map().file);
+    const file = assets.file(name === "" ? "index.html" : name);
     if (!file) return fail(res, "not_found", `no ops view file ${url.pathname}`);
     sendAsset(req, res, file);
   };
@@ -112,6 +103,23 @@ export function opsViewRoutes(options: OpsViewOptions): OpsViewRoutes {
       unsubscribe?.();
       hub.close();
       void dispatcher.close();
+    },
+  };
+}
+
+/** The page's files and the map, read and drawn on first use (not at start). */
+function lazyAssets() {
+  let files: Map<string, Asset> | undefined;
+  let map: { world: WorldMap; file: Asset } | undefined;
+  return {
+    file: (name: string) => (files ??= loadAssets(CLIENT)).get(name),
+    map: () => {
+      if (!map) {
+        const world = worldMap();
+        const { width, height, land, outline } = world;
+        map = { world, file: asset("map.json", JSON.stringify({ width, height, land, outline })) };
+      }
+      return map;
     },
   };
 }

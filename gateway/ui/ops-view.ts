@@ -112,25 +112,8 @@ export function opsView(input: OpsViewInput): OpsView {
     const states: DisplayState[] = Object.values(seenAs);
     let state = states.length === 0 ? "unknown" : states.reduce(worse);
     if (standing === "unreachable" || standing === "missing") state = worse(state, "unreachable");
-    const point =
-      row.longitude !== undefined && row.latitude !== undefined
-        ? project(row.longitude, row.latitude)
-        : null;
-    const share = row.capacity === undefined ? 0 : Math.sqrt(row.capacity / maxCapacity);
-    return {
-      id: row.id,
-      name: row.name ?? row.id,
-      tier: row.tier ?? "unknown",
-      country: row.country ?? null,
-      capacity: row.capacity ?? null,
-      x: point ? round(point[0]) : null,
-      y: point ? round(point[1]) : null,
-      radius: round(MIN_RADIUS + (MAX_RADIUS - MIN_RADIUS) * share),
-      state,
-      gateway: standing,
-      seenAs,
-      disagree: new Set(states).size > 1,
-    } satisfies ViewSite;
+    const facts = { state, gateway: standing, seenAs, disagree: new Set(states).size > 1 };
+    return { ...placed(row, project, maxCapacity), ...facts } satisfies ViewSite;
   });
   return {
     mode,
@@ -140,6 +123,27 @@ export function opsView(input: OpsViewInput): OpsView {
     sites,
     gateways,
     problems: input.problems ?? [],
+  };
+}
+
+/** What a site is and where it goes on the map: its place, and its size by capacity. */
+type Place = Pick<ViewSite, "id" | "name" | "tier" | "country" | "capacity" | "x" | "y" | "radius">;
+
+function placed(row: Row, project: Projection, maxCapacity: number): Place {
+  const point =
+    row.longitude !== undefined && row.latitude !== undefined
+      ? project(row.longitude, row.latitude)
+      : null;
+  const share = row.capacity === undefined ? 0 : Math.sqrt(row.capacity / maxCapacity);
+  return {
+    id: row.id,
+    name: row.name ?? row.id,
+    tier: row.tier ?? "unknown",
+    country: row.country ?? null,
+    capacity: row.capacity ?? null,
+    x: point ? round(point[0]) : null,
+    y: point ? round(point[1]) : null,
+    radius: round(MIN_RADIUS + (MAX_RADIUS - MIN_RADIUS) * share),
   };
 }
 
