@@ -112,7 +112,10 @@ function lazyAssets() {
   let files: Map<string, Asset> | undefined;
   let map: { world: WorldMap; file: Asset } | undefined;
   return {
-    file: (name: string) => (files ??= loadAssets(CLIENT)).get(name),
+    file: (name: string) => {
+      files ??= loadAssets(CLIENT);
+      return files.get(name);
+    },
     map: () => {
       if (!map) {
         const world = worldMap();
