@@ -14,6 +14,7 @@ import { consulCatalogue, loopbackBoot } from "../testing/consul-world.ts";
 import { openEvents } from "../testing/event-reader.ts";
 import { eventually, startTestWorld } from "../testing/fixtures.ts";
 import type { OpsView } from "./ops-view.ts";
+import { singleFlight } from "./ops-view-routes.ts";
 
 const SITES = [
   { id: "aaa", longitude: -60, latitude: -30, capacity: 400 },
@@ -184,4 +185,23 @@ test("with Consul, fleet mode finds the gateways of every datacenter", async (t)
       ["hub", "unreachable", true],
     ],
   );
+});
+
+test("the fleet is read by one fan-out at a time, whoever asks", async () => {
+  let runs = 0;
+  let release: (value: number) => void = () => {};
+  const read = singleFlight(() => {
+    runs += 1;
+    return new Promise<number>((resolve) => {
+      release = resolve;
+    });
+  });
+  const asked = [read(), read(), read()];
+  assert.equal(runs, 1, "three askers, one run");
+  release(7);
+  assert.deepEqual(await Promise.all(asked), [7, 7, 7]);
+  const next = read();
+  assert.equal(runs, 2, "a call after the run ended starts the next");
+  release(8);
+  assert.equal(await next, 8);
 });

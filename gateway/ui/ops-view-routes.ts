@@ -150,7 +150,7 @@ function viewProducers(
       const report = localReport(self, await readSites().catch((error: Error) => error));
       return opsView({ ...base, mode: "single", reports: [report], project: world().project });
     },
-    fleet: async () => {
+    fleet: singleFlight(async () => {
       const problems: string[] = [];
       const members = fleet
         ? await fleet().catch((error: Error) => {
@@ -161,7 +161,21 @@ function viewProducers(
       const context = { self, readLocal: readSites, dispatcher };
       const reports = await fetchFleet(members, settings.fleet, context);
       return opsView({ ...base, mode: "fleet", reports, project: world().project, problems });
-    },
+    }),
+  };
+}
+
+/**
+ * One run at a time: a call while one runs gets that run's result. However many streams and
+ * `/ui/view` requests ask, the fleet is read by one fan-out at once, never one per asker.
+ */
+export function singleFlight<T>(run: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  return () => {
+    running ??= run().finally(() => {
+      running = undefined;
+    });
+    return running;
   };
 }
 

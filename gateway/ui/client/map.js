@@ -70,7 +70,9 @@ export function drawSites(layers, view, options) {
   for (const node of layers.sites.querySelectorAll("g.site"))
     existing.set(node.getAttribute("data-site") ?? "", node);
   for (const [id, node] of existing) if (!placed.some((s) => s.id === id)) node.remove();
-  for (const site of placed) {
+  // New markers go in largest first, so a small site next to a large one stays clickable.
+  const bySize = [...placed].sort((a, b) => b.radius - a.radius);
+  for (const site of bySize) {
     const node = existing.get(site.id) ?? newMarker(layers.sites, site.id, options.onSelect);
     updateMarker(node, site, site.id === options.selected);
   }
