@@ -3,7 +3,8 @@
  * "First rollout of a site") run in a fresh folder holding the repository's tracked files
  * (as a release is unpacked; no node_modules copied) must bring the pinned Node the systemd
  * unit runs (`node_modules/node/bin/node`), and the gateway must start from there with that
- * Node, answer /healthz on its admin port, serve a request, and stop on SIGTERM.
+ * Node, answer /healthz on its admin port, draw the ops view's map (its geometry packages are
+ * runtime dependencies), serve a request, and stop on SIGTERM.
  *
  * `--prefer-offline` lets npm take packages from its cache; without a registry or a cache
  * the test skips, saying why. deploy/ imports no code of the gateway's: it runs its command.
@@ -147,6 +148,9 @@ test("npm ci --omit=dev in a fresh release brings the pinned Node, and the gatew
   const health = await fetch(`${urls.admin}/healthz`);
   assert.equal(health.status, 200, output);
   await health.text();
+  const map = await fetch(`${urls.admin}/ui/map.json`);
+  assert.equal(map.status, 200, output);
+  assert.ok(((await map.json()) as { land: string }).land.length > 10_000, "the map's land");
   const served = await fetch(`${urls.url}/`, { headers: { connection: "close" } });
   assert.deepEqual([served.status, await served.text()], [200, "from the release's backend"]);
 

@@ -2,8 +2,9 @@
  * The metrics proxy a site runs for the central Prometheus (deploy/templates/
  * metrics-proxy.nginx.conf.tmpl), rendered by render-site.sh and run in a real nginx against
  * a node:http server standing in for the gateway's admin API. The admin API trusts every
- * loopback peer, the proxy is one: these tests hold it to passing GET /metrics and nothing
- * else, and to refusing peers outside the monitoring network. Skips where nginx or envsubst
+ * loopback peer, the proxy is one: these tests hold it to passing GET /metrics and GET /sites
+ * (the ops view's fleet mode reads it) and nothing else, and to refusing peers outside the
+ * monitoring network. Skips where nginx or envsubst
  * is absent.
  */
 import assert from "node:assert/strict";
@@ -59,9 +60,13 @@ function renderedProxy(folder: string, port: number, network: string, adminPort:
   );
   assert.equal(result.status, 0, result.stderr);
   const conf = readFileSync(join(root, "etc/nginx/conf.d/gateway-metrics.conf"), "utf8");
-  const pass = "proxy_pass http://127.0.0.1:9090/metrics;";
-  assert.ok(conf.includes(pass), "the proxy passes to the admin API of the boot template");
-  return conf.replace(pass, `proxy_pass http://127.0.0.1:${adminPort}/metrics;`);
+  const passes = ["/metrics", "/sites"].map((path) => `proxy_pass http://127.0.0.1:9090${path};`);
+  for (const pass of passes)
+    assert.ok(conf.includes(pass), "the proxy passes to the admin API of the boot template");
+  return conf.replaceAll(
+    "proxy_pass http://127.0.0.1:9090/",
+    `proxy_pass http://127.0.0.1:${adminPort}/`,
+  );
 }
 
 /** Runs nginx in the foreground with the given server blocks; stopped after the test. */
@@ -113,7 +118,7 @@ async function whenListening(port: number, nginx: ChildProcess): Promise<void> {
   }
 }
 
-test("the metrics proxy passes GET /metrics from the monitoring network and nothing else", async (t) => {
+test("the metrics proxy passes GET /metrics and /sites from the monitoring network and nothing else", async (t) => {
   if (!onPath("nginx") || !onPath("envsubst"))
     return t.skip("nginx or envsubst is absent (apt-get install -y nginx gettext-base)");
   const folder = mkdtempSync(join(tmpdir(), "metrics-proxy-"));
@@ -130,14 +135,27 @@ test("the metrics proxy passes GET /metrics from the monitoring network and noth
   const scrape = await at("/metrics");
   assert.equal(scrape.status, 200, (nginx as ChildProcess & { log: string }).log);
   assert.equal(await scrape.text(), METRICS_BODY);
-  for (const path of ["/sites", "/explain?ip=1.2.3.4", "/metrics/../sites", "/readyz", "/metricsx"])
+  assert.equal((await at("/sites")).status, 200);
+  for (const path of [
+    "/explain?ip=1.2.3.4",
+    "/metrics/../readyz",
+    "/readyz",
+    "/metricsx",
+    "/sitesx",
+    "/ui/",
+  ])
     assert.equal((await at(path)).status, 404, path);
   assert.equal((await at("/metrics", { method: "POST", body: "x" })).status, 403);
+  assert.equal((await at("/sites", { method: "POST", body: "x" })).status, 403);
   assert.equal((await at("/sites/dar/drain", { method: "POST" })).status, 404);
   assert.equal(
     (await fetch(`http://127.0.0.1:${closed}/metrics`)).status,
     403,
     "outside the network",
   );
-  assert.deepEqual(admin.seen, ["GET /metrics"], "only the one scrape reached the admin API");
+  assert.deepEqual(
+    admin.seen,
+    ["GET /metrics", "GET /sites"],
+    "only the two reads reached the admin API",
+  );
 });

@@ -68,7 +68,7 @@ scrape_configs:
   - job_name: prometheus
     static_configs:
       - targets: ["127.0.0.1:9090"]
-  # Every site's gateway, through its metrics proxy (GET /metrics only), found in the
+  # Every site's gateway, through its metrics proxy (GET /metrics and /sites only), found in the
   # site's Consul datacenter. The Consul agent on this host forwards each query across the
   # WAN to the datacenter it names; a datacenter that does not answer keeps its last
   # targets, which then fail their scrapes (alert GatewaySiteUnmonitored).

@@ -17,6 +17,8 @@ import type { SiteUpstreamView } from "../forward/upstream-view.ts";
 import { BodyWatch } from "../server/body-watch.ts";
 import { readBody } from "../server/request-body.ts";
 import type { RoutingState } from "../state/routing-state.ts";
+import type { FleetMember } from "../ui/fleet-fetch.ts";
+import { type OpsViewRoutes, opsViewRoutes, type UiSettings } from "../ui/ops-view-routes.ts";
 import { guardAdmin } from "./admin-guard.ts";
 import type { ExplainAnswer, ExplainQuery } from "./explain-answer.ts";
 import { MAX_SIMULATE_BODY_BYTES, simulateEndpoint } from "./simulate-endpoint.ts";
@@ -53,6 +55,11 @@ export interface AdminContext {
   readonly overrideRecords?: () => unknown;
   /** The place of record as this gateway sees it (readable, membership, audit), when configured. */
   readonly fleetStatus?: () => unknown;
+  /** The ops view (`/ui`, gateway/ui/): its settings, and the fleet's gateways where known. */
+  readonly ui?: {
+    readonly settings?: UiSettings;
+    readonly fleet?: () => Promise<readonly FleetMember[]>;
+  };
   /**
    * Stores an ops override (fleet-wide in the place of record where configured, else or with
    * `local` on this gateway) and resolves once every data plane of the gateway serves with it,
@@ -86,21 +93,34 @@ const ACTIONS: Record<string, OpsOverride | undefined> = {
   restore: undefined,
 };
 
+/** A request listener with the ops view's event streams to end (`close`) when its server goes. */
+export type AdminListener = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  close(): void;
+};
+
 /** The admin API as a request listener, to mount on a server of the caller's. */
-export function adminRequestListener(
-  context: AdminContext,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    handleAdmin(req, res, context).catch((error: Error) => {
+export function adminRequestListener(context: AdminContext): AdminListener {
+  const ui = opsViewRoutes({
+    self: context.ingress,
+    readSites: () => sitesAnswer(context),
+    fleet: context.ui?.fleet,
+    settings: context.ui?.settings,
+    logger: context.logger,
+    subscribe: (onChange) => context.state.subscribe(onChange),
+  });
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handleAdmin(req, res, context, ui).catch((error: Error) => {
       context.logger.error({ err: error, path: req.url }, "admin API internal error");
       if (res.headersSent) res.destroy();
       else fail(res, "internal", "internal error (logged)");
     });
   };
+  return Object.assign(listener, { close: () => ui.close() });
 }
 
 export function createAdminServer(context: AdminContext): Server {
-  return createServer(adminRequestListener(context));
+  const listener = adminRequestListener(context);
+  return createServer(listener).on("close", () => listener.close());
 }
 
 /** The override is in the state of record, but some worker did not confirm it in time. */
@@ -112,11 +132,13 @@ async function handleAdmin(
   req: IncomingMessage,
   res: ServerResponse,
   context: AdminContext,
+  ui: OpsViewRoutes,
 ): Promise<void> {
   const verdict = guardAdmin(req, { token: context.token, hostNames: context.hostNames ?? [] });
   if (!verdict.ok) return fail(res, verdict.code, verdict.detail);
   const url = new URL(req.url ?? "/", "http://admin");
   const path = url.pathname;
+  if (ui.handle(req, res, url)) return;
   if (req.method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });
   if (req.method === "GET" && path === "/readyz") {
     const { ready, reason } = context.isReady();
@@ -128,18 +150,7 @@ async function handleAdmin(
     res.end(body);
     return;
   }
-  if (req.method === "GET" && path === "/sites") {
-    const geoip = (await context.geoipStatus?.()) ?? null;
-    const report = sitesReport(context.ingress, context.state, await context.upstreams(), geoip);
-    return json(res, 200, {
-      ...report,
-      opsOverrides: context.overrideRecords?.() ?? null,
-      fleet: context.fleetStatus?.() ?? null,
-      workers: context.workers?.() ?? null,
-      consul: context.consulStatus?.() ?? null,
-      probeLatencyMs: context.probeLatency?.() ?? null,
-    });
-  }
+  if (req.method === "GET" && path === "/sites") return json(res, 200, await sitesAnswer(context));
   if (req.method === "GET" && path === "/explain") {
     const query = {
       ip: url.searchParams.get("ip") ?? "",
@@ -207,6 +218,20 @@ const ADMIN_BODY_TIMEOUTS = {
   bodyRateGraceMs: 5_000,
   requestTimeoutMs: 30_000,
 };
+
+/** What GET /sites answers (the ops view reads the same). */
+async function sitesAnswer(context: AdminContext) {
+  const geoip = (await context.geoipStatus?.()) ?? null;
+  const report = sitesReport(context.ingress, context.state, await context.upstreams(), geoip);
+  return {
+    ...report,
+    opsOverrides: context.overrideRecords?.() ?? null,
+    fleet: context.fleetStatus?.() ?? null,
+    workers: context.workers?.() ?? null,
+    consul: context.consulStatus?.() ?? null,
+    probeLatencyMs: context.probeLatency?.() ?? null,
+  };
+}
 
 /** POST /simulate (simulate-endpoint.ts): the body bounded before it is read whole. */
 async function simulate(req: IncomingMessage, res: ServerResponse, context: AdminContext) {

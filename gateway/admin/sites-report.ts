@@ -1,6 +1,7 @@
 /**
- * What `/sites` shows: the snapshot, each site's state and share from this ingress, breakers,
- * and the GeoIP database in use (the reloads it refused, the look-ups that failed).
+ * What `/sites` shows: the snapshot, each site's place (country, coordinates, capacity: the ops
+ * view's map draws from them), state and share from this ingress, breakers, and the GeoIP
+ * database in use (the reloads it refused, the look-ups that failed).
  */
 
 import { planForService } from "../../routing-tables/decide.ts";
@@ -64,6 +65,10 @@ export function sitesReport(
         id: site.id,
         name: site.config.name,
         tier: site.tier,
+        country: site.config.country,
+        latitude: site.config.latitude,
+        longitude: site.config.longitude,
+        capacity: site.config.capacity,
         state: site.state,
         health: site.health,
         dial: site.dial,

@@ -1,5 +1,5 @@
 /**
- * The `gateway` command: validate, explain, simulate, diff, serve, announce, leave. (The demo world is `npm start`,
+ * The `gateway` command: validate, explain, simulate, diff, serve, announce, leave, status. (The demo world is `npm start`,
  * gateway/demo/main.ts: a consumer of the gateway, not a part of it.) Only `serve` takes the
  * signals cli.ts held since the first instruction; every other command lets them go.
  */
@@ -11,6 +11,7 @@ import { type CommandIo, EXIT_USAGE, processIo } from "./io.ts";
 import { LEAVE_USAGE, leaveCommand } from "./leave.ts";
 import { SERVE_USAGE, serveCommand } from "./serve.ts";
 import { SIMULATE_USAGE, simulateCommand } from "./simulate.ts";
+import { STATUS_USAGE, statusCommand } from "./status.ts";
 import { VALIDATE_USAGE, validateCommand } from "./validate.ts";
 
 type Command = (
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   serve: { run: serveCommand, usage: SERVE_USAGE },
   announce: { run: announceCommand, usage: ANNOUNCE_USAGE },
   leave: { run: leaveCommand, usage: LEAVE_USAGE },
+  status: { run: statusCommand, usage: STATUS_USAGE },
 };
 
 const USAGE = `usage: gateway <command> [options]

@@ -61,3 +61,8 @@ test("in fleet mode it names the control datacenters where overrides are stored"
   assert.match(fleet, /stored in the KV of fra, iad, dxb/);
   assert.doesNotMatch(banner, /stored in the KV of/);
 });
+
+test("it shows where the ops view's map is, on the given admin address", () => {
+  assert.equal(/^\s*map\s+(http:\/\/\S+)/m.exec(banner)?.[1], `${facts.adminUrl}/ui/`);
+  assert.match(banner, /gateway status --admin http:\/\/127\.0\.0\.1:19090 --fleet/);
+});

@@ -35,7 +35,8 @@ export function demoBanner(facts: BannerFacts): string {
   const watch = (address: string) =>
     `for i in $(seq 20); do curl -s -o /dev/null -w '%{http_code} %header{x-gateway-ingress} -> %header{x-gateway-site}\\n' -H 'X-Forwarded-For: ${address}' ${front}/; done`;
   const width = Math.max(...CLIENTS.map(([address]) => client(address).length)) + 2;
-  const urlWidth = Math.max(front.length, admin.length);
+  const map = `${admin}/ui/`;
+  const urlWidth = Math.max(front.length, admin.length, map.length);
   const indent = " ".repeat(urlWidth + 11);
   const line = (command: string, comment: string) =>
     `  ${command}${" ".repeat(Math.max(2, width - command.length))}# ${comment}`;
@@ -52,6 +53,8 @@ export function demoBanner(facts: BannerFacts): string {
     ...overrideLines(facts.controlDatacenters ?? [], indent),
     `  token  export GATEWAY_ADMIN_TOKEN=${facts.adminToken}`,
     `${indent}every admin change needs it (a new token each run); reads do not.`,
+    `  map    ${map.padEnd(urlWidth)}  the ops view: every site on a world map, live, over all`,
+    `${indent}${facts.sites} gateways (fleet mode); explain, drain, compromise (gateway/ui/README.md).`,
     "",
     "Loopback is a trusted proxy: X-Forwarded-For names the client, located by the demo GeoIP database.",
     "",
@@ -72,6 +75,7 @@ export function demoBanner(facts: BannerFacts): string {
     line(`curl -s ${admin}/sites`, "site states and shares (?ingress=SITE for another gateway)"),
     line(`curl -s ${admin}/metrics`, "every gateway's metrics, labelled by ingress"),
     line(`curl -s '${admin}/explain?ip=198.51.100.161'`, "why this site, for a client"),
+    line(`npx gateway status --admin ${admin} --fleet`, "the same as a table (--watch, --json)"),
     line(`curl -s ${admin}/demo/world`, "every gateway, its backends, who announces"),
     "",
     ...dnsLines(facts.dns),

@@ -10,6 +10,7 @@
  *   for these and for `/healthz` and `/readyz`.
  * - `GET /metrics`: every gateway's metrics in one exposition, each series labelled with its
  *   `ingress`.
+ * - `GET /ui/`: the ops view (gateway/ui/), in fleet mode over all sixteen gateways.
  * - Demo only: `POST /demo/sites/:id/kill|revive` stops or restarts that site's backends (the
  *   gateway is untouched: it has to notice by itself); `GET /demo/world` lists every site's
  *   gateway, admin address, backends, whether it announces, and deliveries from the front.
@@ -22,8 +23,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { AggregatorRegistry } from "prom-client";
 import type { ClientLocation } from "../../routing-tables/client.ts";
-import { type AdminContext, adminRequestListener, json } from "../admin/admin-api.ts";
+
+import {
+  type AdminContext,
+  type AdminListener,
+  adminRequestListener,
+  json,
+} from "../admin/admin-api.ts";
 import { guardAdmin, isLoopback } from "../admin/admin-guard.ts";
+
 import type { RunningGateway } from "../process/start-gateway.ts";
 
 export interface DemoAdminOptions {
@@ -45,7 +53,7 @@ export interface DemoAdminOptions {
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createDemoAdmin(options: DemoAdminOptions): Server {
-  const listeners = new Map<string, Listener>();
+  const listeners = new Map<string, AdminListener>();
   const adminOf = (siteId: string): Listener | undefined => {
     const gateway = options.gateways.get(siteId);
     if (!gateway) return undefined;
@@ -56,11 +64,14 @@ export function createDemoAdmin(options: DemoAdminOptions): Server {
     }
     return listener;
   };
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(req, res, options, adminOf).catch((error: Error) => {
       if (!res.headersSent) json(res, 500, { error: error.message });
       else res.destroy();
     });
+  });
+  return server.on("close", () => {
+    for (const listener of listeners.values()) listener.close();
   });
 }
 
@@ -101,17 +112,23 @@ async function handle(
   admin(req, res);
 }
 
-/** The gateway admin API's request listener for one gateway, with the world's override hook. */
+/**
+ * The gateway admin API's request listener for one gateway, with the world's override hook,
+ * and every gateway of the world as the ops view's fleet (each read at its own admin address).
+ */
 function adminListener(
   siteId: string,
   gateway: RunningGateway,
   options: DemoAdminOptions,
-): Listener {
+): AdminListener {
+  const fleet = async () =>
+    [...options.gateways].map(([site, g]) => ({ site, url: `${g.adminUrl}/sites` }));
   return adminRequestListener({
     ...gateway.admin,
     ingress: siteId,
     token: options.adminToken,
     applyOverride: options.applyOverride,
+    ui: { ...gateway.admin.ui, fleet },
   });
 }
 

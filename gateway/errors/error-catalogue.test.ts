@@ -34,6 +34,7 @@ const expectedStatus: Record<ErrorCode, number> = {
   shutting_down: 503,
   override_not_stored: 503,
   upstream_saturated: 503,
+  too_many_streams: 503,
   upstream_refused: 502,
   upstream_reset: 502,
   upstream_bad_response: 502,

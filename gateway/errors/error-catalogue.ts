@@ -37,6 +37,8 @@ export const ERROR_CODES = freezeAll({
   },
   /** Stored, but not every worker of the gateway confirmed it in time: it may not hold yet. */
   override_not_applied: { status: 503, title: "Ops override not applied by every worker" },
+  /** The admin API's ops view already serves `ui.maxStreams` event streams. */
+  too_many_streams: { status: 503, title: "Too many ops view event streams" },
   upstream_refused: { status: 502, title: "Upstream refused the connection" },
   upstream_reset: { status: 502, title: "Upstream connection reset" },
   upstream_bad_response: { status: 502, title: "Upstream sent an invalid response" },

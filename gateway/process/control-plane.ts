@@ -30,6 +30,7 @@ import { listen, urlOf } from "../server/listen.ts";
 import { GatewayMetrics } from "../state/metrics.ts";
 import { RoutingState } from "../state/routing-state.ts";
 import { publishSnapshotGauges } from "../state/snapshot-gauges.ts";
+import { consulFleet } from "../ui/consul-fleet.ts";
 import { BreakerBoard } from "./breaker-board.ts";
 import { startDnsEndpoint } from "./dns-endpoint.ts";
 import { Followers } from "./followers.ts";
@@ -127,9 +128,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       ? activeProbes(boot.site, `1.1 ${name}`, state, health, probeSettings)
       : undefined;
   const book = startOverrideBook(boot, state, metrics, logger, clock);
-  const consul: ConsulWiring | undefined = options.consul
+  // One Consul client for all of the gateway's Consul work (it closes with the wiring).
+  const consulClient = options.consul && consulHttp(options.consul);
+  const consul: ConsulWiring | undefined = consulClient
     ? startConsulWiring({
-        http: consulHttp(options.consul),
+        http: consulClient,
         boot,
         name,
         state,
@@ -168,6 +171,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       return { ready: false, reason: `local site is ${local.state}` };
     return { ready: true, reason: "snapshot loaded, local site usable" };
   };
+  // Fleet mode's gateways: every datacenter's, from Consul (gateway/ui/README.md).
+  const fleetSettings = { ...boot.ui.fleet, maxDatacenters: boot.ui.fleet.maxGateways };
+  const fleet = consulClient && consulFleet(consulClient, fleetSettings);
   const admin: AdminContext = {
     ingress: boot.site,
     state,
@@ -198,6 +204,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       );
     },
     workers: () => followers.members(),
+    ui: { settings: boot.ui, ...(fleet && { fleet: fleet.members }) },
     ...(options.locate && { locate: options.locate }),
     overrideRecords: book.view,
     ...(consul?.fleet && { fleetStatus: consul.fleet.status }),
@@ -250,8 +257,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       await consul?.stop();
       await dns?.close();
       book.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await fleet?.close();
+      // Every connection cut as the listener closes: an ops view event stream never ends
+      // by itself, and the data planes, whose state it shows, are gone already.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
     },
   };
 }
