@@ -35,7 +35,7 @@ export const CONTROL_PLANE_PANELS: PanelSpec[] = [
   }),
   stat(
     "Control plane unreadable",
-    [{ expr: "count(gateway_control_plane_readable == 0) or vector(0)", instant: true }],
+    [{ expr: "count(gateway_fleet_control_plane_readable == 0) or vector(0)", instant: true }],
     {
       thresholds: [
         [Number.NaN, "green"],
@@ -72,7 +72,7 @@ export const CONTROL_PLANE_PANELS: PanelSpec[] = [
     "Staleness: control plane and Consul (oldest answer per gateway)",
     [
       {
-        expr: "max by (ingress) (gateway_control_plane_age_seconds)",
+        expr: "max by (ingress) (gateway_fleet_control_plane_age_seconds)",
         legend: "{{ingress}} control plane",
       },
       {
@@ -98,7 +98,7 @@ export const CONTROL_PLANE_PANELS: PanelSpec[] = [
       legend: "{{ingress}} config",
     },
     {
-      expr: `sum by (ingress) (increase(gateway_geoip_reload_rejected_total${R}))`,
+      expr: `sum by (ingress) (increase(gateway_geoip_reloads_rejected_total${R}))`,
       legend: "{{ingress}} GeoIP",
     },
   ]),

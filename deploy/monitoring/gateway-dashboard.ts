@@ -147,8 +147,8 @@ const sites: PanelSpec[] = [
     { expr: `max by (site) (gateway_consul_errors{${G}})`, legend: "{{site}} errors" },
   ]),
   timeseries("Control plane: readable, age of last good answer", [
-    { expr: `min(gateway_control_plane_readable{${G}})`, legend: "readable" },
-    { expr: `max(gateway_control_plane_age_seconds{${G}})`, legend: "age s" },
+    { expr: `min(gateway_fleet_control_plane_readable{${G}})`, legend: "readable" },
+    { expr: `max(gateway_fleet_control_plane_age_seconds{${G}})`, legend: "age s" },
   ]),
   timeseries(
     "Certificates: time to expiry",

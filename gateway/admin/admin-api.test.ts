@@ -73,7 +73,12 @@ test("/metrics exposes the request, breaker, snapshot, panic and spill metrics",
   const res = await call(`${gateway.adminUrl}/metrics`);
   assert.equal(res.status, 200);
   assert.match(res.type ?? "", /^text\/plain/);
-  assert.match(res.text, /^gateway_requests_total\{site="west",status="200",code="ok"\} 1$/m);
+  assert.match(
+    res.text,
+    /^gateway_requests_total\{site="west",status="200",code="ok",service="web"\} 1$/m,
+  );
+  assert.match(res.text, /^gateway_upstream_try_duration_seconds_count\{site="west"\} 1$/m);
+  assert.match(res.text, /^gateway_site_rtt_seconds\{site="east"\} [\d.e-]+$/m);
   assert.match(res.text, /^# TYPE gateway_breaker_state gauge$/m);
   assert.match(res.text, /^gateway_snapshot_version \d+$/m);
   assert.match(res.text, /^gateway_snapshot_age_seconds [\d.e-]+$/m);
@@ -84,6 +89,22 @@ test("/metrics exposes the request, breaker, snapshot, panic and spill metrics",
   assert.match(res.text, /^process_resident_memory_bytes \d+$/m);
   assert.match(res.text, /^nodejs_heap_size_used_bytes \d+$/m);
   assert.match(res.text, /^# TYPE nodejs_eventloop_lag_p99_seconds gauge$/m);
+});
+
+test("real traffic served away from its ingress is counted by why, and retries by the failed try's outcome", async (t) => {
+  const w = await world(t);
+  const gateway = w.gateway("west");
+  // A client pinned to east (TZ): served elsewhere by its pin.
+  const pinned = await fetch(gateway.url, { headers: { "x-forwarded-for": TANZANIAN } });
+  await pinned.text();
+  // West's backends gone: the first try fails to connect, the retry goes on to another site.
+  for (const backend of w.backends.get("west") ?? []) await backend.kill();
+  assert.notEqual(await servedBy(gateway.url), "west");
+  const text = (await call(`${gateway.adminUrl}/metrics`)).text;
+  assert.match(text, /^gateway_served_elsewhere_total\{service="web",reason="pin"\} 1$/m);
+  assert.match(text, /^gateway_served_elsewhere_total\{service="web",reason="failover"\} 1$/m);
+  assert.match(text, /^gateway_retries_total\{reason="connect-failed"\} 1$/m);
+  assert.match(text, /^gateway_upstream_tries_total\{site="west",outcome="connect-failed"\} 1$/m);
 });
 
 test("gateway_spill_ratio and gateway_panic follow the snapshot", async (t) => {

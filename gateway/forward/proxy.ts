@@ -44,7 +44,7 @@ export interface ProxyContext {
   /** Told when a retry was wanted but the budget said no. */
   readonly onBudgetExhausted?: () => void;
   /** Told of each retry the budget granted. */
-  readonly onRetry?: () => void;
+  readonly onRetry?: (reason: string) => void;
 }
 
 export interface Proxied {
@@ -94,7 +94,7 @@ export async function proxy(
       context.onBudgetExhausted?.();
       break;
     }
-    if (isRetry) context.onRetry?.();
+    if (isRetry) context.onRetry?.(previousOutcome?.kind ?? "unknown");
     attempt += 1;
     sitesTried.push(site.siteId);
     const started = performance.now();

@@ -218,7 +218,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           ]),
         ),
     }),
-    applyOverride: overrideStorer({ boot, state, followers, book, fleet: consul?.fleet, clock }),
+    applyOverride: countedOverrides(
+      overrideStorer({ boot, state, followers, book, fleet: consul?.fleet, clock }),
+      metrics,
+    ),
   };
   const server = createAdminServer(admin);
   await listen(server, boot.admin.port, boot.admin.host, false, false);
@@ -264,5 +267,19 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       server.closeAllConnections();
       await closed;
     },
+  };
+}
+
+/** Every override an admin call applied, counted by site and action. */
+function countedOverrides(
+  apply: AdminContext["applyOverride"],
+  metrics: GatewayMetrics,
+): AdminContext["applyOverride"] {
+  return async (site, override, request) => {
+    const receipt = await apply(site, override, request);
+    const action =
+      override === undefined ? "restore" : override.compromised ? "compromise" : "drain";
+    metrics.opsOverrides.labels(site, action).inc();
+    return receipt;
   };
 }

@@ -97,11 +97,13 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     budget,
     random,
     onTry: (site, backend, outcome, elapsedMs, failure) => {
-      metrics.tryEnded(site, outcome ? outcome.kind : "ok");
+      // The time to the response head: every served try, and a try answered with a status.
+      const head = outcome === undefined || outcome.kind === "status" ? elapsedMs / 1e3 : undefined;
+      metrics.tryEnded(site, outcome ? outcome.kind : "ok", head);
       batcher.push({ kind: "try", site, backend: backend.id, outcome, elapsedMs, failure });
     },
-    onBudgetExhausted: () => metrics.budgetExhausted.inc(),
-    onRetry: () => metrics.retries.inc(),
+    onBudgetExhausted: () => metrics.budgetExhausted(),
+    onRetry: (reason) => metrics.retried(reason),
   });
   const upgrade = upgradeHandler(context, upstreams);
   const drain = serverDrain(boot.limits.shutdownDelayMs, () => budget.stats().activeRequests);

@@ -12,7 +12,8 @@ import type { Transform } from "node:stream";
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
 import type { ClientLocation } from "../../routing-tables/client.ts";
-import { tryOrder } from "../../routing-tables/decide.ts";
+import { type Decision, tryOrder } from "../../routing-tables/decide.ts";
+import { servedElsewhereReason } from "../../routing-tables/served-elsewhere.ts";
 import type { ClientAddressHeader, TrustedProxies } from "../client-facts/trusted-proxies.ts";
 import type { Limits } from "../config/limits-schema.ts";
 import { GatewayError, toGatewayError } from "../errors/error-catalogue.ts";
@@ -71,6 +72,8 @@ interface Exchange {
   readonly record: RequestRecord;
   readonly gone: ClientGone;
   watch?: BodyWatch;
+  /** Once decided: what the served site is measured against (served elsewhere, and why). */
+  decision?: Decision;
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, context: HandlerContext) {
@@ -99,6 +102,15 @@ async function serve(req: IncomingMessage, res: ServerResponse, context: Handler
     const proxied = await route(req, res, context, peer, peerTrusted, exchange);
     record.site = proxied.site;
     record.sitesTried = proxied.sitesTried;
+    const elsewhere =
+      exchange.decision &&
+      servedElsewhereReason(
+        exchange.decision,
+        context.ingress,
+        proxied.site,
+        proxied.sitesTried[0],
+      );
+    if (elsewhere) context.metrics.servedElsewhere(record.service, elsewhere);
     record.status = proxied.response.statusCode;
     record.code = codeOf(await respond(res, proxied, context, record.requestId), exchange, context);
   } catch (error) {
@@ -106,7 +118,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, context: Handler
   } finally {
     exchange.watch?.stop();
     const seconds = logRecord(context, record, headOf(req), "request");
-    context.metrics.request(record.site, record.status, record.code, seconds);
+    context.metrics.request(record.site, record.status, record.code, record.service, seconds);
   }
 }
 
@@ -149,6 +161,8 @@ async function route(
   if (!decided.ok) throw refusal(decided.code, decided.detail ?? blockedDetail(decided.code));
   exchange.record.client = decided.clientAddress;
   const { decision } = decided;
+  exchange.decision = decision;
+  exchange.record.service = decision.plan.service || "none";
   const retry = decision.plan.retry;
   if (!retry) throw refusal("internal", "decision without a retry policy");
   const { limits } = context;

@@ -22,6 +22,8 @@ export interface RequestRecord {
   /** The client as resolved (trusted proxies), else the socket peer, else "unknown". */
   client: string;
   site: string;
+  /** The service the request was decided for, or "none" (refused before a decision). */
+  service: string;
   status: number;
   code: ErrorCode | "ok" | LogOnlyCode;
   sitesTried: readonly string[];
@@ -33,6 +35,7 @@ export function newRecord(requestId: string, peer: string | undefined): RequestR
     started: performance.now(),
     client: peer ?? "unknown",
     site: "none",
+    service: "none",
     status: 0,
     code: "ok",
     sitesTried: [],
@@ -75,6 +78,7 @@ export function logRecord(
         path: head.url,
         status: record.status,
         code: record.code,
+        service: record.service,
         served: record.site,
         tried: record.sitesTried,
         ms: Math.round(seconds * 1e4) / 10,

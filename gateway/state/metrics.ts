@@ -5,49 +5,67 @@
  * CPU, resident memory, open files; `nodejs_*`: heap spaces, event-loop delay, GC) are in
  * the same registry, read when scraped.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { BreakerState } from "../forward/breaker.ts";
 import type { RoutingState } from "./routing-state.ts";
+import { ScrapedCounter, ScrapedHistogram } from "./scraped-metrics.ts";
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
 
-/** One request label set's series, bound once (see GatewayMetrics#request). */
-interface RequestSeries {
-  readonly count: Counter.Internal;
-  readonly duration: Histogram.Internal<"site">;
+/** Buckets of the request and try histograms, seconds. */
+const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Status codes as label text, made once each (the request path asks for a few over and over). */
+const STATUS_TEXT = new Map<number, string>();
+function statusText(status: number): string {
+  let text = STATUS_TEXT.get(status);
+  if (text === undefined) {
+    text = String(status);
+    if (STATUS_TEXT.size < 1_000) STATUS_TEXT.set(status, text);
+  }
+  return text;
 }
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly #requests = new Counter({
+  // The request path's families: plain numbers, read at scrape (scraped-metrics.ts).
+  readonly #requests = new ScrapedCounter({
     name: "gateway_requests_total",
-    help: "Requests answered, by serving site (or none), status (499: client left) and error code (or ok)",
-    labelNames: ["site", "status", "code"] as const,
-    registers: [this.registry],
-  });
-  readonly #duration = new Histogram({
+    help: "Requests answered, by serving site (or none), status (499: client left), error code (or ok) and service (or none)",
+    labelNames: ["site", "status", "code", "service"],
+  }).register(this.registry);
+  readonly #duration = new ScrapedHistogram({
     name: "gateway_request_duration_seconds",
-    help: "Time from request head to the last response byte sent, by serving site",
-    labelNames: ["site"] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
-  readonly #tries = new Counter({
+    help: "Time from request head to the last response byte sent, by serving site and service",
+    labelNames: ["site", "service"],
+    buckets: REQUEST_BUCKETS,
+  }).register(this.registry);
+  readonly #tries = new ScrapedCounter({
     name: "gateway_upstream_tries_total",
     help: "Tries against a site's backends, by outcome (ok, connect-failed, status, …)",
-    labelNames: ["site", "outcome"] as const,
-    registers: [this.registry],
-  });
-  readonly retries = new Counter({
+    labelNames: ["site", "outcome"],
+  }).register(this.registry);
+  readonly #tryDuration = new ScrapedHistogram({
+    name: "gateway_upstream_try_duration_seconds",
+    help: "Time from a try's start to its response head, by site (tries that got a head)",
+    labelNames: ["site"],
+    buckets: REQUEST_BUCKETS,
+  }).register(this.registry);
+  readonly #retries = new ScrapedCounter({
     name: "gateway_retries_total",
-    help: "Tries after the first",
-    registers: [this.registry],
-  });
-  readonly budgetExhausted = new Counter({
+    help: "Tries after the first, by the reason the try before failed (its outcome)",
+    labelNames: ["reason"],
+  }).register(this.registry);
+  readonly #budgetExhausted = new ScrapedCounter({
     name: "gateway_retry_budget_exhausted_total",
     help: "Retries not made because the retry budget was spent",
-    registers: [this.registry],
-  });
+    labelNames: [],
+  }).register(this.registry);
+  readonly #servedElsewhere = new ScrapedCounter({
+    name: "gateway_served_elsewhere_total",
+    help: "Requests served by a site other than this ingress, by service and why (panic, failover, residency, spill, pin, primary)",
+    labelNames: ["service", "reason"],
+  }).register(this.registry);
   readonly #breaker = new Gauge({
     name: "gateway_breaker_state",
     help: "Circuit breaker state: 0 closed, 1 half-open, 2 open",
@@ -70,6 +88,19 @@ export class GatewayMetrics {
     name: "gateway_site_state",
     help: "1 for each site's state as this gateway sees it (healthy, degraded, down, draining, compromised), 0 for the other states",
     labelNames: ["site", "state"] as const,
+    registers: [this.registry],
+  });
+  readonly siteRtt = new Gauge({
+    name: "gateway_site_rtt_seconds",
+    help: "Round-trip time from this ingress to each site as routing uses it (measured where known, else estimated)",
+    labelNames: ["site"] as const,
+    registers: [this.registry],
+    aggregator: "max",
+  });
+  readonly opsOverrides = new Counter({
+    name: "gateway_ops_overrides_total",
+    help: "Ops overrides this gateway's admin API applied, by site and action (drain, compromise, restore)",
+    labelNames: ["site", "action"] as const,
     registers: [this.registry],
   });
   readonly siteHealth = new Gauge({
@@ -207,7 +238,14 @@ export class GatewayMetrics {
    * The place of record, read at every scrape: whether each control datacenter's fleet prefix
    * is readable now, and whether any is (the control plane as this gateway sees it).
    */
-  trackFleet(statuses: () => readonly { datacenter: string; readable: boolean }[]): void {
+  trackFleet(
+    statuses: () => readonly {
+      datacenter: string;
+      readable: boolean;
+      lastReadableAtMs?: number;
+    }[],
+    now: () => number = Date.now,
+  ): void {
     new Gauge({
       name: "gateway_fleet_readable",
       help: "1 while this gateway can read the fleet prefix in that control datacenter (0: unreachable, denied, or no sentinel; the last known overrides stand)",
@@ -223,6 +261,16 @@ export class GatewayMetrics {
       registers: [this.registry],
       collect() {
         this.set(statuses().some((s) => s.readable) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "gateway_fleet_control_plane_age_seconds",
+      help: "Age of the last readable answer from any control datacenter (-1 before the first): how old the overrides this gateway routes on may be",
+      registers: [this.registry],
+      aggregator: "max",
+      collect() {
+        const last = Math.max(-1, ...statuses().map((s) => s.lastReadableAtMs ?? -1));
+        this.set(last < 0 ? -1 : (now() - last) / 1000);
       },
     });
   }
@@ -253,26 +301,28 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  /** Per site|status|code: the request counter and the site's histogram, bound together. */
-  readonly #boundRequests = new Map<string, RequestSeries>();
-  readonly #boundTries = new Map<string, Counter.Internal>();
-
-  request(site: string, status: number, code: string, seconds: number): void {
-    const key = `${site}|${status}|${code}`;
-    let series = this.#boundRequests.get(key);
-    if (!series) {
-      series = {
-        count: this.#requests.labels(site, String(status), code),
-        duration: this.#duration.labels(site),
-      };
-      this.#boundRequests.set(key, series);
-    }
-    series.count.inc();
-    series.duration.observe(seconds);
+  /** One answered request (plain or upgrade is counted apart: `upgrade`). */
+  request(site: string, status: number, code: string, service: string, seconds: number): void {
+    this.#requests.add([site, statusText(status), code, service]);
+    this.#duration.observe([site, service], seconds);
   }
 
-  tryEnded(site: string, outcome: string): void {
-    bound(this.#boundTries, `${site}|${outcome}`, () => this.#tries.labels(site, outcome)).inc();
+  /** One try's end: its outcome (ok, or a failure kind), and its time to the response head. */
+  tryEnded(site: string, outcome: string, headSeconds: number | undefined): void {
+    this.#tries.add([site, outcome]);
+    if (headSeconds !== undefined) this.#tryDuration.observe([site], headSeconds);
+  }
+
+  retried(reason: string): void {
+    this.#retries.add([reason]);
+  }
+
+  budgetExhausted(): void {
+    this.#budgetExhausted.add([]);
+  }
+
+  servedElsewhere(service: string, reason: string): void {
+    this.#servedElsewhere.add([service, reason]);
   }
 
   readonly #boundDnsAnswers = new Map<string, Counter.Internal>();

@@ -27,7 +27,11 @@ export function publishSnapshotGauges(
   }
   // Without this gateway's own site in the catalogue there is no plan from here (readiness
   // says why); the per-service gauges keep their last values rather than throw.
-  if (!snapshot.siteIndex.has(ingress)) return;
+  const here = snapshot.siteIndex.get(ingress);
+  if (here === undefined) return;
+  const row = snapshot.rttMs[here];
+  for (const site of snapshot.sites)
+    metrics.siteRtt.labels(site.id).set((row?.[site.index] ?? 0) / 1000);
   for (const service of snapshot.services) {
     const plan = planForService(snapshot, service, { ingress, client: {} });
     metrics.panic.labels(service.name).set(plan.panic ? 1 : 0);

@@ -109,7 +109,7 @@ export function startFleet(settings: FleetSettings): FleetWiring {
       membership.observe(readableEntries());
     },
   });
-  settings.metrics.trackFleet(watch.status);
+  settings.metrics.trackFleet(watch.status, now);
   const registering = new AbortController();
   const ownEntry = state.inputs.catalogue.sites.find((s) => s.id === boot.site);
   const registered =
