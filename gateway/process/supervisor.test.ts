@@ -98,8 +98,13 @@ test("with 2 workers, a compromise answered 200 reaches both: 0 of 300 requests 
   await eventually(async () => (await listeningWorkers(admin)).length === 2, 10_000, "2 workers");
   const before = await spread(url, 40);
   assert.ok((before.bbb ?? 0) > 0, `bbb serves before: ${JSON.stringify(before)}`);
+  const postedAt = performance.now();
   const posted = await adminPost(`${admin}/sites/bbb/compromise`);
   assert.equal(posted.status, 200, await posted.text());
+  // The answer comes once both workers confirmed the new snapshot: its time is the propagation.
+  t.diagnostic(
+    `compromise applied by both workers ${Math.round(performance.now() - postedAt)} ms after the POST`,
+  );
   const after = await spread(url, 300);
   assert.deepEqual(after, { hub: 300 });
   const view = await sites(admin);
