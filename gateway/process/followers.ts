@@ -124,32 +124,18 @@ export class Followers {
     timeoutMs: number,
     failed: () => string | undefined,
   ): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
+    return this.#until(
+      () => {
         const failure = failed();
-        if (failure !== undefined) {
-          finish();
-          reject(new Error(failure));
-        } else if (this.listening().length >= count) {
-          finish();
-          resolve();
-        }
-      };
-      const timer = setTimeout(() => {
-        finish();
-        reject(
-          new Error(
-            `${this.listening().length} of ${count} worker(s) listened within ${timeoutMs} ms`,
-          ),
-        );
-      }, timeoutMs);
-      const finish = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-      };
-      this.#waiters.add(check);
-      check();
-    });
+        if (failure !== undefined) return new Error(failure);
+        return this.listening().length >= count;
+      },
+      timeoutMs,
+      () =>
+        new Error(
+          `${this.listening().length} of ${count} worker(s) listened within ${timeoutMs} ms`,
+        ),
+    );
   }
 
   /** Re-runs the start's checks (the supervisor calls it when a worker exits). */
@@ -159,17 +145,32 @@ export class Followers {
 
   /** Resolves once every data plane has applied `version` (or a later one). */
   confirm(version: number, timeoutMs: number): Promise<void> {
+    const pending = () =>
+      [...this.#members].filter(([, m]) => m.applied < version).map(([id]) => id);
+    return this.#until(
+      () => pending().length === 0,
+      timeoutMs,
+      () => new NotConfirmedError(version, pending(), this.#members.size),
+    );
+  }
+
+  /**
+   * Resolves when `done()` says true, rejects when it returns an error or past `timeoutMs`
+   * (with `late()`'s error); `done` is asked now and at every confirmation, arrival at a
+   * listener and departure.
+   */
+  #until(done: () => boolean | Error, timeoutMs: number, late: () => Error): Promise<void> {
     return new Promise((resolve, reject) => {
-      const pending = () =>
-        [...this.#members].filter(([, m]) => m.applied < version).map(([id]) => id);
       const check = () => {
-        if (pending().length > 0) return;
+        const outcome = done();
+        if (outcome === false) return;
         finish();
-        resolve();
+        if (outcome === true) resolve();
+        else reject(outcome);
       };
       const timer = setTimeout(() => {
         finish();
-        reject(new NotConfirmedError(version, pending(), this.#members.size));
+        reject(late());
       }, timeoutMs);
       const finish = () => {
         clearTimeout(timer);
