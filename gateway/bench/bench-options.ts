@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { TARGET_NAMES, type TargetName } from "./targets.ts";
-import { BODIES, type Body } from "./workload.ts";
+import { BODIES, type Body, OPEN_CONNECTIONS } from "./workload.ts";
 
 export const MODES = ["closed", "open"] as const;
 export type Mode = (typeof MODES)[number];
@@ -22,6 +22,8 @@ export interface BenchOptions {
   readonly load: "wrk" | "autocannon" | undefined;
   /** Open model: percentages of bare undici's closed-loop saturation rate. */
   readonly ratePercents: readonly number[];
+  /** Open model: keep-alive connections, the most requests in flight at once. */
+  readonly openConnections: number;
   /** 0: no soak. */
   readonly soakSeconds: number;
   readonly soakEverySeconds: number;
@@ -63,6 +65,7 @@ export function readBenchOptions(args: readonly string[]): BenchOptions {
       bodies: { type: "string" },
       load: { type: "string" },
       rates: { type: "string", default: "50,80" },
+      "open-connections": { type: "string", default: String(OPEN_CONNECTIONS) },
       soak: { type: "string", default: "0" },
       "soak-every": { type: "string", default: "5" },
       "soak-target": { type: "string" },
@@ -92,6 +95,7 @@ export function readBenchOptions(args: readonly string[]): BenchOptions {
     ratePercents: [
       ...new Set(values.rates.split(",").map((r) => whole(r.trim(), "rates", 1, 100))),
     ],
+    openConnections: whole(values["open-connections"], "open-connections", 1, 4_096),
     soakSeconds: whole(values.soak, "soak", 0, 86_400),
     soakEverySeconds: whole(values["soak-every"], "soak-every", 1, 600),
     soakTarget:

@@ -21,6 +21,8 @@ export interface MeasureContext {
   readonly drainMs: number;
   /** Unmeasured seconds at the rate before each open run's measured span. */
   readonly openWarmSeconds: number;
+  /** The open-model generator's connections: the most requests in flight. */
+  readonly openConnections: number;
 }
 
 /** One open-model run at a fixed rate. */
@@ -93,7 +95,7 @@ export async function measureOpen(ctx: MeasureContext, run: OpenRun): Promise<Op
   const spec = {
     url: `${target.url}${body.path}`,
     headers: REQUEST_HEADERS,
-    connections: CONNECTIONS,
+    connections: ctx.openConnections,
     ratePerS: run.ratePerS,
     seconds: run.seconds,
     drainMs: ctx.drainMs,

@@ -172,18 +172,29 @@ export class OpenLoadDriver {
     (this.#clients[slot] as Client).dispatch(this.#request, handler);
   }
 
-  /** The timer for the next due send (a turn on a response's end may come first). */
+  /**
+   * The timer for the next due send (a turn on a response's end may come first). A timer
+   * already pending is kept: sends only get later, so it is due no later than needed, and
+   * re-arming on every turn would cost a timer-list update per response.
+   */
   #arm(run: RunState): void {
-    clearTimeout(this.#timer);
     if (run.next >= run.total) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
       const done = this.#onScheduled;
       this.#onScheduled = undefined;
       done?.();
       return;
     }
+    if (this.#timer !== undefined) return;
     const untilMs = dueAtMs(run.next, run.ratePerS) - (performance.now() - run.startMs);
-    this.#timer = setTimeout(() => this.#turn(), Math.max(1, Math.floor(untilMs)));
+    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.floor(untilMs)));
   }
+
+  readonly #onTimer = () => {
+    this.#timer = undefined;
+    this.#turn();
+  };
 
   /** The next free connection after the last one taken (the caller knows one is free). */
   #takeConnection(): number {

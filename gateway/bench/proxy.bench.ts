@@ -2,8 +2,8 @@
  * Proxy benchmark (not a test): the upstream asked directly, bare undici pass-throughs (on
  * `pool.request` and on `pool.dispatch`), the gateway with every feature on (one worker and
  * two), and nginx when installed, each in a process of its own, loaded by wrk (or
- * autocannon) in another, with 64 keep-alive connections, small and 16 KiB bodies. Runs are interleaved: for each round, for each
- * target (the order rotates by round), for each body. Per run it takes req/s and p50/p99
+ * autocannon) in another, with 64 keep-alive connections, small and 16 KiB bodies. Runs are
+ * interleaved: for each round, for each target (the order rotates by round), for each body. Per run it takes req/s and p50/p99
  * from the load generator, the target's CPU time per response and its RSS from /proc.
  * Reports the median per (target, body) and the paired comparisons. With `--mode open` it
  * then runs every target at fixed rates (percentages of bare undici's closed-loop saturation
@@ -13,28 +13,28 @@
  *
  * Usage: node gateway/bench/proxy.bench.ts [--mode closed|open] [--rounds 3] [--seconds 5]
  *          [--warmup 2] [--only upstream,bare,bare-dispatch,gateway,gateway-2w,…]
- *          [--bodies small,16k] [--load wrk|autocannon] [--rates 50,80] [--soak SECONDS]
- *          [--soak-every 5] [--soak-target NAME] [--cpu-prof DIR] [--keep] [--json]
+ *          [--bodies small,16k] [--load wrk|autocannon] [--rates 50,80]
+ *          [--open-connections 256] [--soak SECONDS] [--soak-every 5] [--soak-target NAME]
+ *          [--cpu-prof DIR] [--keep] [--json]
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { readBenchOptions } from "./bench-options.ts";
-import { printText } from "./bench-output.ts";
+import { printJson, printText } from "./bench-output.ts";
 import { closedRounds, openRounds, type PhaseContext, warmUp } from "./bench-phases.ts";
 import { Children } from "./children.ts";
 import { profileFiles, summariseProfiles } from "./cpu-profile.ts";
-import { evaluateGoals, GOAL_RATE_PERCENT } from "./goals.ts";
+import { GOAL_RATE_PERCENT } from "./goals.ts";
 import { type LoadTool, wrkInstalled } from "./load-generator.ts";
-import type { OpenMeasurement } from "./measure.ts";
 import { findNginx, nginxVersion } from "./nginx-conf.ts";
-import { saturationRates, summariseOpen } from "./open-report.ts";
+import { saturationRates } from "./open-report.ts";
 import { PROC_AVAILABLE } from "./process-tree.ts";
-import { compare, summarise } from "./report.ts";
-import { runSoak, type SoakResult } from "./soak.ts";
+import type { Measurement } from "./report.ts";
+import { runSoak } from "./soak.ts";
 import { type RunningTarget, startTarget, type TargetName } from "./targets.ts";
-import { CONNECTIONS } from "./workload.ts";
+import { type Body, CONNECTIONS } from "./workload.ts";
 
 const options = readBenchOptions(process.argv.slice(2));
 const { rounds, seconds, warmup, bodies } = options;
@@ -80,29 +80,17 @@ function soakTarget(targets: readonly TargetName[]): TargetName {
   return wanted;
 }
 
-async function main(): Promise<void> {
-  if (!PROC_AVAILABLE) notes.push("no /proc (not Linux): CPU time and RSS are not measured (0).");
-  const tool = loadTool();
-  const nginx = findNginx();
-  const targets = chooseTargets(nginx);
-  const cores = availableParallelism();
-  const loadAverage = loadavg().map((n) => Number(n.toFixed(2)));
-  notes.push(
-    `${cores} cores, shared by the target, the upstream (one Node process) and the load generator (${tool === "wrk" ? "wrk, 2 threads" : "autocannon"}; open model: open-load-run.ts, one Node process): req/s is what is left for the target, not a dedicated machine's figure. Load average at the start: ${loadAverage.join(", ")}.`,
-  );
-  const dir = mkdtempSync(join(tmpdir(), "proxy-bench-"));
-  // On every way out (done, error, Ctrl-C, time bound): configs and logs go unless --keep.
-  process.on("exit", () => {
-    if (!options.keep) rmSync(dir, { recursive: true, force: true });
-  });
-  const perRound = targets.length * bodies.length * (seconds + 3);
-  const openRuns = options.mode === "open" ? perRound * options.ratePercents.length : 0;
-  const seconds_ = rounds * (perRound + openRuns) + targets.length * bodies.length * (warmup + 3);
-  const boundMs = 120_000 + (seconds_ + options.soakSeconds * 1.2) * 1_000;
-  const bound = setTimeout(() => void stop(`timed out after ${boundMs / 1_000} s`, 1), boundMs);
-  bound.unref();
-  const ctx = { children, dir, profileDir, readyTimeoutMs: 30_000, ...(nginx && { nginx }) };
+/** The whole run's time bound, ms: every run with its start-up, the soak, and two minutes. */
+function runBoundMs(targets: number): number {
+  const runs = targets * bodies.length;
+  const open = options.mode === "open" ? options.ratePercents.length * (OPEN_WARM_SECONDS + 2) : 0;
+  const closedS = rounds * runs * (seconds + 3) + runs * (warmup + 3);
+  const openS = rounds * runs * options.ratePercents.length * seconds + rounds * runs * open;
+  return 120_000 + (closedS + openS + options.soakSeconds * 1.2) * 1_000;
+}
 
+async function startAll(targets: readonly TargetName[], nginx: string | undefined, dir: string) {
+  const ctx = { children, dir, profileDir, readyTimeoutMs: 30_000, ...(nginx && { nginx }) };
   log(`starting ${["upstream", ...targets.filter((t) => t !== "upstream")].join(", ")} in ${dir}`);
   const upstream = await startTarget("upstream", ctx);
   const address = (url: string | undefined) => (url ?? "").replace("http://", "");
@@ -112,107 +100,81 @@ async function main(): Promise<void> {
     if (name !== "upstream")
       running.set(name, await startTarget(name, { ...ctx, upstream: upstreamAddress }));
   }
+  return running;
+}
+
+/** The soak at 50 % of bare's saturation rate for the first body, when asked for. */
+async function soakPhase(phases: PhaseContext, closed: readonly Measurement[]) {
+  if (options.soakSeconds === 0) return undefined;
+  const body = bodies[0] as Body;
+  const rates = saturationRates(closed, [body.name], [GOAL_RATE_PERCENT]);
+  const ratePerS = rates[body.name]?.[GOAL_RATE_PERCENT];
+  if (ratePerS === undefined) throw new Error("no saturation rate of bare undici to soak at");
+  const target = phases.running.get(soakTarget(phases.targets)) as RunningTarget;
+  log(`soak: ${target.name} at ${ratePerS} req/s for ${options.soakSeconds} s`);
+  const { soakSeconds, soakEverySeconds } = options;
+  const plan = { target, body, ratePercent: GOAL_RATE_PERCENT, ratePerS };
+  return runSoak(phases.measure, { ...plan, seconds: soakSeconds, everySeconds: soakEverySeconds });
+}
+
+async function main(): Promise<void> {
+  if (!PROC_AVAILABLE) notes.push("no /proc (not Linux): CPU time and RSS are not measured (0).");
+  const tool = loadTool();
+  const nginx = findNginx();
+  const targets = chooseTargets(nginx);
+  const loadAverage = loadavg().map((n) => Number(n.toFixed(2)));
+  notes.push(
+    `${availableParallelism()} cores, shared by the target, the upstream (one Node process) and the load generator (${tool === "wrk" ? "wrk, 2 threads" : "autocannon"}; open model: open-load-run.ts, one Node process): req/s is what is left for the target, not a dedicated machine's figure. Load average at the start: ${loadAverage.join(", ")}.`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), "proxy-bench-"));
+  // On every way out (done, error, Ctrl-C, time bound): configs and logs go unless --keep.
+  process.on("exit", () => {
+    if (!options.keep) rmSync(dir, { recursive: true, force: true });
+  });
+  const boundMs = runBoundMs(targets.length);
+  setTimeout(() => void stop(`timed out after ${boundMs / 1_000} s`, 1), boundMs).unref();
+  const running = await startAll(targets, nginx, dir);
+  const upstreamPid = running.get("upstream")?.child.pid as number;
+  const { openConnections } = options;
   const measure = {
     children,
-    upstreamPid: upstream.child.pid as number,
+    upstreamPid,
     tool,
     drainMs: DRAIN_MS,
     openWarmSeconds: OPEN_WARM_SECONDS,
+    openConnections,
   };
   const phases: PhaseContext = { measure, running, targets, bodies, rounds, seconds, log };
   await warmUp(phases, warmup);
-  const measurements = await closedRounds(phases);
+  const closed = await closedRounds(phases);
   const bodyNames = bodies.map((b) => b.name);
-  const rates = saturationRates(measurements, bodyNames, options.ratePercents);
-  let open: OpenMeasurement[] = [];
-  if (options.mode === "open") open = await openRounds(phases, rates, options.ratePercents);
-  let soak: SoakResult | undefined;
-  if (options.soakSeconds > 0) {
-    const body = bodies[0] as (typeof bodies)[number];
-    const ratePerS = saturationRates(measurements, [body.name], [GOAL_RATE_PERCENT])[body.name]?.[
-      GOAL_RATE_PERCENT
-    ];
-    if (ratePerS === undefined) throw new Error("no saturation rate of bare undici to soak at");
-    const target = running.get(soakTarget(targets)) as RunningTarget;
-    log(`soak: ${target.name} at ${ratePerS} req/s for ${options.soakSeconds} s`);
-    soak = await runSoak(measure, {
-      target,
-      body,
-      ratePercent: GOAL_RATE_PERCENT,
-      ratePerS,
-      seconds: options.soakSeconds,
-      everySeconds: options.soakEverySeconds,
-    });
-  }
+  const rates = saturationRates(closed, bodyNames, options.ratePercents);
+  const open = options.mode === "open" ? await openRounds(phases, rates, options.ratePercents) : [];
+  const soak = await soakPhase(phases, closed);
   log("stopping");
   await children.stopAll(10_000);
 
-  const summaries = summarise(measurements);
-  const comparisons = compare(measurements, bodyNames, summaries);
-  const openSummaries = summariseOpen(open);
-  const goals = evaluateGoals({
-    closed: measurements,
-    open,
-    bodies: bodyNames,
-    ...(soak && { soak }),
-  });
   const served = new Map<TargetName, number>();
-  for (const m of measurements) served.set(m.target, (served.get(m.target) ?? 0) + m.load.requests);
+  for (const m of closed) served.set(m.target, (served.get(m.target) ?? 0) + m.load.requests);
   for (const m of open) served.set(m.target, (served.get(m.target) ?? 0) + m.load.answered);
-  const profiles = profileDir ? summariseTargetProfiles(targets) : [];
   const meta = {
     benchmark: "proxy",
     mode: options.mode,
     node: process.version,
-    cores,
+    cores: availableParallelism(),
     loadAverage,
     loadGenerator: tool === "wrk" ? wrkVersion() : "autocannon 9",
     nginx: nginx ? nginxVersion(nginx) : null,
     connections: CONNECTIONS,
+    openConnections: options.mode === "open" ? openConnections : null,
     rounds,
     seconds,
     warmupSeconds: warmup,
   };
-  if (options.json) {
-    const profileJson = profiles.map(({ target, summary }) => ({
-      target,
-      requests: served.get(target),
-      ...summary,
-    }));
-    const openJson =
-      options.mode === "open" ? { rates, summaries: openSummaries, measurements: open } : null;
-    console.log(
-      JSON.stringify(
-        {
-          ...meta,
-          notes,
-          goals,
-          summaries,
-          comparisons,
-          measurements,
-          open: openJson,
-          soak: soak ?? null,
-          profiles: profileJson,
-        },
-        null,
-        2,
-      ),
-    );
-  } else {
-    printText({
-      meta,
-      notes,
-      summaries,
-      comparisons,
-      bodyNames,
-      openSummaries,
-      rates,
-      soak,
-      goals,
-      profiles,
-      served,
-    });
-  }
+  const profiles = profileDir ? summariseTargetProfiles(targets) : [];
+  const report = { meta, notes, closed, bodyNames, open, rates, soak, profiles, served };
+  if (options.json) printJson(report);
+  else printText(report);
   if (options.keep) log(`kept ${dir}`);
 }
 
