@@ -31,18 +31,24 @@ export interface RunOptions {
   readonly drainMs: number;
 }
 
-export interface DriverOutcome {
+/** A run's counts, as the generator reports them (open-load.ts's report carries them too). */
+export interface RunCounts {
   readonly scheduled: number;
   readonly sent: number;
   readonly dropped: number;
   readonly answered: number;
+  /** Failed exchanges (socket errors, resets). */
   readonly errors: number;
+  /** Sent, neither answered nor failed when the drain ended. */
   readonly unfinished: number;
   readonly non2xx: number;
   /** From the first scheduled send to the end of the drain, ms. */
   readonly elapsedMs: number;
   /** The generator's own CPU time over that span (user + system, every thread), µs. */
   readonly cpuMicros: number;
+}
+
+export interface DriverOutcome extends RunCounts {
   /** µs from the scheduled send time to the end of the response, answered requests only. */
   readonly latency: Histogram;
   /** µs from the scheduled send time to the dispatch: the generator's own lateness. */

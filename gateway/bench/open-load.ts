@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { decodeFromCompressedBase64 } from "hdr-histogram-js";
 import type { Children } from "./children.ts";
 import { runToEnd } from "./load-generator.ts";
+import type { RunCounts } from "./open-load-driver.ts";
 import { scheduledLatency } from "./scheduled-latency.ts";
 
 export interface OpenLoadSpec {
@@ -25,19 +26,10 @@ export interface OpenLoadSpec {
 }
 
 /** What open-load-run.ts prints: counts, and its two HDR histograms (µs), encoded. */
-export interface OpenLoadReport {
+export interface OpenLoadReport extends RunCounts {
   readonly ratePerS: number;
   readonly seconds: number;
   readonly connections: number;
-  readonly scheduled: number;
-  readonly sent: number;
-  readonly dropped: number;
-  readonly answered: number;
-  readonly errors: number;
-  readonly unfinished: number;
-  readonly non2xx: number;
-  readonly elapsedMs: number;
-  readonly cpuMicros: number;
   readonly latency: string;
   readonly sendLag: string;
 }

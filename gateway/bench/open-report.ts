@@ -4,7 +4,7 @@
  * the load generator's own accuracy (rate achieved against asked, lateness, CPU). Pure.
  */
 import type { OpenMeasurement } from "./measure.ts";
-import { fixed, type Measurement, median, pad, rssCell } from "./report.ts";
+import { fixed, groupRuns, type Measurement, median, pad, rssCell } from "./report.ts";
 import { TARGET_LABELS, type TargetName } from "./targets.ts";
 
 /** Asked rate per body and percentage: percent × bare's median closed-loop req/s, whole. */
@@ -57,12 +57,8 @@ export interface OpenSummary {
 const MB = 1024 * 1024;
 
 export function summariseOpen(runs: readonly OpenMeasurement[]): OpenSummary[] {
-  const groups = new Map<string, OpenMeasurement[]>();
-  for (const run of runs) {
-    const key = `${run.target}|${run.body}|${run.ratePercent}`;
-    groups.set(key, [...(groups.get(key) ?? []), run]);
-  }
-  return [...groups.values()].map((group) => {
+  const key = (run: OpenMeasurement) => `${run.target}|${run.body}|${run.ratePercent}`;
+  return groupRuns(runs, key).map((group) => {
     const first = group[0] as OpenMeasurement;
     const of = (f: (m: OpenMeasurement) => number) => median(group.map(f));
     const sum = (f: (m: OpenMeasurement) => number) => group.reduce((n, m) => n + f(m), 0);

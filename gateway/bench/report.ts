@@ -64,13 +64,18 @@ export const median = (xs: readonly number[]): number => {
 
 const MB = 1024 * 1024;
 
-export function summarise(runs: readonly Measurement[]): Summary[] {
-  const groups = new Map<string, Measurement[]>();
+/** Runs grouped by `key`, in the order each key is first seen; every group has a run. */
+export function groupRuns<M>(runs: readonly M[], key: (run: M) => string): M[][] {
+  const groups = new Map<string, M[]>();
   for (const run of runs) {
-    const key = `${run.target}|${run.body}`;
-    groups.set(key, [...(groups.get(key) ?? []), run]);
+    const k = key(run);
+    groups.set(k, [...(groups.get(k) ?? []), run]);
   }
-  return [...groups.values()].map((group) => {
+  return [...groups.values()];
+}
+
+export function summarise(runs: readonly Measurement[]): Summary[] {
+  return groupRuns(runs, (run) => `${run.target}|${run.body}`).map((group) => {
     const first = group[0] as Measurement;
     const of = (f: (m: Measurement) => number) => median(group.map(f));
     return {
