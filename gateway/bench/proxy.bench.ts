@@ -83,9 +83,10 @@ function soakTarget(targets: readonly TargetName[]): TargetName {
 /** The whole run's time bound, ms: every run with its start-up, the soak, and two minutes. */
 function runBoundMs(targets: number): number {
   const runs = targets * bodies.length;
-  const open = options.mode === "open" ? options.ratePercents.length * (OPEN_WARM_SECONDS + 2) : 0;
   const closedS = rounds * runs * (seconds + 3) + runs * (warmup + 3);
-  const openS = rounds * runs * options.ratePercents.length * seconds + rounds * runs * open;
+  // An open run: its warm second, the generator's start, up to 2 s of drain, a margin.
+  const openRuns = options.mode === "open" ? rounds * runs * options.ratePercents.length : 0;
+  const openS = openRuns * (seconds + OPEN_WARM_SECONDS + 4);
   return 120_000 + (closedS + openS + options.soakSeconds * 1.2) * 1_000;
 }
 
