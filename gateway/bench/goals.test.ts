@@ -40,10 +40,14 @@ interface OpenFigures {
   readonly p99Ms?: number;
   readonly rssTotalMB?: number;
   readonly rssMaxMB?: number;
+  /** Of 10 000 scheduled requests, how many got no answer. */
+  readonly lost?: number;
 }
 
 function open(target: TargetName, f: OpenFigures): OpenMeasurement {
-  const load = { p50Ms: 1, p99Ms: f.p99Ms ?? 2, p999Ms: 5 } as OpenLoadResult;
+  const answered = 10_000 - (f.lost ?? 0);
+  const figures = { p50Ms: 1, p99Ms: f.p99Ms ?? 2, p999Ms: 5, scheduled: 10_000, answered };
+  const load = figures as OpenLoadResult;
   const rss = f.rssTotalMB ?? 100;
   return {
     round: f.round ?? 1,
@@ -95,17 +99,27 @@ test("open goals pair runs of the same round at 50 %, whatever the other rates s
   assert.equal(cpu.verdict, "MET");
 });
 
-test("the latency goal allows bare's p99 + 1 ms; an infinite p99 misses, two say nothing", () => {
-  const cases: [gateway: number, bare: number, verdict: string][] = [
-    [3.0, 2.0, "MET"],
-    [2.5, 2.0, "MET"],
-    [3.1, 2.0, "MISSED"],
-    [Number.POSITIVE_INFINITY, 2.0, "MISSED"],
-    [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, "NOT MEASURED"],
+test("the latency goal allows bare's p99 + 1 ms; an unheld rate misses, bare's says nothing", () => {
+  const cases: [
+    gateway: number,
+    bare: number,
+    gatewayLost: number,
+    bareLost: number,
+    verdict: string,
+  ][] = [
+    [3.0, 2.0, 0, 0, "MET"],
+    [2.5, 2.0, 0, 0, "MET"],
+    [3.1, 2.0, 0, 0, "MISSED"],
+    [Number.POSITIVE_INFINITY, 2.0, 500, 0, "MISSED"],
+    [2.5, Number.POSITIVE_INFINITY, 0, 500, "NOT MEASURED"],
+    [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, 500, 500, "NOT MEASURED"],
   ];
-  for (const [gateway, bare, verdict] of cases) {
+  for (const [gateway, bare, gatewayLost, bareLost, verdict] of cases) {
     const rows = goals({
-      open: [open("bare", { cpu: 50, p99Ms: bare }), open("gateway", { cpu: 60, p99Ms: gateway })],
+      open: [
+        open("bare", { cpu: 50, p99Ms: bare, lost: bareLost }),
+        open("gateway", { cpu: 60, p99Ms: gateway, lost: gatewayLost }),
+      ],
     });
     const row = named(rows, "p99 gateway − bare undici, open 50 %");
     assert.equal(row.verdict, verdict, `gateway ${gateway} ms, bare ${bare} ms`);
@@ -123,6 +137,26 @@ test("the workers goal sets 2 workers against 1 at the same rate, up to 1.05×",
       open: [open("gateway", { cpu: 100 }), open("gateway-2w", { cpu: two })],
     });
     assert.equal(named(rows, "CPU/req 2 workers ÷ 1 worker, open 50 %").verdict, verdict);
+  }
+});
+
+test("at equal load, a gateway that did not hold the rate misses, whatever its CPU per request", () => {
+  const cases: [gatewayLost: number, bareLost: number, verdict: string, detail: RegExp][] = [
+    [0, 0, "MET", /gateway 55\.0 µs\/req, bare 50\.0 µs\/req/],
+    [99, 0, "MET", /gateway 55\.0/],
+    [101, 0, "MISSED", /gateway 55\.0/],
+    [0, 101, "NOT MEASURED", /bare did not hold the rate in any round/],
+  ];
+  for (const [gatewayLost, bareLost, verdict, detail] of cases) {
+    const rows = goals({
+      open: [
+        open("bare", { cpu: 50, lost: bareLost }),
+        open("gateway", { cpu: 55, lost: gatewayLost }),
+      ],
+    });
+    const row = named(rows, "CPU/req gateway ÷ bare undici, open 50 %");
+    assert.equal(row.verdict, verdict, `gateway lost ${gatewayLost}, bare ${bareLost}`);
+    assert.match(row.detail, detail);
   }
 });
 

@@ -104,7 +104,8 @@ export interface RoundRun {
 
 /**
  * Median over rounds of f(run of a, run of b), pairing each run of `a` with the run of `b` of
- * the same round for which `same` holds (same body, same rate); undefined when none pair.
+ * the same round for which `same` holds (same body, same rate); undefined when none pair. A
+ * per-round figure of NaN says nothing (a baseline that could not be measured) and is left out.
  */
 export function pairedMedian<M extends RoundRun>(
   runs: readonly M[],
@@ -117,7 +118,8 @@ export function pairedMedian<M extends RoundRun>(
   for (const x of runs) {
     if (x.target !== a) continue;
     const y = runs.find((m) => m.target === b && m.round === x.round && same(x, m));
-    if (y) values.push(f(x, y));
+    const value = y ? f(x, y) : Number.NaN;
+    if (!Number.isNaN(value)) values.push(value);
   }
   return values.length === 0 ? undefined : median(values);
 }

@@ -30,6 +30,8 @@ export interface SoakResult {
   /** The line through the tree's total (judged) and through the largest process (shown). */
   readonly fit: SlopeFit;
   readonly fitLargest: SlopeFit;
+  /** Through the tree less its largest process (with one worker: the cluster primary). */
+  readonly fitRest: SlopeFit;
   readonly run: OpenMeasurement;
 }
 
@@ -78,6 +80,7 @@ export async function runSoak(ctx: MeasureContext, plan: SoakPlan): Promise<Soak
     samples,
     fit: fitSlope(series((s) => s.rssTotalMB)),
     fitLargest: fitSlope(series((s) => s.rssMaxMB)),
+    fitRest: fitSlope(series((s) => s.rssTotalMB - s.rssMaxMB)),
     run,
   };
 }
@@ -88,10 +91,12 @@ export function formatSoak(soak: SoakResult): string {
   const first = soak.samples[0];
   const last = soak.samples.at(-1);
   const { load } = soak.run;
+  const rest = (s: SoakSample | undefined) => s && (s.rssTotalMB - s.rssMaxMB).toFixed(0);
   return [
     `soak: ${soak.target}, ${soak.body}, ${soak.ratePercent} % = ${soak.ratePerS.toLocaleString("en")} req/s for ${soak.seconds} s, RSS every ${soak.everySeconds} s (${soak.samples.length} samples)`,
     `  answered ${Math.round(load.answeredPerSecond).toLocaleString("en")} req/s, p99 ${load.p99Ms.toFixed(2)} ms, dropped ${load.dropped}, errors ${load.errors}; CPU ${soak.run.cpuMicrosPerRequest.toFixed(1)} µs/req`,
     `  RSS process tree: ${first?.rssTotalMB.toFixed(0)} → ${last?.rssTotalMB.toFixed(0)} MB, slope ${f(soak.fit)}`,
     `  RSS largest process: ${first?.rssMaxMB.toFixed(0)} → ${last?.rssMaxMB.toFixed(0)} MB, slope ${f(soak.fitLargest)}`,
+    `  RSS rest of the tree: ${rest(first)} → ${rest(last)} MB, slope ${f(soak.fitRest)}`,
   ].join("\n");
 }
