@@ -16,7 +16,7 @@
  * Pure.
  */
 import type { OpenMeasurement } from "./measure.ts";
-import { type Measurement, median, pairedMedian, type RoundRun } from "./report.ts";
+import { type Measurement, median, pairedMedian, pairedValues, type RoundRun } from "./report.ts";
 import { flatVerdict, type SlopeFit } from "./rss-slope.ts";
 import type { TargetName } from "./targets.ts";
 import { atMost, type Verdict } from "./verdict.ts";
@@ -85,7 +85,26 @@ function pair<M extends RoundRun>(
   if (value === undefined) return { value: Number.NaN, detail: p.missing };
   const side = (t: TargetName) => median(p.runs.filter((m) => m.target === t).map(shown));
   const text = (n: number) => (Number.isFinite(n) ? n.toFixed(unit === "ms" ? 2 : 1) : "∞");
-  return { value, detail: `${p.a} ${text(side(p.a))} ${unit}, ${p.b} ${text(side(p.b))} ${unit}` };
+  const detail = `${p.a} ${text(side(p.a))} ${unit}, ${p.b} ${text(side(p.b))} ${unit}`;
+  return {
+    value,
+    detail: `${detail}${unheld(
+      pairedValues(p.runs, p.a, p.b, () => true, f),
+      p,
+    )}`,
+  };
+}
+
+/** Says how many rounds an open-model figure could not be taken at equal load, if any. */
+function unheld<M extends RoundRun>(values: readonly number[], p: Pairing<M>): string {
+  const lostA = values.filter((v) => v === Number.POSITIVE_INFINITY).length;
+  const lostB = values.filter((v) => Number.isNaN(v)).length;
+  if (lostA + lostB === 0) return "";
+  const parts = [
+    lostA > 0 ? `${p.a} did not hold the rate in ${lostA} (counted as ∞)` : "",
+    lostB > 0 ? `${p.b} did not in ${lostB} (left out)` : "",
+  ];
+  return `; of ${values.length} rounds, ${parts.filter(Boolean).join(", ")}`;
 }
 
 function row(

@@ -114,14 +114,25 @@ export function pairedMedian<M extends RoundRun>(
   same: (x: M, y: M) => boolean,
   f: (x: M, y: M) => number,
 ): number | undefined {
+  const values = pairedValues(runs, a, b, same, f).filter((v) => !Number.isNaN(v));
+  return values.length === 0 ? undefined : median(values);
+}
+
+/** f per round for each run of `a` that pairs with one of `b` (NaN kept), in run order. */
+export function pairedValues<M extends RoundRun>(
+  runs: readonly M[],
+  a: TargetName,
+  b: TargetName,
+  same: (x: M, y: M) => boolean,
+  f: (x: M, y: M) => number,
+): number[] {
   const values: number[] = [];
   for (const x of runs) {
     if (x.target !== a) continue;
     const y = runs.find((m) => m.target === b && m.round === x.round && same(x, m));
-    const value = y ? f(x, y) : Number.NaN;
-    if (!Number.isNaN(value)) values.push(value);
+    if (y) values.push(f(x, y));
   }
-  return values.length === 0 ? undefined : median(values);
+  return values;
 }
 
 type Rule = {
