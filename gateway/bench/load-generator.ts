@@ -48,23 +48,44 @@ export async function runLoad(
           process.execPath,
           [fileURLToPath(new URL("./autocannon-run.ts", import.meta.url)), JSON.stringify(spec)],
         ];
+  const stdout = await runToEnd(children, tool, command, args, spec.seconds * 1_000 + 20_000);
+  return tool === "wrk" ? parseWrk(stdout) : (JSON.parse(stdout) as LoadResult);
+}
+
+/**
+ * Runs a load generator to its end and returns its stdout; `onLine` hears each stdout line as
+ * it comes (a generator can mark the start of its measured span). Throws on a non-zero exit;
+ * stops the process after `timeoutMs`.
+ */
+export async function runToEnd(
+  children: Children,
+  what: string,
+  command: string,
+  args: readonly string[],
+  timeoutMs: number,
+  onLine: (line: string) => void = () => {},
+): Promise<string> {
   const child = children.spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
+  let seen = 0;
   child.stdout?.on("data", (chunk: Buffer) => {
     stdout += chunk.toString();
+    for (let end = stdout.indexOf("\n", seen); end >= 0; end = stdout.indexOf("\n", seen)) {
+      onLine(stdout.slice(seen, end));
+      seen = end + 1;
+    }
   });
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const timeoutMs = spec.seconds * 1_000 + 20_000;
   // "close", not "exit": the process can exit before its last output has been read.
   const done = new Promise<number | null>((resolve) => child.once("close", resolve));
   const timer = setTimeout(() => void children.stop(child, 1_000), timeoutMs);
   const code = await done;
   clearTimeout(timer);
-  if (code !== 0) throw new Error(`${tool} failed (exit ${code}): ${stderr || stdout}`.trim());
-  return tool === "wrk" ? parseWrk(stdout) : (JSON.parse(stdout) as LoadResult);
+  if (code !== 0) throw new Error(`${what} failed (exit ${code}): ${stderr || stdout}`.trim());
+  return stdout;
 }
 
 function wrkArgs(spec: LoadSpec): string[] {

@@ -2,79 +2,53 @@
  * Proxy benchmark (not a test): the upstream asked directly, bare undici pass-throughs (on
  * `pool.request` and on `pool.dispatch`), the gateway with every feature on (one worker and
  * two), and nginx when installed, each in a process of its own, loaded by wrk (or
- * autocannon) in another, with 64 keep-alive connections, small and 16 KiB bodies. Runs are interleaved: for each round, for each
- * target (the order rotates by round), for each body. Per run it takes req/s and p50/p99
+ * autocannon) in another, with 64 keep-alive connections, small and 16 KiB bodies. Runs are
+ * interleaved: for each round, for each target (the order rotates by round), for each body. Per run it takes req/s and p50/p99
  * from the load generator, the target's CPU time per response and its RSS from /proc.
- * Reports the median per (target, body) and the paired comparisons against the goals of
- * the issue. See README.md in this folder for how to read it.
+ * Reports the median per (target, body) and the paired comparisons. With `--mode open` it
+ * then runs every target at fixed rates (percentages of bare undici's closed-loop saturation
+ * rate measured just before), latency from each request's scheduled send time; `--soak N`
+ * adds a soak with RSS sampled. The four goals of issue 17 are judged MET, MISSED or NOT
+ * MEASURED (goals.ts). See README.md in this folder for how to read it.
  *
- * Usage: node gateway/bench/proxy.bench.ts [--rounds 3] [--seconds 5] [--warmup 2]
- *          [--only upstream,bare,bare-dispatch,gateway,gateway-2w,nginx] [--bodies small,16k]
- *          [--load wrk|autocannon] [--cpu-prof DIR] [--keep] [--json]
+ * Usage: node gateway/bench/proxy.bench.ts [--mode closed|open] [--rounds 3] [--seconds 5]
+ *          [--warmup 2] [--only upstream,bare,bare-dispatch,gateway,gateway-2w,…]
+ *          [--bodies small,16k] [--load wrk|autocannon] [--rates 50,80]
+ *          [--open-connections 256] [--soak SECONDS] [--soak-every 5] [--soak-target NAME]
+ *          [--cpu-prof DIR] [--keep] [--json]
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { readBenchOptions } from "./bench-options.ts";
+import { printJson, printText } from "./bench-output.ts";
+import { closedRounds, openRounds, type PhaseContext, warmUp } from "./bench-phases.ts";
 import { Children } from "./children.ts";
-import {
-  formatProfile,
-  formatProfileDiff,
-  profileFiles,
-  summariseProfiles,
-} from "./cpu-profile.ts";
-import { type LoadTool, runLoad, wrkInstalled } from "./load-generator.ts";
+import { profileFiles, summariseProfiles } from "./cpu-profile.ts";
+import { GOAL_RATE_PERCENT } from "./goals.ts";
+import { type LoadTool, wrkInstalled } from "./load-generator.ts";
 import { findNginx, nginxVersion } from "./nginx-conf.ts";
-import { PROC_AVAILABLE, sampleTree } from "./process-tree.ts";
-import { compare, formatComparisons, formatTable, type Measurement, summarise } from "./report.ts";
-import {
-  type RunningTarget,
-  startTarget,
-  TARGET_LABELS,
-  TARGET_NAMES,
-  type TargetName,
-} from "./targets.ts";
-import { BODIES, type Body, CONNECTIONS, REQUEST_HEADERS } from "./workload.ts";
+import { saturationRates } from "./open-report.ts";
+import { PROC_AVAILABLE } from "./process-tree.ts";
+import type { Measurement } from "./report.ts";
+import { runSoak } from "./soak.ts";
+import { type RunningTarget, startTarget, type TargetName } from "./targets.ts";
+import { type Body, CONNECTIONS } from "./workload.ts";
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "3" },
-    seconds: { type: "string", default: "5" },
-    warmup: { type: "string", default: "2" },
-    only: { type: "string" },
-    bodies: { type: "string" },
-    load: { type: "string" },
-    "cpu-prof": { type: "string" },
-    keep: { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-  },
-});
-
-const rounds = Math.max(1, Math.floor(Number(values.rounds)));
-const seconds = Math.max(1, Math.floor(Number(values.seconds)));
-const warmup = Math.max(0, Math.floor(Number(values.warmup)));
-const profileDir = values["cpu-prof"] === undefined ? undefined : resolve(values["cpu-prof"]);
+const options = readBenchOptions(process.argv.slice(2));
+const { rounds, seconds, warmup, bodies } = options;
+const profileDir = options.profileDir === undefined ? undefined : resolve(options.profileDir);
 const children = new Children();
 const notes: string[] = [];
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function choose<T extends string>(list: string | undefined, all: readonly T[], what: string): T[] {
-  if (list === undefined) return [...all];
-  const wanted = list
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const unknown = wanted.filter((w) => !all.includes(w as T));
-  if (unknown.length > 0)
-    throw new Error(`unknown ${what}: ${unknown.join(", ")} (valid: ${all.join(", ")})`);
-  return all.filter((name) => wanted.includes(name));
-}
+/** How long an open run waits for the answers still out when its schedule ends. */
+const DRAIN_MS = 2_000;
+/** Unmeasured seconds at the rate before each open run (the generator's JIT, the target). */
+const OPEN_WARM_SECONDS = 1;
 
 function loadTool(): LoadTool {
-  if (values.load === "wrk" || values.load === "autocannon") return values.load;
-  if (values.load !== undefined)
-    throw new Error(`--load takes wrk or autocannon, not ${values.load}`);
+  if (options.load) return options.load;
   if (wrkInstalled()) return "wrk";
   notes.push(
     "wrk is not installed: load from autocannon (one Node thread; it may saturate before a fast target, and then req/s and latency measure autocannon).",
@@ -82,36 +56,42 @@ function loadTool(): LoadTool {
   return "autocannon";
 }
 
-async function main(): Promise<void> {
-  if (!PROC_AVAILABLE) notes.push("no /proc (not Linux): CPU time and RSS are not measured (0).");
-  const tool = loadTool();
-  const nginx = findNginx();
-  let targets = choose(values.only, TARGET_NAMES, "target");
+/** The targets to run: nginx only when installed; bare whenever a rate must be derived. */
+function chooseTargets(nginx: string | undefined): TargetName[] {
+  let targets = [...options.targets];
   if (!nginx && targets.includes("nginx")) {
     notes.push("nginx is not installed: its runs are skipped (apt-get install nginx-light).");
     targets = targets.filter((t) => t !== "nginx");
   }
+  const needsRates = options.mode === "open" || options.soakSeconds > 0;
+  if (needsRates && !targets.includes("bare")) {
+    notes.push("bare undici added: its closed-loop saturation rate sets the open-model rates.");
+    targets = ["bare", ...targets];
+  }
   if (targets.length === 0) throw new Error("no target left to run");
-  const bodies = choose(
-    values.bodies,
-    BODIES.map((b) => b.name),
-    "body",
-  ).map((name) => BODIES.find((b) => b.name === name) as Body);
-  const cores = availableParallelism();
-  notes.push(
-    `${cores} cores, shared by the target, the upstream (one Node process) and the load generator (${tool === "wrk" ? "wrk, 2 threads" : "autocannon"}): req/s is what is left for the target, not a dedicated machine's figure. The 2-worker gateway especially competes for the same cores, so its scaling here is a lower bound.`,
-  );
-  const dir = mkdtempSync(join(tmpdir(), "proxy-bench-"));
-  // On every way out (done, error, Ctrl-C, time bound): configs and logs go unless --keep.
-  process.on("exit", () => {
-    if (!values.keep) rmSync(dir, { recursive: true, force: true });
-  });
-  const runs = targets.length * bodies.length * (rounds * (seconds + 3) + warmup + 3);
-  const boundMs = 120_000 + runs * 1_000;
-  const bound = setTimeout(() => void stop(`timed out after ${boundMs / 1_000} s`, 1), boundMs);
-  bound.unref();
-  const ctx = { children, dir, profileDir, readyTimeoutMs: 30_000, ...(nginx && { nginx }) };
+  return targets;
+}
 
+/** The soak's target: --soak-target, else the gateway as deployed, else the gateway. */
+function soakTarget(targets: readonly TargetName[]): TargetName {
+  const wanted =
+    options.soakTarget ?? (targets.includes("gateway-deployed") ? "gateway-deployed" : "gateway");
+  if (!targets.includes(wanted)) throw new Error(`--soak needs ${wanted} in --only`);
+  return wanted;
+}
+
+/** The whole run's time bound, ms: every run with its start-up, the soak, and two minutes. */
+function runBoundMs(targets: number): number {
+  const runs = targets * bodies.length;
+  const closedS = rounds * runs * (seconds + 3) + runs * (warmup + 3);
+  // An open run: its warm second, the generator's start, up to 2 s of drain, a margin.
+  const openRuns = options.mode === "open" ? rounds * runs * options.ratePercents.length : 0;
+  const openS = openRuns * (seconds + OPEN_WARM_SECONDS + 4);
+  return 120_000 + (closedS + openS + options.soakSeconds * 1.2) * 1_000;
+}
+
+async function startAll(targets: readonly TargetName[], nginx: string | undefined, dir: string) {
+  const ctx = { children, dir, profileDir, readyTimeoutMs: 30_000, ...(nginx && { nginx }) };
   log(`starting ${["upstream", ...targets.filter((t) => t !== "upstream")].join(", ")} in ${dir}`);
   const upstream = await startTarget("upstream", ctx);
   const address = (url: string | undefined) => (url ?? "").replace("http://", "");
@@ -121,120 +101,82 @@ async function main(): Promise<void> {
     if (name !== "upstream")
       running.set(name, await startTarget(name, { ...ctx, upstream: upstreamAddress }));
   }
-  const served = new Map<TargetName, number>(targets.map((t) => [t, 0]));
-  const measure = async (round: number, target: RunningTarget, body: Body, secs: number) => {
-    target.beforeRun();
-    const pid = target.child.pid as number;
-    const before = sampleTree(pid);
-    const upBefore = sampleTree(upstream.child.pid as number);
-    const spec = {
-      url: `${target.url}${body.path}`,
-      connections: CONNECTIONS,
-      seconds: secs,
-      headers: REQUEST_HEADERS,
-    };
-    const load = await runLoad(tool, spec, children);
-    const after = sampleTree(pid);
-    const upAfter = sampleTree(upstream.child.pid as number);
-    served.set(target.name, (served.get(target.name) ?? 0) + load.requests);
-    const perRequest = (a: number, b: number) =>
-      load.requests > 0 ? (b - a) / load.requests : Number.NaN;
-    return {
-      round,
-      target: target.name,
-      body: body.name,
-      load,
-      cpuMicrosPerRequest: perRequest(before.cpuMicros, after.cpuMicros),
-      upstreamCpuMicrosPerRequest: perRequest(upBefore.cpuMicros, upAfter.cpuMicros),
-      rssMaxBytes: after.rssMaxBytes,
-      rssTotalBytes: after.rssTotalBytes,
-      processes: after.processes,
-    } satisfies Measurement;
-  };
+  return running;
+}
 
-  if (warmup > 0) {
-    log(`warm-up: ${warmup} s per target and body`);
-    for (const name of targets)
-      for (const body of bodies) await measure(0, running.get(name) as RunningTarget, body, warmup);
-  }
-  const measurements: Measurement[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    const shift = (round - 1) % targets.length;
-    const order = [...targets.slice(shift), ...targets.slice(0, shift)];
-    for (const name of order) {
-      for (const body of bodies) {
-        const m = await measure(round, running.get(name) as RunningTarget, body, seconds);
-        measurements.push(m);
-        log(
-          `round ${round}/${rounds} ${TARGET_LABELS[name].padEnd(20)} ${body.name.padEnd(5)} ${Math.round(m.load.requestsPerSecond).toLocaleString("en").padStart(8)} req/s  p99 ${m.load.p99Ms.toFixed(2)} ms  ${m.cpuMicrosPerRequest.toFixed(1)} µs/req`,
-        );
-      }
-    }
-  }
+/** The soak at 50 % of bare's saturation rate for the first body, when asked for. */
+async function soakPhase(phases: PhaseContext, closed: readonly Measurement[]) {
+  if (options.soakSeconds === 0) return undefined;
+  const body = bodies[0] as Body;
+  const rates = saturationRates(closed, [body.name], [GOAL_RATE_PERCENT]);
+  const ratePerS = rates[body.name]?.[GOAL_RATE_PERCENT];
+  if (ratePerS === undefined) throw new Error("no saturation rate of bare undici to soak at");
+  const target = phases.running.get(soakTarget(phases.targets)) as RunningTarget;
+  log(`soak: ${target.name} at ${ratePerS} req/s for ${options.soakSeconds} s`);
+  const { soakSeconds, soakEverySeconds } = options;
+  const plan = { target, body, ratePercent: GOAL_RATE_PERCENT, ratePerS };
+  return runSoak(phases.measure, { ...plan, seconds: soakSeconds, everySeconds: soakEverySeconds });
+}
+
+async function main(): Promise<void> {
+  if (!PROC_AVAILABLE) notes.push("no /proc (not Linux): CPU time and RSS are not measured (0).");
+  const tool = loadTool();
+  const nginx = findNginx();
+  const targets = chooseTargets(nginx);
+  const loadAverage = loadavg().map((n) => Number(n.toFixed(2)));
+  notes.push(
+    `${availableParallelism()} cores, shared by the target, the upstream (one Node process) and the load generator (${tool === "wrk" ? "wrk, 2 threads" : "autocannon"}; open model: open-load-run.ts, one Node process): req/s is what is left for the target, not a dedicated machine's figure. Load average at the start: ${loadAverage.join(", ")}.`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), "proxy-bench-"));
+  // On every way out (done, error, Ctrl-C, time bound): configs and logs go unless --keep.
+  process.on("exit", () => {
+    if (!options.keep) rmSync(dir, { recursive: true, force: true });
+  });
+  const boundMs = runBoundMs(targets.length);
+  setTimeout(() => void stop(`timed out after ${boundMs / 1_000} s`, 1), boundMs).unref();
+  const running = await startAll(targets, nginx, dir);
+  const upstreamPid = running.get("upstream")?.child.pid as number;
+  const { openConnections } = options;
+  const measure = {
+    children,
+    upstreamPid,
+    tool,
+    drainMs: DRAIN_MS,
+    openWarmSeconds: OPEN_WARM_SECONDS,
+    openConnections,
+  };
+  const phases: PhaseContext = { measure, running, targets, bodies, rounds, seconds, log };
+  await warmUp(phases, warmup);
+  const closed = await closedRounds(phases);
+  const bodyNames = bodies.map((b) => b.name);
+  const rates = saturationRates(closed, bodyNames, options.ratePercents);
+  const open = options.mode === "open" ? await openRounds(phases, rates, options.ratePercents) : [];
+  const soak = await soakPhase(phases, closed);
   log("stopping");
   await children.stopAll(10_000);
 
-  const summaries = summarise(measurements);
-  const bodyNames = bodies.map((b) => b.name);
-  const comparisons = compare(measurements, bodyNames, summaries);
-  const profiles = profileDir ? summariseTargetProfiles(targets) : [];
+  const served = new Map<TargetName, number>();
+  for (const m of closed) served.set(m.target, (served.get(m.target) ?? 0) + m.load.requests);
+  for (const m of open) served.set(m.target, (served.get(m.target) ?? 0) + m.load.answered);
   const meta = {
     benchmark: "proxy",
+    mode: options.mode,
     node: process.version,
-    cores,
+    cores: availableParallelism(),
+    loadAverage,
     loadGenerator: tool === "wrk" ? wrkVersion() : "autocannon 9",
     nginx: nginx ? nginxVersion(nginx) : null,
     connections: CONNECTIONS,
+    openConnections: options.mode === "open" ? openConnections : null,
     rounds,
     seconds,
     warmupSeconds: warmup,
   };
-  if (values.json) {
-    const profileJson = profiles.map(({ target, summary }) => ({
-      target,
-      requests: served.get(target),
-      ...summary,
-    }));
-    console.log(
-      JSON.stringify(
-        { ...meta, notes, summaries, comparisons, measurements, profiles: profileJson },
-        null,
-        2,
-      ),
-    );
-  } else {
-    console.log(
-      `proxy benchmark: ${CONNECTIONS} keep-alive connections, ${meta.loadGenerator}, ${seconds} s per run, median of ${rounds} interleaved round(s); node ${meta.node}${meta.nginx ? `, nginx ${meta.nginx}` : ""}`,
-    );
-    console.log(
-      `CPU µs/req: the target's own CPU time (all its processes and threads) ÷ responses; upstream µs: the upstream's, alike for all.\n`,
-    );
-    console.log(formatTable(summaries, bodyNames));
-    console.log(`\n${formatComparisons(comparisons)}\n`);
-    for (const note of notes) console.log(`note: ${note}`);
-    for (const { target, summary } of profiles) {
-      console.log(
-        `\nCPU profile of ${TARGET_LABELS[target]} (profiling adds overhead; read shares, not absolutes):`,
-      );
-      console.log(formatProfile(summary, served.get(target)));
-    }
-    const side = (target: TargetName) => {
-      const profile = profiles.find((p) => p.target === target);
-      return profile && { summary: profile.summary, requests: served.get(target) ?? 1 };
-    };
-    const gateway = side("gateway");
-    for (const baseline of ["bare", "bare-dispatch"] as const) {
-      const bare = side(baseline);
-      if (!gateway || !bare) continue;
-      console.log(
-        `\nCPU profiles compared, gateway against ${TARGET_LABELS[baseline]}, per request served (warm-up included):`,
-      );
-      console.log(
-        formatProfileDiff({ label: "gateway", ...gateway }, { label: baseline, ...bare }),
-      );
-    }
-  }
-  if (values.keep) log(`kept ${dir}`);
+  const profiles = profileDir ? summariseTargetProfiles(targets) : [];
+  const report = { meta, notes, closed, bodyNames, open, rates, soak, profiles, served };
+  if (options.json) printJson(report);
+  else printText(report);
+  if (options.keep) log(`kept ${dir}`);
 }
 
 function summariseTargetProfiles(targets: readonly TargetName[]) {

@@ -1,17 +1,14 @@
 /**
- * From measured runs to the report: the median per (target, body) over the rounds, and the
- * comparisons the issue asks for. Comparisons are paired: each round's gateway run is set
+ * From measured closed-loop runs to the report: the median per (target, body) over the
+ * rounds, and the comparisons between targets. Comparisons are paired: each round's gateway run is set
  * against the same round's baseline run (they ran minutes apart at most, under the same
  * machine noise), and the median of those per-round figures is reported. Pure functions.
  */
 import type { LoadResult } from "./load-generator.ts";
 import { TARGET_LABELS, type TargetName } from "./targets.ts";
 
-export interface Measurement {
-  readonly round: number;
-  readonly target: TargetName;
-  readonly body: string;
-  readonly load: LoadResult;
+/** What one run cost the target, from /proc (process-tree.ts), whatever drove the load. */
+export interface TargetCost {
   /** CPU time of the target's processes during the run ÷ responses, µs. */
   readonly cpuMicrosPerRequest: number;
   /** The upstream's CPU time during the run ÷ responses, µs (the same work for every target). */
@@ -20,6 +17,14 @@ export interface Measurement {
   readonly rssMaxBytes: number;
   readonly rssTotalBytes: number;
   readonly processes: number;
+}
+
+/** One closed-loop run. */
+export interface Measurement extends TargetCost {
+  readonly round: number;
+  readonly target: TargetName;
+  readonly body: string;
+  readonly load: LoadResult;
 }
 
 export interface Summary {
@@ -40,22 +45,16 @@ export interface Summary {
   readonly non2xx: number;
 }
 
-export interface Goal {
-  readonly op: "≤" | "≥";
-  readonly limit: number;
-}
-
 export interface Comparison {
   readonly name: string;
   readonly body: string;
   readonly value: number;
   readonly unit: "×" | "ms" | "MB";
-  readonly goal?: Goal;
-  readonly met?: boolean;
 }
 
+/** The median; Infinity sorts last (an open run's p99 can be infinite). */
 export const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
+  const sorted = [...xs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const mid = Math.floor(sorted.length / 2);
   if (sorted.length === 0) return Number.NaN;
   return sorted.length % 2 === 1
@@ -65,13 +64,18 @@ export const median = (xs: readonly number[]): number => {
 
 const MB = 1024 * 1024;
 
-export function summarise(runs: readonly Measurement[]): Summary[] {
-  const groups = new Map<string, Measurement[]>();
+/** Runs grouped by `key`, in the order each key is first seen; every group has a run. */
+export function groupRuns<M>(runs: readonly M[], key: (run: M) => string): M[][] {
+  const groups = new Map<string, M[]>();
   for (const run of runs) {
-    const key = `${run.target}|${run.body}`;
-    groups.set(key, [...(groups.get(key) ?? []), run]);
+    const k = key(run);
+    groups.set(k, [...(groups.get(k) ?? []), run]);
   }
-  return [...groups.values()].map((group) => {
+  return [...groups.values()];
+}
+
+export function summarise(runs: readonly Measurement[]): Summary[] {
+  return groupRuns(runs, (run) => `${run.target}|${run.body}`).map((group) => {
     const first = group[0] as Measurement;
     const of = (f: (m: Measurement) => number) => median(group.map(f));
     return {
@@ -92,23 +96,43 @@ export function summarise(runs: readonly Measurement[]): Summary[] {
   });
 }
 
-/** Median over rounds of f(run of a, run of b), for rounds where both ran. */
-function paired(
-  runs: readonly Measurement[],
+/** What pairing needs of a run: its round and target (other keys are matched by `same`). */
+export interface RoundRun {
+  readonly round: number;
+  readonly target: TargetName;
+}
+
+/**
+ * Median over rounds of f(run of a, run of b), pairing each run of `a` with the run of `b` of
+ * the same round for which `same` holds (same body, same rate); undefined when none pair. A
+ * per-round figure of NaN says nothing (a baseline that could not be measured) and is left out.
+ */
+export function pairedMedian<M extends RoundRun>(
+  runs: readonly M[],
   a: TargetName,
   b: TargetName,
-  body: string,
-  f: (x: Measurement, y: Measurement) => number,
+  same: (x: M, y: M) => boolean,
+  f: (x: M, y: M) => number,
 ): number | undefined {
-  const find = (target: TargetName, round: number) =>
-    runs.find((m) => m.target === target && m.body === body && m.round === round);
+  const values = pairedValues(runs, a, b, same, f).filter((v) => !Number.isNaN(v));
+  return values.length === 0 ? undefined : median(values);
+}
+
+/** f per round for each run of `a` that pairs with one of `b` (NaN kept), in run order. */
+export function pairedValues<M extends RoundRun>(
+  runs: readonly M[],
+  a: TargetName,
+  b: TargetName,
+  same: (x: M, y: M) => boolean,
+  f: (x: M, y: M) => number,
+): number[] {
   const values: number[] = [];
   for (const x of runs) {
-    if (x.target !== a || x.body !== body) continue;
-    const y = find(b, x.round);
+    if (x.target !== a) continue;
+    const y = runs.find((m) => m.target === b && m.round === x.round && same(x, m));
     if (y) values.push(f(x, y));
   }
-  return values.length === 0 ? undefined : median(values);
+  return values;
 }
 
 type Rule = {
@@ -117,7 +141,6 @@ type Rule = {
   readonly b: TargetName;
   readonly unit: "×" | "ms";
   readonly f: (x: Measurement, y: Measurement) => number;
-  readonly goal?: Goal;
 };
 
 const RULES: readonly Rule[] = [
@@ -127,7 +150,6 @@ const RULES: readonly Rule[] = [
     b: "bare",
     unit: "×",
     f: (x, y) => x.cpuMicrosPerRequest / y.cpuMicrosPerRequest,
-    goal: { op: "≤", limit: 1.1 },
   },
   {
     name: "gateway p99 − bare undici p99",
@@ -135,7 +157,6 @@ const RULES: readonly Rule[] = [
     b: "bare",
     unit: "ms",
     f: (x, y) => x.load.p99Ms - y.load.p99Ms,
-    goal: { op: "≤", limit: 1 },
   },
   {
     name: "gateway CPU/req ÷ bare dispatch CPU/req",
@@ -157,7 +178,6 @@ const RULES: readonly Rule[] = [
     b: "gateway",
     unit: "×",
     f: (x, y) => x.load.requestsPerSecond / y.load.requestsPerSecond,
-    goal: { op: "≥", limit: 1.6 },
   },
   {
     name: "bare undici req/s ÷ gateway req/s",
@@ -189,8 +209,10 @@ const RULES: readonly Rule[] = [
   },
 ];
 
-export const RSS_LIMIT_MB = 150;
-
+/**
+ * The closed-loop comparisons, as figures: the goals' verdicts are goals.ts's. Each paired by
+ * round (same body), median over rounds.
+ */
 export function compare(
   runs: readonly Measurement[],
   bodies: readonly string[],
@@ -199,46 +221,43 @@ export function compare(
   const comparisons: Comparison[] = [];
   for (const rule of RULES) {
     for (const body of bodies) {
-      const value = paired(runs, rule.a, rule.b, body, rule.f);
-      if (value === undefined) continue;
-      comparisons.push({
-        name: rule.name,
-        body,
-        value,
-        unit: rule.unit,
-        ...verdict(value, rule.goal),
-      });
+      const ofBody = runs.filter((m) => m.body === body);
+      const value = pairedMedian(ofBody, rule.a, rule.b, () => true, rule.f);
+      if (value !== undefined) comparisons.push({ name: rule.name, body, value, unit: rule.unit });
     }
   }
   const rss = (name: string, targets: readonly TargetName[]) => {
     const gateways = summaries.filter((s) => targets.includes(s.target));
     if (gateways.length === 0) return;
     const value = Math.max(...gateways.map((s) => s.rssMaxMB));
-    const goal: Goal = { op: "≤", limit: RSS_LIMIT_MB };
-    comparisons.push({ name, body: "any", value, unit: "MB", ...verdict(value, goal) });
+    comparisons.push({ name, body: "any", value, unit: "MB" });
   };
   rss("gateway RSS, largest process", ["gateway", "gateway-2w"]);
-  rss("gateway RSS as deployed", ["gateway-deployed"]);
+  rss("gateway RSS as deployed, largest process", ["gateway-deployed"]);
   return comparisons;
 }
 
-function verdict(value: number, goal: Goal | undefined): Pick<Comparison, "goal" | "met"> {
-  if (!goal) return {};
-  return { goal, met: goal.op === "≤" ? value <= goal.limit : value >= goal.limit };
-}
+/** A figure for a table: ∞ for an infinite one (an open run's unanswered requests), – for none. */
+export const fixed = (n: number, digits: number): string =>
+  Number.isFinite(n) ? n.toFixed(digits) : n === Number.POSITIVE_INFINITY ? "∞" : "–";
+export const pad = (text: string, width: number): string => text.padStart(width);
 
-const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
-const pad = (text: string, width: number) => text.padStart(width);
+/** RSS: the largest process, and for several the count and the tree's total in brackets. */
+export const rssCell = (s: {
+  readonly rssMaxMB: number;
+  readonly rssTotalMB: number;
+  readonly processes: number;
+}): string =>
+  s.processes > 1
+    ? `${fixed(s.rssMaxMB, 0)} (${s.processes}: ${fixed(s.rssTotalMB, 0)})`
+    : fixed(s.rssMaxMB, 0);
 
 export function formatTable(summaries: readonly Summary[], bodies: readonly string[]): string {
   const head = `${"target".padEnd(20)} ${"body".padEnd(6)} ${pad("req/s", 9)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} ${pad("CPU µs/req", 11)} ${pad("upstream µs", 11)} ${pad("RSS MB", 14)} ${pad("errors", 7)}`;
   const lines = [head, "-".repeat(head.length)];
   for (const body of bodies) {
     for (const s of summaries.filter((x) => x.body === body)) {
-      const rss =
-        s.processes > 1
-          ? `${fixed(s.rssMaxMB, 0)} (${s.processes}: ${fixed(s.rssTotalMB, 0)})`
-          : fixed(s.rssMaxMB, 0);
+      const rss = rssCell(s);
       lines.push(
         `${TARGET_LABELS[s.target].padEnd(20)} ${s.body.padEnd(6)} ${pad(Math.round(s.requestsPerSecond).toLocaleString("en"), 9)} ${pad(fixed(s.p50Ms, 2), 7)} ${pad(fixed(s.p99Ms, 2), 7)} ${pad(fixed(s.cpuMicrosPerRequest, 1), 11)} ${pad(fixed(s.upstreamCpuMicrosPerRequest, 1), 11)} ${pad(rss, 14)} ${pad(String(s.errors + s.non2xx), 7)}`,
       );
@@ -249,7 +268,7 @@ export function formatTable(summaries: readonly Summary[], bodies: readonly stri
 
 export function formatComparisons(comparisons: readonly Comparison[]): string {
   const lines = [
-    `${"comparison (median of per-round figures)".padEnd(44)} ${"body".padEnd(6)} ${pad("value", 9)}  goal`,
+    `${"comparison (median of per-round figures)".padEnd(44)} ${"body".padEnd(6)} ${pad("value", 9)}`,
   ];
   for (const c of comparisons) {
     const value =
@@ -258,10 +277,7 @@ export function formatComparisons(comparisons: readonly Comparison[]): string {
         : c.unit === "ms"
           ? `${c.value >= 0 ? "+" : ""}${fixed(c.value, 2)} ms`
           : `${fixed(c.value, 0)} MB`;
-    const goal = c.goal
-      ? `${c.goal.op} ${c.goal.limit}${c.unit === "×" ? "×" : ` ${c.unit}`}  ${c.met ? "met" : "MISSED"}`
-      : "";
-    lines.push(`${c.name.padEnd(44)} ${c.body.padEnd(6)} ${pad(value, 9)}  ${goal}`);
+    lines.push(`${c.name.padEnd(44)} ${c.body.padEnd(6)} ${pad(value, 9)}`);
   }
   return lines.join("\n");
 }

@@ -166,9 +166,9 @@ async function startGateway(
   closeSync(stderr);
   const tail = () =>
     `${readFileSync(errFile, "utf8").slice(-2_000)}${readFileSync(logFile, "utf8").slice(-2_000)}`;
-  const listening = () =>
-    readFileSync(logFile, "utf8").split('"msg":"gateway listening"').length - 1;
-  await until(() => listening() >= workers, child, ctx.readyTimeoutMs, `${name} listening`, tail);
+  // The cluster primary logs "gateway listening" once, when every worker listens.
+  const listening = () => readFileSync(logFile, "utf8").includes('"msg":"gateway listening"');
+  await until(listening, child, ctx.readyTimeoutMs, `${name} listening`, tail);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilAnswering(url, child, ctx.readyTimeoutMs, tail);
   return { name, url, child, beforeRun: () => truncateSync(logFile, 0) };

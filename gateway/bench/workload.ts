@@ -25,5 +25,14 @@ export const REQUEST_HEADERS: Readonly<Record<string, string>> = {
   "x-forwarded-for": CLIENT_ADDRESS,
 };
 
-/** Keep-alive connections the load generator holds open (the issue's figure). */
+/** Keep-alive connections the closed-loop load generator holds open (the issue's figure). */
 export const CONNECTIONS = 64;
+
+/**
+ * Keep-alive connections of the open-model generator by default (`--open-connections`): the
+ * most requests in flight at once, beyond which a due send is dropped. At 10 000 req/s, 256
+ * ride out a 25 ms stall of the target (a GC pause, a descheduled process on a shared
+ * machine) with every send measured rather than dropped; a target slower than that for
+ * longer is saturated, and its drops say so.
+ */
+export const OPEN_CONNECTIONS = 256;

@@ -1,0 +1,107 @@
+/**
+ * The proxy benchmark's command line, read and checked in one place: every flag with its
+ * default and bound (README.md lists them). A bad value is refused with the flag's name.
+ */
+import { parseArgs } from "node:util";
+import { TARGET_NAMES, type TargetName } from "./targets.ts";
+import { BODIES, type Body, OPEN_CONNECTIONS } from "./workload.ts";
+
+export const MODES = ["closed", "open"] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface BenchOptions {
+  readonly mode: Mode;
+  readonly rounds: number;
+  /** Per run, s. */
+  readonly seconds: number;
+  /** Per target and body before round 1, s (closed loop). */
+  readonly warmup: number;
+  readonly targets: readonly TargetName[];
+  readonly bodies: readonly Body[];
+  /** `--load`: wrk or autocannon for the closed loop; undefined: wrk when installed. */
+  readonly load: "wrk" | "autocannon" | undefined;
+  /** Open model: percentages of bare undici's closed-loop saturation rate. */
+  readonly ratePercents: readonly number[];
+  /** Open model: keep-alive connections, the most requests in flight at once. */
+  readonly openConnections: number;
+  /** 0: no soak. */
+  readonly soakSeconds: number;
+  readonly soakEverySeconds: number;
+  readonly soakTarget: TargetName | undefined;
+  readonly profileDir: string | undefined;
+  readonly keep: boolean;
+  readonly json: boolean;
+}
+
+function choose<T extends string>(list: string | undefined, all: readonly T[], what: string): T[] {
+  if (list === undefined) return [...all];
+  const wanted = list
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = wanted.filter((w) => !all.includes(w as T));
+  if (unknown.length > 0)
+    throw new Error(`unknown ${what}: ${unknown.join(", ")} (valid: ${all.join(", ")})`);
+  return all.filter((name) => wanted.includes(name));
+}
+
+/** A whole number within [min, max], or an error naming the flag. */
+function whole(text: string, flag: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`--${flag} takes a whole number from ${min} to ${max}, not ${text}`);
+  return n;
+}
+
+export function readBenchOptions(args: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      mode: { type: "string", default: "closed" },
+      rounds: { type: "string", default: "3" },
+      seconds: { type: "string", default: "5" },
+      warmup: { type: "string", default: "2" },
+      only: { type: "string" },
+      bodies: { type: "string" },
+      load: { type: "string" },
+      rates: { type: "string", default: "50,80" },
+      "open-connections": { type: "string", default: String(OPEN_CONNECTIONS) },
+      soak: { type: "string", default: "0" },
+      "soak-every": { type: "string", default: "5" },
+      "soak-target": { type: "string" },
+      "cpu-prof": { type: "string" },
+      keep: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const mode = values.mode as Mode;
+  if (!MODES.includes(mode)) throw new Error(`--mode takes ${MODES.join(" or ")}, not ${mode}`);
+  const load = values.load;
+  if (load !== undefined && load !== "wrk" && load !== "autocannon")
+    throw new Error(`--load takes wrk or autocannon, not ${load}`);
+  const soakTarget = values["soak-target"];
+  return {
+    mode,
+    rounds: whole(values.rounds, "rounds", 1, 100),
+    seconds: whole(values.seconds, "seconds", 1, 3_600),
+    warmup: whole(values.warmup, "warmup", 0, 600),
+    targets: choose(values.only, TARGET_NAMES, "target"),
+    bodies: choose(
+      values.bodies,
+      BODIES.map((b) => b.name),
+      "body",
+    ).map((name) => BODIES.find((b) => b.name === name) as Body),
+    load,
+    ratePercents: [
+      ...new Set(values.rates.split(",").map((r) => whole(r.trim(), "rates", 1, 100))),
+    ],
+    openConnections: whole(values["open-connections"], "open-connections", 1, 4_096),
+    soakSeconds: whole(values.soak, "soak", 0, 86_400),
+    soakEverySeconds: whole(values["soak-every"], "soak-every", 1, 600),
+    soakTarget:
+      soakTarget === undefined ? undefined : choose(soakTarget, TARGET_NAMES, "soak target")[0],
+    profileDir: values["cpu-prof"],
+    keep: values.keep,
+    json: values.json,
+  };
+}
