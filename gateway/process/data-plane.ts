@@ -14,6 +14,7 @@ import type { BootConfig } from "../config/boot-schema.ts";
 import { RetryBudget } from "../forward/retry-policy.ts";
 import { upstreamViews } from "../forward/upstream-view.ts";
 import { Upstreams } from "../forward/upstreams.ts";
+import { AccessLog } from "../server/access-log.ts";
 import { connectionRefusals } from "../server/connection-refusals.ts";
 import { createGatewayServer } from "../server/create-server.ts";
 import { type HandlerContext, handleRequest } from "../server/handle-request.ts";
@@ -92,19 +93,30 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   state.subscribe(onSnapshot);
   onSnapshot();
   const locate = options.locate ?? unknownLocation;
-  const context = handlerContext(boot, state, locate, random, metrics, logger, {
-    upstreams,
-    budget,
+  const accessLog = new AccessLog(logger);
+  const context = handlerContext(
+    boot,
+    state,
+    locate,
     random,
-    onTry: (site, backend, outcome, elapsedMs, failure) => {
-      // The time to the response head: every served try, and a try answered with a status.
-      const head = outcome === undefined || outcome.kind === "status" ? elapsedMs / 1e3 : undefined;
-      metrics.tryEnded(site, outcome ? outcome.kind : "ok", head);
-      batcher.push({ kind: "try", site, backend: backend.id, outcome, elapsedMs, failure });
+    metrics,
+    logger,
+    {
+      upstreams,
+      budget,
+      random,
+      onTry: (site, backend, outcome, elapsedMs, failure) => {
+        // The time to the response head: every served try, and a try answered with a status.
+        const head =
+          outcome === undefined || outcome.kind === "status" ? elapsedMs / 1e3 : undefined;
+        metrics.tryEnded(site, outcome ? outcome.kind : "ok", head);
+        batcher.push({ kind: "try", site, backend: backend.id, outcome, elapsedMs, failure });
+      },
+      onBudgetExhausted: () => metrics.budgetExhausted(),
+      onRetry: (reason) => metrics.retried(reason),
     },
-    onBudgetExhausted: () => metrics.budgetExhausted(),
-    onRetry: (reason) => metrics.retried(reason),
-  });
+    accessLog,
+  );
   const upgrade = upgradeHandler(context, upstreams);
   const drain = serverDrain(boot.limits.shutdownDelayMs, () => budget.stats().activeRequests);
   const server = createGatewayServer(boot.limits, {
@@ -153,6 +165,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   const stopping = (graceMs: number): Promise<number> => {
     stopped ??= drain.run(server, graceMs).then(async (inFlightLeft) => {
       batcher.stop();
+      accessLog.stop();
       await upstreams.close();
       logger.info({ inFlightLeft }, "data plane stopped");
       channel.send({ kind: "drained", inFlightLeft });
@@ -197,6 +210,7 @@ function handlerContext(
   metrics: GatewayMetrics,
   logger: Logger,
   proxy: HandlerContext["proxy"],
+  accessLog: AccessLog,
 ): HandlerContext {
   return {
     ingress: boot.site,
@@ -214,6 +228,7 @@ function handlerContext(
     metrics,
     logger,
     logRequests: boot.log.requests,
+    accessLog,
     random,
     forwardedMemo: new Map(),
   };

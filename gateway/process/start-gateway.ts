@@ -127,6 +127,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 export function gatewayLogger(boot: BootConfig): Logger {
   return pino(
     { level: boot.log.level, base: { site: boot.site } },
-    pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+    // At most 16 MiB waiting for stdout: a stalled reader (journald) makes the logger drop
+    // lines rather than grow memory without bound.
+    pino.destination({ dest: 1, sync: false, minLength: 4096, maxLength: 16 * 1024 * 1024 }),
   );
 }

@@ -25,6 +25,7 @@ import { clientNetwork, pathKey } from "../forward/try-failure.ts";
 import type { SendResult } from "../forward/upstream-body.ts";
 import type { GatewayMetrics } from "../state/metrics.ts";
 import type { RoutingState } from "../state/routing-state.ts";
+import type { AccessLog } from "./access-log.ts";
 import { BodyWatch } from "./body-watch.ts";
 import { decideRequest } from "./decide-request.ts";
 import { forwardingHeaders, requestIdOf } from "./forwarding.ts";
@@ -51,6 +52,8 @@ export interface HandlerContext {
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly logRequests: boolean;
+  /** Access lines, batched into the logger's destination (access-log.ts). */
+  readonly accessLog?: AccessLog;
   readonly random: () => number;
   /** Forwarded header elements by peer, host and proto (a bounded memo: peers repeat). */
   readonly forwardedMemo: Map<string, string>;
