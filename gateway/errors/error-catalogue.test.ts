@@ -19,6 +19,7 @@ const expectedStatus: Record<ErrorCode, number> = {
   open_proxy_refused: 400,
   bad_path: 400,
   forbidden: 403,
+  client_certificate_required: 403,
   upgrade_not_supported: 403,
   unauthorized: 401,
   not_found: 404,

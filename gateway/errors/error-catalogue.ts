@@ -16,6 +16,8 @@ export const ERROR_CODES = freezeAll({
   unauthorized: { status: 401, title: "Unauthorized" },
   /** The admin API: a Host it does not answer to, or a cross-origin (browser) request. */
   forbidden: { status: 403, title: "Forbidden" },
+  /** A service that wants mTLS (`clientCertificate: required`) got no verified client certificate. */
+  client_certificate_required: { status: 403, title: "Client certificate required" },
   /** An Upgrade other than WebSocket (h2c is served as plain HTTP/1.1), as Envoy's 403. */
   upgrade_not_supported: { status: 403, title: "Upgrade not supported" },
   not_found: { status: 404, title: "Not found" },

@@ -30,6 +30,7 @@ import { listen, urlOf } from "../server/listen.ts";
 import { GatewayMetrics } from "../state/metrics.ts";
 import { RoutingState } from "../state/routing-state.ts";
 import { publishSnapshotGauges } from "../state/snapshot-gauges.ts";
+import { startTlsControl } from "../tls/tls-control.ts";
 import { BreakerBoard } from "./breaker-board.ts";
 import { startDnsEndpoint } from "./dns-endpoint.ts";
 import { Followers } from "./followers.ts";
@@ -111,6 +112,23 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       for (const worst of board.drop(member)) observe({ kind: "breaker", ...worst });
     },
   });
+  // Before any feed starts: a certificate that never passed its checks fails the start here.
+  const tls = startTlsControl({
+    tls: boot.tls,
+    catalogueFile: boot.catalogue,
+    catalogue: () => state.catalogue,
+    publish: (message) => followers.send(message),
+    registry: metrics.registry,
+    logger,
+    now: clock,
+  });
+  followers.setPreamble(() => tls.preamble());
+  // Fleet sites come from Consul, not the file: their upstream TLS is read as they arrive.
+  state.subscribe((_snapshot, change) => {
+    if (!change.fleetSites) return;
+    for (const error of tls.vetCatalogue(state.catalogue))
+      logger.error({ error: error.message, path: error.path }, "fleet site's upstream TLS refused");
+  });
   const health = boot.health.passive
     ? passiveHealth(
         state,
@@ -148,6 +166,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         logger,
         options.configFiles.watch,
         options.configFiles.policyFromFile,
+        (catalogue) => tls.vetCatalogue(catalogue),
       )
     : undefined;
 
@@ -198,6 +217,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       );
     },
     workers: () => followers.members(),
+    tlsStatus: () => tls.status(),
     ...(options.locate && { locate: options.locate }),
     overrideRecords: book.view,
     ...(consul?.fleet && { fleetStatus: consul.fleet.status }),
@@ -233,6 +253,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     metricsJson: async () => (await gatewayRegistry()).getMetricsAsJSON(),
     ready,
     reload: () => {
+      tls.reload();
       reloader?.reload();
       dns?.reload();
       followers.send({ kind: "geoip-reload" });
@@ -244,6 +265,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     stopNow: () => followers.send({ kind: "stop-now" }),
     register: async (url) => consul?.register(url, adminUrl),
     close: async () => {
+      tls.close();
       reloader?.close();
       health?.stop();
       await probes?.stop();

@@ -25,12 +25,19 @@ import type { SendResult } from "../forward/upstream-body.ts";
 import type { GatewayMetrics } from "../state/metrics.ts";
 import type { RoutingState } from "../state/routing-state.ts";
 import { BodyWatch } from "./body-watch.ts";
+import { type ConnectionFacts, connectionFacts, isHttp2 } from "./connection-facts.ts";
 import { decideRequest } from "./decide-request.ts";
 import { forwardingHeaders, requestIdOf } from "./forwarding.ts";
 import { lingerOnClose } from "./lingering-close.ts";
 import type { PathRules } from "./normalize-path.ts";
 import { type BodyPlan, capBody, planBody, readBody, tooLarge } from "./request-body.ts";
-import { headOf, logRecord, newRecord, type RequestRecord } from "./request-log.ts";
+import {
+  headOf,
+  logRecord,
+  newRecord,
+  type RequestHead,
+  type RequestRecord,
+} from "./request-log.ts";
 import { upgradeKind } from "./upgrade-kind.ts";
 
 export interface HandlerContext {
@@ -69,8 +76,13 @@ export function handleRequest(
 /** Per request: its record, whether the client left, and the body watch once reading. */
 interface Exchange {
   readonly record: RequestRecord;
+  /** As the client sent it, read before anything is answered (an h2 stream forgets it). */
+  readonly head: RequestHead;
+  readonly connection: ConnectionFacts;
   readonly gone: ClientGone;
   watch?: BodyWatch;
+  /** The service's Strict-Transport-Security, for an answer over HTTPS. */
+  hsts?: string;
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, context: HandlerContext) {
@@ -79,6 +91,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, context: Handler
   const peerTrusted = peer !== undefined && context.trusted.has(peer);
   const exchange: Exchange = {
     record: newRecord(requestIdOf(req, peerTrusted), peer),
+    head: headOf(req),
+    connection: connectionFacts(req),
     gone: new ClientGone(),
   };
   const { record, gone } = exchange;
@@ -100,12 +114,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, context: Handler
     record.site = proxied.site;
     record.sitesTried = proxied.sitesTried;
     record.status = proxied.response.statusCode;
-    record.code = codeOf(await respond(res, proxied, context, record.requestId), exchange, context);
+    record.code = codeOf(await respond(res, proxied, context, exchange), exchange, context);
   } catch (error) {
     fail(req, res, context, exchange, error);
   } finally {
     exchange.watch?.stop();
-    const seconds = logRecord(context, record, headOf(req), "request");
+    const seconds = logRecord(context, record, exchange.head, "request");
     context.metrics.request(record.site, record.status, record.code, seconds);
   }
 }
@@ -129,8 +143,9 @@ function fail(
   record.sitesTried = failure.sitesTried;
   if (failure.code === "internal")
     context.logger.error({ reqId: record.requestId, err: failure.cause }, "internal error");
-  // Answered before the request was read whole: read and discard the rest, then close.
-  if (!req.complete) lingerOnClose(req, context.limits);
+  // Answered before the request was read whole: read and discard the rest, then close. An
+  // HTTP/2 answer ends its own stream only (Node resets the unread rest with NO_ERROR).
+  if (!req.complete && !isHttp2(req)) lingerOnClose(req, context.limits);
   const problem = { requestId: record.requestId, unknownHostStatus: context.unknownHostStatus };
   record.status = sendProblem(res, failure, { ...problem, via: context.via });
 }
@@ -149,6 +164,10 @@ async function route(
   if (!decided.ok) throw refusal(decided.code, decided.detail ?? blockedDetail(decided.code));
   exchange.record.client = decided.clientAddress;
   const { decision } = decided;
+  const { connection } = exchange;
+  if (decision.plan.clientCertificate === "required" && !connection.clientCertVerified)
+    throw refusal("client_certificate_required", CLIENT_CERT_DETAIL);
+  if (connection.proto === "https" && decision.plan.hsts) exchange.hsts = decision.plan.hsts;
   const retry = decision.plan.retry;
   if (!retry) throw refusal("internal", "decision without a retry policy");
   const { limits } = context;
@@ -162,6 +181,7 @@ async function route(
     requestId: exchange.record.requestId,
     via: context.via,
     forwardedMemo: context.forwardedMemo,
+    proto: connection.proto,
   });
   // h2c is served as HTTP/1.1: Upgrade and Connection are hop-by-hop already.
   if (upgrade === "h2c") delete headers["http2-settings"];
@@ -199,9 +219,10 @@ function respond(
   res: ServerResponse,
   proxied: Proxied,
   context: HandlerContext,
-  requestId: string,
+  exchange: Exchange,
 ): Promise<SendResult> {
-  const extra: Record<string, string> = { "x-request-id": requestId };
+  const extra: Record<string, string> = { "x-request-id": exchange.record.requestId };
+  if (exchange.hsts) extra["strict-transport-security"] = exchange.hsts;
   if (context.siteHeaders) {
     extra["x-gateway-ingress"] = context.ingress;
     extra["x-gateway-site"] = proxied.site;
@@ -235,6 +256,7 @@ function refusal(code: GatewayError["code"], detail: string): GatewayError {
 }
 
 const UPGRADE_DETAIL = "only WebSocket upgrades are proxied (h2c is served as HTTP/1.1)";
+const CLIENT_CERT_DETAIL = "this service needs a client certificate its CA verifies (mTLS)";
 
 function blockedDetail(code: string): string {
   if (code === "unknown_host") return "no service of this gateway serves this host and path";

@@ -48,6 +48,10 @@ export type PairVerdict =
 const MAX_CHAIN = 10;
 const MIN_RSA_BITS = 2048;
 const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+
+/** A pair for serving (SNI names, server authentication) or for a client (mTLS upstream). */
+export type PairPurpose = "server" | "client";
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 export function checkPair(
@@ -55,6 +59,7 @@ export function checkPair(
   keyPem: string,
   askedNames: readonly string[],
   nowMs: number,
+  purpose: PairPurpose = "server",
 ): PairVerdict {
   const chain = parseChain(certPem);
   if (typeof chain === "string") return refused(chain);
@@ -69,9 +74,17 @@ export function checkPair(
   const kind = keyKind(leaf);
   if (typeof kind !== "object") return refused(kind);
   const usage = leaf.keyUsage;
-  if (usage && usage.length > 0 && !usage.includes(SERVER_AUTH))
-    return refused("its extended key usage does not include server authentication");
+  const wanted = purpose === "server" ? SERVER_AUTH : CLIENT_AUTH;
+  if (usage && usage.length > 0 && !usage.includes(wanted))
+    return refused(`its extended key usage does not include ${purpose} authentication`);
   const sans = subjectAltNames(leaf);
+  if (purpose === "client")
+    return {
+      ok: true,
+      info: describe(leaf, chain.length, sans, kind.type),
+      kind: kind.kind,
+      names: [],
+    };
   const dnsNames = sans.flatMap((entry) => (entry.startsWith("DNS:") ? [entry.slice(4)] : []));
   const names = askedNames.length > 0 ? askedNames : dnsNames.map((name) => name.toLowerCase());
   if (names.length === 0) return refused("the certificate has no DNS name: list `names`");
