@@ -248,6 +248,8 @@ function tlsConnect(address: string, tls: UpstreamTlsOptions | undefined): Pool.
     : address.slice(0, address.lastIndexOf(":"));
   const servername = tls.serverName ?? (isIP(host) === 0 ? host : undefined);
   return {
+    // The upstream hop is HTTP/1.1 (undici 8 would offer h2 over TLS).
+    allowH2: false,
     rejectUnauthorized: true,
     ...(tls.ca && { ca: tls.ca }),
     ...(servername && { servername }),

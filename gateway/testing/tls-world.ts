@@ -20,8 +20,10 @@ export function defaultPair(): IssuedPair {
 }
 
 export interface TlsWorld extends TestWorld {
-  /** The first gateway's TLS listener. */
+  /** The first gateway's TLS listener (`https://127.0.0.1:port`). */
   readonly tlsUrl: string;
+  /** The same as `https://localhost:port`: the name its default certificate and policy carry. */
+  readonly localUrl: string;
   readonly port: number;
 }
 
@@ -43,12 +45,13 @@ export async function startTlsWorld(
     await world.close();
     throw new Error("the gateway has no TLS listener");
   }
-  return { ...world, tlsUrl, port: Number(new URL(tlsUrl).port) };
+  const port = Number(new URL(tlsUrl).port);
+  return { ...world, tlsUrl, localUrl: `https://localhost:${port}`, port };
 }
 
-/** An undici dispatcher that trusts the test CA (HTTP/1.1 over TLS). */
+/** An undici dispatcher that trusts the test CA, HTTP/1.1 only (undici 8 would offer h2). */
 export function trustingAgent(servername = "localhost"): Agent {
-  return new Agent({ connect: { ca: caPem(), servername } });
+  return new Agent({ allowH2: false, connect: { ca: caPem(), servername } });
 }
 
 export interface H2Answer {
@@ -115,7 +118,7 @@ export async function httpsGet(
 
 export interface Negotiated {
   readonly protocol: string | null;
-  readonly alpn: string | false;
+  readonly alpn: string | false | null;
   readonly fingerprint: string;
   readonly subjectAltName: string;
   readonly authorized: boolean;
