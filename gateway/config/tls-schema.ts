@@ -94,13 +94,13 @@ const http2Schema = z
       100,
       1,
       100_000,
-      "invalid or empty frames (zero-length DATA without END_STREAM, …) tolerated on one connection before it is closed (Node's maxSessionInvalidFrames)",
+      "invalid frames tolerated on one connection before it is closed: zero-length DATA without END_STREAM, a stream opened past maxConcurrentStreams (each refused with REFUSED_STREAM), … (Node's maxSessionInvalidFrames)",
     ),
     maxRejectedStreams: count(
       100,
       1,
       100_000,
-      "streams refused (over maxConcurrentStreams, …) on one connection before it is closed (Node's maxSessionRejectedStreams)",
+      "streams Node refuses on one connection because it is over maxSessionMemoryMib, before the connection is closed (Node's maxSessionRejectedStreams)",
     ),
     maxSettingsEntries: count(
       32,

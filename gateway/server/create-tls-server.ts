@@ -102,7 +102,7 @@ export function createTlsServer(
     maxOutstandingPings: http2.maxOutstandingPings,
     maxSessionMemory: http2.maxSessionMemoryMib,
     // nghttp2's own rapid-reset bucket, as a backstop to the session guard's count.
-    streamResetBurst: http2.maxClientResetsPerSecond,
+    streamResetBurst: 2 * http2.maxClientResetsPerSecond,
     streamResetRate: http2.maxClientResetsPerSecond,
   } as Parameters<typeof createSecureServer>[0]);
   // Node's own rule would take every Upgrade off the request path; ours lets only WebSocket.
@@ -134,7 +134,7 @@ export function createTlsServer(
     guardSession(session, http2, (reason) => handlers.sessionClosed?.(reason)),
   );
   server.on("sessionError", (error: NodeJS.ErrnoException) =>
-    handlers.sessionClosed?.(error.code ?? "session_error"),
+    handlers.sessionClosed?.(sessionErrorReason(error)),
   );
   return server;
 }
@@ -161,6 +161,15 @@ function refuseConnect(req: unknown, second: unknown, limits: ServerLimits, via:
   socket.on("error", () => socket.destroy());
   socket.write(rawProblem(refusal));
   linger(socket, limits);
+}
+
+/**
+ * Why Node closed an HTTP/2 connection, for the metric: nghttp2's flood detection (too many
+ * queued PING or SETTINGS acknowledgements, CVE-2019-9512/9515) says so in its message only.
+ */
+export function sessionErrorReason(error: NodeJS.ErrnoException): string {
+  if (/flood/i.test(error.message)) return "flood";
+  return (error.code ?? "session_error").toLowerCase();
 }
 
 /** A short reason for the metric: OpenSSL's reason text, else the error code. */

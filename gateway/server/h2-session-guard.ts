@@ -26,6 +26,7 @@ export interface SessionLimits {
 export type SessionCloseReason = "rapid_reset" | "idle" | "max_age";
 
 const RESET_WINDOW_MS = 1_000;
+const OFFENDER_LINGER_MS = 1_000;
 
 export function guardSession(
   session: ServerHttp2Session,
@@ -42,9 +43,16 @@ export function guardSession(
     if (closing || session.destroyed) return;
     closing = true;
     onClosed(reason);
-    // A graceful close lets the open streams finish; an offender is cut at once.
-    if (code === constants.NGHTTP2_NO_ERROR) session.close();
-    else session.destroy(undefined, code);
+    // A graceful close lets the open streams finish. An offender gets GOAWAY with the code,
+    // no new stream, and OFFENDER_LINGER_MS before the connection is cut; meanwhile what it
+    // still sends is read and dropped (Node reads a closing session's socket): closing on
+    // unread bytes would reset the connection, and the client could lose the GOAWAY that
+    // says why (lingering close, as for HTTP/1.1).
+    if (code !== constants.NGHTTP2_NO_ERROR) {
+      session.goaway(code);
+      setTimeout(() => session.destroy(), OFFENDER_LINGER_MS).unref();
+    }
+    session.close();
   };
   const armIdle = () => {
     clearTimeout(idle);
