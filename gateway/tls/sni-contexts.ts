@@ -31,9 +31,10 @@ const SECURE_OPTIONS = constants.SSL_OP_NO_RENEGOTIATION | constants.SSL_OP_NO_C
 
 export class SniContexts {
   readonly #protocol: ProtocolSettings;
-  #exact = new Map<string, SecureContext>();
+  /** undefined: the name is the default pairs' (the server's own context serves it). */
+  #exact = new Map<string, SecureContext | undefined>();
+  #rsaShadowed: readonly string[] = [];
   #default: SecureContextOptions = {};
-  #defaultContext: SecureContext | undefined;
   #generation = -1;
 
   constructor(protocol: ProtocolSettings) {
@@ -47,33 +48,45 @@ export class SniContexts {
   /** Builds the contexts of `material`; false (nothing changed) when it is not newer. */
   apply(material: ServerMaterial): boolean {
     if (material.generation <= this.#generation) return false;
-    const byPairs = new Map<string, SecureContext>();
-    const exact = new Map<string, SecureContext>();
-    const contextOf = (pairs: readonly ServedPair[]) => {
-      const key = pairs.map((pair) => pair.id).join("\n");
-      let context = byPairs.get(key);
+    const byPair = new Map<string, SecureContext>();
+    const contextOf = (pair: ServedPair) => {
+      let context = byPair.get(pair.id);
       if (!context) {
-        context = createSecureContext(this.options(pairs, material.clientCa));
-        byPairs.set(key, context);
+        context = createSecureContext(this.options([pair], material.clientCa));
+        byPair.set(pair.id, context);
       }
       return context;
     };
-    for (const [name, pairs] of pairsByName(material.pairs)) exact.set(name, contextOf(pairs));
     const defaults = onePerKind(material.pairs.filter((pair) => pair.isDefault));
+    const defaultIds = defaults.map((pair) => pair.id).join("\n");
+    const exact = new Map<string, SecureContext | undefined>();
+    const shadowed: string[] = [];
+    for (const [name, pairs] of pairsByName(material.pairs)) {
+      if (pairs.map((pair) => pair.id).join("\n") === defaultIds) exact.set(name, undefined);
+      else {
+        const chosen = pairs.find((pair) => pair.kind === "ec") ?? (pairs[0] as ServedPair);
+        if (pairs.length > 1) shadowed.push(name);
+        exact.set(name, contextOf(chosen));
+      }
+    }
     this.#default = this.options(defaults, material.clientCa);
-    this.#defaultContext = defaults.length > 0 ? contextOf(defaults) : undefined;
     this.#exact = exact;
+    this.#rsaShadowed = shadowed;
     this.#generation = material.generation;
     return true;
   }
 
-  /** The context for a client's SNI name; undefined: the server's own (the default). */
+  /** Names with an RSA and an ECDSA pair that are not the default's: only ECDSA is served. */
+  get rsaShadowed(): readonly string[] {
+    return this.#rsaShadowed;
+  }
+
+  /** The context for a client's SNI name; undefined: the server's own (the default pairs). */
   lookup(servername: string): SecureContext | undefined {
     const name = servername.toLowerCase();
-    const found = this.#exact.get(name);
-    if (found) return found;
+    if (this.#exact.has(name)) return this.#exact.get(name);
     const dot = name.indexOf(".");
-    return (dot > 0 && this.#exact.get(`*${name.slice(dot)}`)) || this.#defaultContext;
+    return dot > 0 ? this.#exact.get(`*${name.slice(dot)}`) : undefined;
   }
 
   /** The server's own context options: the default pairs (`server.setSecureContext`). */
@@ -102,7 +115,17 @@ export class SniContexts {
   }
 }
 
-/** Every name's pairs, at most one per key type, in the order listed. */
+/** The names whose RSA pair is not served (see above): for the admin view. */
+export function rsaShadowedNames(pairs: readonly ServedPair[]): string[] {
+  const defaultIds = onePerKind(pairs.filter((pair) => pair.isDefault))
+    .map((pair) => pair.id)
+    .join("\n");
+  return [...pairsByName(pairs)]
+    .filter(([, list]) => list.length > 1 && list.map((pair) => pair.id).join("\n") !== defaultIds)
+    .map(([name]) => name);
+}
+
+/** Every name's pairs, at most one per key type (the first listed wins), in the order listed. */
 function pairsByName(pairs: readonly ServedPair[]): Map<string, ServedPair[]> {
   const byName = new Map<string, ServedPair[]>();
   for (const pair of pairs)

@@ -19,6 +19,7 @@ import { formatConfigError } from "../../routing-tables/config-error.ts";
 import type { TlsSettings } from "../config/tls-schema.ts";
 import { watchFiles } from "../config/watch-files.ts";
 import { CertificateStore } from "./certificate-store.ts";
+import { rsaShadowedNames } from "./sni-contexts.ts";
 import { TicketKeyRing } from "./ticket-keys.ts";
 import type { TlsMessage, UpstreamTls } from "./tls-material.ts";
 import { trackCertificates } from "./tls-metrics.ts";
@@ -135,7 +136,8 @@ export function startTlsControl(options: TlsControlOptions): TlsControl {
     },
     status: () => ({
       enabled: tls.enabled,
-      ...(store && store.status()),
+      ...store?.status(),
+      ...(store && { rsaShadowed: rsaShadowedNames(store.material().pairs) }),
       ticketKeys: tls.enabled
         ? { rotatedAt: new Date(rotatedAtMs).toISOString(), rotationMs: tls.ticketKeyRotationMs }
         : null,
