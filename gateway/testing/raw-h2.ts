@@ -77,7 +77,7 @@ export function requestFields(
   path = "/",
   method = "GET",
   extra: readonly (readonly [string, string])[] = [],
-): [string, string][] {
+): (readonly [string, string])[] {
   return [
     [":method", method],
     [":scheme", "https"],
