@@ -38,6 +38,7 @@ const expectedStatus: Record<ErrorCode, number> = {
   upstream_refused: 502,
   upstream_reset: 502,
   upstream_bad_response: 502,
+  upstream_tls: 502,
   upstream_timeout: 504,
   internal: 500,
 };

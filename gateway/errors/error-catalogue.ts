@@ -42,6 +42,8 @@ export const ERROR_CODES = freezeAll({
   upstream_refused: { status: 502, title: "Upstream refused the connection" },
   upstream_reset: { status: 502, title: "Upstream connection reset" },
   upstream_bad_response: { status: 502, title: "Upstream sent an invalid response" },
+  /** The TLS handshake with the backend failed (certificate not trusted, wrong name, …). */
+  upstream_tls: { status: 502, title: "Upstream TLS handshake failed" },
   upstream_timeout: { status: 504, title: "Upstream timed out" },
   internal: { status: 500, title: "Internal gateway error" },
 } as const);
