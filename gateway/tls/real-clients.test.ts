@@ -1,11 +1,15 @@
 /**
  * The TLS listener against the clients people use: curl over HTTP/2 and HTTP/1.1, nghttp and
  * h2load multiplexing many streams on a connection, and openssl s_client for protocol
- * versions, ciphers, ALPN and SNI. Each test skips, saying why, where its tool is absent
- * (Debian: curl, nghttp2-client, openssl).
+ * versions, ciphers, ALPN and SNI, testssl.sh for its verdict on protocols and cipher
+ * categories. Each test skips, saying why, where its tool is absent (Debian: curl,
+ * nghttp2-client, openssl, testssl.sh).
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { PKI_SKIP, testCa, testPair } from "../testing/test-pki.ts";
@@ -135,4 +139,42 @@ test("openssl s_client: SNI picks the certificate that names the host, else the 
     /subject=CN = localhost/,
   );
   assert.match(await sClient(w.port, ["-noservername"]), /subject=CN = localhost/);
+});
+
+test("testssl.sh: no SSLv2/SSLv3/TLS 1.0/1.1, no weak cipher category, ALPN offers h2", {
+  skip: await skipFor("testssl"),
+}, async (t) => {
+  const w = await world(t);
+  const dir = mkdtempSync(join(tmpdir(), "testssl-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const report = join(dir, "report.json");
+  await run(
+    "testssl",
+    [
+      "--quiet",
+      "--color",
+      "0",
+      "-p",
+      "-s",
+      "--ip",
+      "127.0.0.1",
+      "--jsonfile",
+      report,
+      `localhost:${w.port}`,
+    ],
+    { timeout: 120_000 },
+  ).catch(() => undefined); // its exit code counts findings; the report is the verdict
+  const findings = new Map(
+    (JSON.parse(readFileSync(report, "utf8")) as { id: string; finding: string }[]).map((f) => [
+      f.id,
+      f.finding,
+    ]),
+  );
+  for (const old of ["SSLv2", "SSLv3", "TLS1", "TLS1_1"])
+    assert.equal(findings.get(old), "not offered", old);
+  assert.equal(findings.get("TLS1_2"), "offered");
+  assert.match(findings.get("TLS1_3") ?? "", /^offered/);
+  assert.equal(findings.get("ALPN_HTTP2"), "h2");
+  for (const weak of ["NULL", "aNULL", "EXPORT", "LOW", "3DES_IDEA", "AVERAGE"])
+    assert.equal(findings.get(`cipherlist_${weak}`), "not offered", weak);
 });
