@@ -16,13 +16,15 @@
  * rotated CA bundle, a renewed client certificate) is replaced at the next sync. Until its
  * material is here such a site's pools refuse to connect: never plain HTTP instead.
  */
-import { isIP } from "node:net";
 import { Pool } from "undici";
 import { DEFAULT_MAX_EJECTION_PERCENT, mayEject } from "../../health/ejection-cap.ts";
 import { FailureWitnesses } from "../../health/failure-witnesses.ts";
 import type { SiteView } from "../../routing-tables/snapshot.ts";
 import { Breaker, type BreakerSettings, type BreakerState } from "./breaker.ts";
 import { ConnectionSlots } from "./connection-slots.ts";
+import { tlsConnect, type UpstreamTlsOptions } from "./upstream-tls-connect.ts";
+
+export type { UpstreamTlsOptions } from "./upstream-tls-connect.ts";
 
 export interface PoolSettings {
   /** Connections per backend. */
@@ -33,19 +35,6 @@ export interface PoolSettings {
   readonly connectTimeoutMs: number;
   /** Longest wait for a free connection when all `connections` are busy, ms. */
   readonly queueTimeoutMs: number;
-}
-
-/** A site's upstream TLS (tls/upstream-tls.ts reads it): PEM text and the name to check. */
-export interface UpstreamTlsOptions {
-  /** PEM CA bundle; absent: Node's bundled root CAs. */
-  readonly ca?: string;
-  /** SNI and the name checked; absent: each backend's host. */
-  readonly serverName?: string;
-  /** A client certificate and key (PEM) for backends that ask for one. */
-  readonly cert?: string;
-  readonly key?: string;
-  /** SHA-256 of all the above: pools made with other material are replaced. */
-  readonly fingerprint: string;
 }
 
 /** What a pool was made with: "" plain, "missing" TLS without material yet, else the fingerprint. */
@@ -71,6 +60,8 @@ export interface SiteUpstream {
   backends: readonly Backend[];
   /** Who saw this site's counted upstream statuses lately. */
   readonly witnesses: FailureWitnesses;
+  /** The material its pools were made with, when the site has upstream TLS and it is here. */
+  tls?: UpstreamTlsOptions | undefined;
 }
 
 export type BreakerListener = (scope: "site" | "backend", id: string, state: BreakerState) => void;
@@ -137,6 +128,7 @@ export class Upstreams {
       const upstream = known ?? this.#newSite(site);
       const addresses = site.config.backends ?? [];
       const mark = this.#tlsMark(site);
+      upstream.tls = mark === "" || mark === "missing" ? undefined : this.#tls[site.id];
       const kept = upstream.backends.filter((b) => addresses.includes(b.address) && b.tls === mark);
       closing.push(
         ...upstream.backends.filter((b) => !kept.includes(b)).map((b) => this.#close(b)),
@@ -232,29 +224,6 @@ export class Upstreams {
     backend.breaker.shutdown();
     await backend.pool.close().catch(() => backend.pool.destroy());
   }
-}
-
-/**
- * undici's connect options for a TLS backend: the site's CA and client pair, the name checked
- * (the site's serverName, else the backend's host when it is a name; an IP address is checked
- * against the certificate's IP SANs). No material: a connector that refuses (fail closed).
- */
-function tlsConnect(address: string, tls: UpstreamTlsOptions | undefined): Pool.Options["connect"] {
-  if (!tls)
-    return (_options, callback) =>
-      callback(new Error(`no TLS material for ${address} yet: not connecting in the clear`), null);
-  const host = address.startsWith("[")
-    ? address.slice(1, address.indexOf("]"))
-    : address.slice(0, address.lastIndexOf(":"));
-  const servername = tls.serverName ?? (isIP(host) === 0 ? host : undefined);
-  return {
-    // The upstream hop is HTTP/1.1 (undici 8 would offer h2 over TLS).
-    allowH2: false,
-    rejectUnauthorized: true,
-    ...(tls.ca && { ca: tls.ca }),
-    ...(servername && { servername }),
-    ...(tls.cert && tls.key && { cert: tls.cert, key: tls.key }),
-  };
 }
 
 /** Capacity a site's breakers have taken out: all of it, or its backends' shares. */

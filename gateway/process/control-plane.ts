@@ -31,6 +31,7 @@ import { GatewayMetrics } from "../state/metrics.ts";
 import { RoutingState } from "../state/routing-state.ts";
 import { publishSnapshotGauges } from "../state/snapshot-gauges.ts";
 import { startTlsControl } from "../tls/tls-control.ts";
+import { probeTls } from "../tls/upstream-tls.ts";
 import { BreakerBoard } from "./breaker-board.ts";
 import { startDnsEndpoint } from "./dns-endpoint.ts";
 import { Followers } from "./followers.ts";
@@ -142,7 +143,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const { enabled: probing, ...probeSettings } = boot.probes;
   const probes =
     health && probing
-      ? activeProbes(boot.site, `1.1 ${name}`, state, health, probeSettings)
+      ? activeProbes(boot.site, `1.1 ${name}`, state, health, probeSettings, (siteId, backend) =>
+          probeTls(tls.upstreamTls(siteId), backend),
+        )
       : undefined;
   const book = startOverrideBook(boot, state, metrics, logger, clock);
   const consul: ConsulWiring | undefined = options.consul

@@ -21,7 +21,7 @@ import { watchFiles } from "../config/watch-files.ts";
 import { CertificateStore } from "./certificate-store.ts";
 import { rsaShadowedNames } from "./sni-contexts.ts";
 import { TicketKeyRing } from "./ticket-keys.ts";
-import type { TlsMessage, UpstreamTls } from "./tls-material.ts";
+import type { TlsMessage, UpstreamTls, UpstreamTlsEntry } from "./tls-material.ts";
 import { trackCertificates } from "./tls-metrics.ts";
 import { loadUpstreamTls } from "./upstream-tls.ts";
 
@@ -48,6 +48,8 @@ export interface TlsControl {
   vetCatalogue(catalogue: CatalogueConfig): readonly ConfigError[];
   /** The admin view: what is served, what was refused, never a key. */
   status(): unknown;
+  /** A site's upstream TLS material now (the probes use it), if it has any. */
+  upstreamTls(siteId: string): UpstreamTlsEntry | undefined;
   close(): void;
 }
 
@@ -143,6 +145,7 @@ export function startTlsControl(options: TlsControlOptions): TlsControl {
         : null,
       upstreamTls: Object.keys(upstreams),
     }),
+    upstreamTls: (siteId) => upstreams[siteId],
     close: () => {
       clearInterval(rotation);
       watch?.close();

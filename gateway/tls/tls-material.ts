@@ -5,7 +5,7 @@
  * channel as a structured clone; a data plane builds its secure contexts from it and never
  * reads a certificate file itself.
  */
-import type { UpstreamTlsOptions } from "../forward/upstreams.ts";
+import type { UpstreamTlsOptions } from "../forward/upstream-tls-connect.ts";
 import type { KeyKind } from "./certificate-pair.ts";
 
 /** One certificate pair the control plane checked and serves. */

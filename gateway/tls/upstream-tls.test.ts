@@ -12,11 +12,13 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { TLSSocket } from "node:tls";
 import pino from "pino";
+import WebSocket, { WebSocketServer } from "ws";
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
 import { localCa } from "../demo/local-ca.ts";
 import { startGateway } from "../process/start-gateway.ts";
 import { loopbackBoot } from "../testing/consul-world.ts";
+import { eventually } from "../testing/fixtures.ts";
 import { caPem, PKI_SKIP, pemOf, testCa, testPair } from "../testing/test-pki.ts";
 import { loadUpstreamTls } from "./upstream-tls.ts";
 
@@ -24,7 +26,12 @@ const skip = PKI_SKIP;
 type After = { after(fn: () => unknown): void };
 
 /** An HTTPS backend answering whether it was reached over TLS, and with which client name. */
-async function httpsBackend(t: After, hosts: string[], requireClientCert = false) {
+async function httpsBackend(
+  t: After,
+  hosts: string[],
+  requireClientCert = false,
+  seen: { path: string; tls: boolean }[] = [],
+) {
   const pair = pemOf(testPair(`backend-${hosts.join("-")}`, { hosts }));
   const server: Server = createHttpsServer(
     {
@@ -34,6 +41,7 @@ async function httpsBackend(t: After, hosts: string[], requireClientCert = false
     },
     (req, res) => {
       const socket = req.socket as TLSSocket;
+      seen.push({ path: String(req.url), tls: socket.encrypted === true });
       res.end(
         JSON.stringify({
           tls: socket.encrypted === true,
@@ -50,7 +58,12 @@ async function httpsBackend(t: After, hosts: string[], requireClientCert = false
   return `127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function gatewayTo(t: After, backend: string, upstreamTls: Record<string, string>) {
+async function gatewayTo(
+  t: After,
+  backend: string,
+  upstreamTls: Record<string, string>,
+  bootExtra: Record<string, unknown> = {},
+) {
   const catalogue = catalogueSchema.parse({
     sites: [
       {
@@ -70,7 +83,7 @@ async function gatewayTo(t: After, backend: string, upstreamTls: Record<string, 
   const policy = policySchema.parse({
     services: [{ name: "web", hosts: ["*"], retry: { maxAttempts: 1 } }],
   });
-  const boot = loopbackBoot({ site: "far" });
+  const boot = loopbackBoot({ site: "far", ...bootExtra });
   const gateway = await startGateway({
     boot,
     catalogue,
@@ -115,6 +128,21 @@ test("serverName is the name sent and checked: a backend known by name behind an
   assert.equal((await get(named.url)).status, 200);
   const unnamed = await gatewayTo(t, backend, { ca: testCa().caCert });
   assert.equal((await get(unnamed.url)).status, 502, "the address is not in its certificate");
+});
+
+test("a site with upstreamTls is probed over TLS too, with the same material", {
+  skip,
+}, async (t) => {
+  const seen: { path: string; tls: boolean }[] = [];
+  const backend = await httpsBackend(t, ["127.0.0.1"], false, seen);
+  await gatewayTo(
+    t,
+    backend,
+    { ca: testCa().caCert },
+    { probes: { enabled: true, intervalMs: 50 } },
+  );
+  await eventually(() => seen.some((s) => s.path === "/healthz"), 5_000, "a probe at the backend");
+  assert.ok(seen.filter((s) => s.path === "/healthz").every((s) => s.tls));
 });
 
 test("a client certificate is presented to a backend that asks for one", { skip }, async (t) => {
@@ -199,4 +227,34 @@ test("files that fail their checks refuse the catalogue, each error at its site'
   assert.match(result.errors[1]?.message ?? "", /no PEM certificate/);
   assert.match(result.errors[2]?.message ?? "", /client authentication/);
   assert.deepEqual(Object.keys(result.upstreams), []);
+});
+
+test("a WebSocket to a site with upstreamTls goes over TLS to its backend", { skip }, async (t) => {
+  const pair = pemOf(testPair("backend-ws", { hosts: ["127.0.0.1"] }));
+  const server: Server = createHttpsServer(pair);
+  const wss = new WebSocketServer({ server });
+  wss.on("connection", (ws, req) =>
+    ws.on("message", (data) =>
+      ws.send(`${data} over ${(req.socket as TLSSocket).encrypted ? "tls" : "plain"}`),
+    ),
+  );
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => {
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+    server.close();
+  });
+  const backend = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const gateway = await gatewayTo(t, backend, { ca: testCa().caCert });
+  const ws = new WebSocket(`${gateway.url.replace("http", "ws")}/chat`);
+  t.after(() => ws.terminate());
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  const answer = new Promise<string>((resolve) =>
+    ws.once("message", (data) => resolve(String(data))),
+  );
+  ws.send("hello");
+  assert.equal(await answer, "hello over tls");
 });

@@ -9,9 +9,11 @@
  */
 import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
+import type { ProbeTls } from "../../health/probes/probe-result.ts";
 import type { SiteConfig } from "../../routing-tables/catalogue-schema.ts";
 import type { ConfigError } from "../../routing-tables/config-error.ts";
 import { readConfigFile } from "../config/read-config-file.ts";
+import { serverNameFor } from "../forward/upstream-tls-connect.ts";
 import { checkPair } from "./certificate-pair.ts";
 import { caBundle, MAX_PEM_BYTES } from "./certificate-store.ts";
 import type { UpstreamTls, UpstreamTlsEntry } from "./tls-material.ts";
@@ -89,4 +91,19 @@ function entry(fields: Omit<UpstreamTlsEntry, "fingerprint">): UpstreamTlsEntry 
   for (const value of [fields.ca, fields.serverName, fields.cert, fields.key])
     hash.update(`${value ?? ""}\u0000`);
   return { ...fields, fingerprint: hash.digest("hex") };
+}
+
+/** A site's upstream TLS as its probes use it: the same CA, name and client pair as the pools. */
+export function probeTls(
+  entry: UpstreamTlsEntry | undefined,
+  backend: string,
+): ProbeTls | undefined {
+  if (!entry) return undefined;
+  const servername = serverNameFor(backend, entry);
+  return {
+    fingerprint: entry.fingerprint,
+    ...(entry.ca && { ca: entry.ca }),
+    ...(servername && { servername }),
+    ...(entry.cert && entry.key && { cert: entry.cert, key: entry.key }),
+  };
 }
