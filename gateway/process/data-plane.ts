@@ -29,7 +29,7 @@ import { type Closable, serverDrain } from "./drain.ts";
 import { handlerContext, loadOf } from "./handler-context.ts";
 import type { Channel, Question, ToControl, ToData } from "./link.ts";
 import { observationBatcher } from "./observation-batcher.ts";
-import { startTlsListener, type TlsListener } from "./tls-listener.ts";
+import { startTlsListener } from "./tls-listener.ts";
 
 export interface DataPlaneOptions {
   readonly boot: BootConfig;

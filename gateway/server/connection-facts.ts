@@ -4,6 +4,9 @@
  * client presented a certificate the client CA verified (a service's `clientCertificate`
  * policy). An HTTP/2 request's `socket` is Node's proxy for its connection's TLS socket, so
  * the same reads serve both protocols. Plain connections have none of the TLS facts.
+ *
+ * The facts are the connection's, so they are read once per connection (kept by its socket, or
+ * an HTTP/2 request's session): every stream of a multiplexed connection shares them.
  */
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
@@ -20,7 +23,21 @@ export interface ConnectionFacts {
 
 const PLAIN: ConnectionFacts = Object.freeze({ proto: "http", clientCertVerified: false });
 
+const known = new WeakMap<object, ConnectionFacts>();
+
 export function connectionFacts(req: IncomingMessage): ConnectionFacts {
+  const session = (req as IncomingMessage & { stream?: { session?: object } }).stream?.session;
+  const key: object | undefined = session ?? req.socket ?? undefined;
+  if (key === undefined) return PLAIN;
+  let facts = known.get(key);
+  if (facts === undefined) {
+    facts = readFacts(req);
+    known.set(key, facts);
+  }
+  return facts;
+}
+
+function readFacts(req: IncomingMessage): ConnectionFacts {
   const socket = req.socket as Partial<TLSSocket> | null;
   if (!socket?.encrypted) return PLAIN;
   const version = socket.getProtocol?.() ?? undefined;

@@ -89,10 +89,11 @@ async function serve(req: IncomingMessage, res: ServerResponse, context: Handler
   // undefined: the connection was reset before its request could be looked at.
   const peer = req.socket.remoteAddress;
   const peerTrusted = peer !== undefined && context.trusted.has(peer);
+  const connection = connectionFacts(req);
   const exchange: Exchange = {
     record: newRecord(requestIdOf(req, peerTrusted), peer),
-    head: headOf(req),
-    connection: connectionFacts(req),
+    head: headOf(req, connection),
+    connection,
     gone: new ClientGone(),
   };
   const { record, gone } = exchange;

@@ -53,9 +53,9 @@ export interface RequestHead {
   readonly alpn?: string;
 }
 
-export function headOf(req: IncomingMessage): RequestHead {
+export function headOf(req: IncomingMessage, facts = connectionFacts(req)): RequestHead {
   const authority = req.headers[":authority"];
-  const { tls, alpn } = connectionFacts(req);
+  const { tls, alpn } = facts;
   return {
     method: req.method,
     host: req.headers.host ?? (typeof authority === "string" ? authority : undefined),
