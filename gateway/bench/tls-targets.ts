@@ -9,7 +9,6 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
@@ -19,6 +18,7 @@ import type { IssuedPair } from "../demo/local-ca.ts";
 import type { Children } from "./children.ts";
 import { writeGatewayWorld } from "./gateway-world.ts";
 import { nginxConf, nginxVersion } from "./nginx-conf.ts";
+import { reservePort } from "./targets.ts";
 import { BODIES, REQUEST_HEADERS } from "./workload.ts";
 
 export type TlsTargetName = "gateway" | "nginx";
@@ -50,7 +50,7 @@ export async function startTlsTarget(
 ): Promise<TlsTarget> {
   const dir = join(ctx.dir, name);
   mkdirSync(dir, { recursive: true });
-  const [port, tlsPort] = [await freePort(), await freePort()];
+  const [port, tlsPort] = [await reservePort(), await reservePort()];
   const child =
     name === "gateway" ? gateway(dir, port, tlsPort, ctx) : nginx(dir, port, tlsPort, ctx);
   const target = {
@@ -155,15 +155,4 @@ async function answers(target: TlsTarget, dispatcher: Agent): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }

@@ -34,7 +34,12 @@ import type { SecureContext, SecureContextOptions } from "node:tls";
 import type { Http2Settings } from "../config/tls-schema.ts";
 import { GatewayError } from "../errors/error-catalogue.ts";
 import { rawProblem, sendProblem } from "../errors/problem-response.ts";
-import { answerClientError, type ServerHandlers, type ServerLimits } from "./create-server.ts";
+import {
+  answerClientError,
+  http1Options,
+  type ServerHandlers,
+  type ServerLimits,
+} from "./create-server.ts";
 import { guardSession, type SessionCloseReason } from "./h2-session-guard.ts";
 import { isLingering, linger } from "./lingering-close.ts";
 import { isWebSocketUpgrade } from "./upgrade-kind.ts";
@@ -71,7 +76,6 @@ export function createTlsServer(
   contexts: SecureContexts,
 ): Http2SecureServer {
   const { limits, http2 } = settings;
-  const checkEvery = Math.max(50, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 10)));
   const server = createSecureServer({
     ...contexts.defaults,
     allowHTTP1: true,
@@ -81,13 +85,7 @@ export function createTlsServer(
     rejectUnauthorized: false,
     handshakeTimeout: settings.handshakeTimeoutMs,
     // HTTP/1.1 over TLS: the plain server's limits (create-server.ts).
-    maxHeaderSize: limits.maxHeaderBytes,
-    headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs) + 2 * checkEvery,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    connectionsCheckingInterval: checkEvery,
-    insecureHTTPParser: false,
-    requireHostHeader: false,
+    ...http1Options(limits),
     // HTTP/2: the same limits in its terms, and Node's flood limits.
     settings: {
       maxConcurrentStreams: http2.maxConcurrentStreams,

@@ -5,25 +5,14 @@ import { request } from "undici";
 import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
 import { buildSnapshot } from "../../routing-tables/snapshot.ts";
+import { testSite } from "../testing/consul-world.ts";
 import { captureLog } from "../testing/log-capture.ts";
 import { PKI_SKIP } from "../testing/test-pki.ts";
 import { startTlsWorld } from "../testing/tls-world.ts";
 import { httpsLocation } from "./https-redirect.ts";
 
 const catalogue = catalogueSchema.parse({
-  sites: [
-    {
-      id: "a",
-      name: "A",
-      country: "EC",
-      jurisdiction: "EC",
-      latitude: 0,
-      longitude: 0,
-      tier: "hub",
-      capacity: 10,
-      backends: ["127.0.0.1:1"],
-    },
-  ],
+  sites: [testSite("a", { longitude: 0, tier: "hub", backends: ["127.0.0.1:1"] })],
 });
 /** The service router of a snapshot whose one service serves `hosts`. */
 const routerFor = (hosts: string[]) =>

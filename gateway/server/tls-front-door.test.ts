@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { request } from "undici";
 import WebSocket from "ws";
-import { type BackendBehaviour, eventually } from "../testing/fixtures.ts";
+import { type BackendBehaviour, echo, eventually } from "../testing/fixtures.ts";
 import { captureLog } from "../testing/log-capture.ts";
 import { caPem, PKI_SKIP } from "../testing/test-pki.ts";
 import {
@@ -16,26 +16,6 @@ import { echoWebSockets } from "../testing/ws-backends.ts";
 
 const skip = PKI_SKIP;
 
-/** Echoes what the backend got: method, path, headers, body, and how the body was framed. */
-const echoFraming: BackendBehaviour = (req, res, name) => {
-  const chunks: Buffer[] = [];
-  req.on("data", (c: Buffer) => chunks.push(c));
-  req.on("end", () => {
-    const body = JSON.stringify({
-      backend: name,
-      method: req.method,
-      path: req.url,
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString(),
-    });
-    res.writeHead(200, {
-      "content-type": "application/json",
-      "content-length": Buffer.byteLength(body),
-    });
-    res.end(body);
-  });
-};
-
 const policy = {
   services: [
     {
@@ -47,7 +27,7 @@ const policy = {
 };
 
 async function world(t: { after(fn: () => Promise<void> | void): void }, extra: object = {}) {
-  const w = await startTlsWorld({ sites: [{ id: "a" }], policy, behaviour: echoFraming, ...extra });
+  const w = await startTlsWorld({ sites: [{ id: "a" }], policy, behaviour: echo, ...extra });
   t.after(() => w.close());
   return w;
 }
@@ -134,7 +114,7 @@ test("a request body without content-length streams to the backend chunked; one 
   const arrived: string[] = [];
   const noting: BackendBehaviour = (req, res, name) => {
     arrived.push(String(req.url));
-    echoFraming(req, res, name);
+    echo(req, res, name);
   };
   const w = await world(t, { behaviour: noting });
   const s = await session(t, w);

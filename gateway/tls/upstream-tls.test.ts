@@ -17,7 +17,7 @@ import { catalogueSchema } from "../../routing-tables/catalogue-schema.ts";
 import { policySchema } from "../../routing-tables/policy-schema.ts";
 import { localCa } from "../demo/local-ca.ts";
 import { startGateway } from "../process/start-gateway.ts";
-import { loopbackBoot } from "../testing/consul-world.ts";
+import { loopbackBoot, testSite } from "../testing/consul-world.ts";
 import { eventually } from "../testing/fixtures.ts";
 import { caPem, PKI_SKIP, pemOf, testCa, testPair } from "../testing/test-pki.ts";
 import { loadUpstreamTls } from "./upstream-tls.ts";
@@ -65,20 +65,7 @@ async function gatewayTo(
   bootExtra: Record<string, unknown> = {},
 ) {
   const catalogue = catalogueSchema.parse({
-    sites: [
-      {
-        id: "far",
-        name: "FAR",
-        country: "EC",
-        jurisdiction: "EC",
-        latitude: 0,
-        longitude: 0,
-        tier: "hub",
-        capacity: 100,
-        backends: [backend],
-        upstreamTls,
-      },
-    ],
+    sites: [testSite("far", { longitude: 0, tier: "hub", backends: [backend], upstreamTls })],
   });
   const policy = policySchema.parse({
     services: [{ name: "web", hosts: ["*"], retry: { maxAttempts: 1 } }],
@@ -167,55 +154,14 @@ test("files that fail their checks refuse the catalogue, each error at its site'
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "empty.pem"), "no certificate here");
   const server = testPair("upstream-server-only", { hosts: ["x.test"] });
+  const site = (id: string, upstreamTls?: Record<string, string>) =>
+    testSite(id, { longitude: 0, tier: "hub", backends: ["127.0.0.1:1"], upstreamTls });
   const sites = catalogueSchema.parse({
     sites: [
-      {
-        id: "a",
-        name: "A",
-        country: "EC",
-        jurisdiction: "EC",
-        latitude: 0,
-        longitude: 0,
-        tier: "hub",
-        capacity: 1,
-        backends: ["127.0.0.1:1"],
-        upstreamTls: { ca: "missing.pem" },
-      },
-      {
-        id: "b",
-        name: "B",
-        country: "EC",
-        jurisdiction: "EC",
-        latitude: 0,
-        longitude: 0,
-        tier: "hub",
-        capacity: 1,
-        backends: ["127.0.0.1:1"],
-        upstreamTls: { ca: "empty.pem" },
-      },
-      {
-        id: "c",
-        name: "C",
-        country: "EC",
-        jurisdiction: "EC",
-        latitude: 0,
-        longitude: 0,
-        tier: "hub",
-        capacity: 1,
-        backends: ["127.0.0.1:1"],
-        upstreamTls: { clientCert: server.cert, clientKey: server.key },
-      },
-      {
-        id: "d",
-        name: "D",
-        country: "EC",
-        jurisdiction: "EC",
-        latitude: 0,
-        longitude: 0,
-        tier: "hub",
-        capacity: 1,
-        backends: ["127.0.0.1:1"],
-      },
+      site("a", { ca: "missing.pem" }),
+      site("b", { ca: "empty.pem" }),
+      site("c", { clientCert: server.cert, clientKey: server.key }),
+      site("d"),
     ],
   }).sites;
   const result = loadUpstreamTls(sites, join(dir, "catalogue.yaml"), Date.now());
