@@ -261,3 +261,42 @@ test("a WebSocket over HTTP/1.1 on the TLS listener is proxied to a backend", {
   ws.send("over tls");
   assert.equal(await echoed, "over tls");
 });
+
+test("Expect: 100-continue over HTTP/2: the 100 comes when the body is read, never before a refusal", {
+  skip,
+}, async (t) => {
+  const w = await world(t, { boot: { limits: { maxBodyBytes: 1_000 } } });
+  const s = await session(t, w);
+  const ask = (length: number) =>
+    new Promise<{ continued: boolean; status: number; body: string }>((resolve, reject) => {
+      const stream = s.request(
+        {
+          ":path": "/upload",
+          ":method": "POST",
+          expect: "100-continue",
+          "content-length": String(length),
+        },
+        { endStream: false },
+      );
+      let continued = false;
+      let status = 0;
+      const chunks: Buffer[] = [];
+      stream.on("continue", () => {
+        continued = true;
+        stream.end(Buffer.alloc(length, 97));
+      });
+      stream.on("response", (head) => {
+        status = Number(head[":status"]);
+      });
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () =>
+        resolve({ continued, status, body: Buffer.concat(chunks).toString() }),
+      );
+      stream.on("error", reject);
+    });
+  const small = await ask(10);
+  assert.deepEqual([small.continued, small.status], [true, 200]);
+  assert.equal(JSON.parse(small.body).body, "a".repeat(10));
+  const big = await ask(5_000);
+  assert.deepEqual([big.continued, big.status], [false, 413], "refused on its head, no 100");
+});
