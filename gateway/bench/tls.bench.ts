@@ -112,8 +112,12 @@ async function runRounds(targets: readonly TlsTarget[]) {
   for (const target of targets)
     for (const mode of MODES) await measure(mode, urlOf(target, mode), pidOf(target), warm);
   for (let round = 1; round <= rounds; round++)
+    // Each round starts at another mode, so no mode always runs first (or after the same one).
     for (const target of targets)
-      for (const mode of MODES) {
+      for (const mode of [
+        ...MODES.slice(round % MODES.length),
+        ...MODES.slice(0, round % MODES.length),
+      ]) {
         const result = await measure(mode, urlOf(target, mode), pidOf(target), spec);
         const key = `${target.name}|${mode}`;
         results.set(key, [...(results.get(key) ?? []), result]);
