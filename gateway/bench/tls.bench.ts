@@ -26,6 +26,7 @@ import {
   formatTlsGoals,
   formatTlsTable,
   type TargetFigures,
+  type TargetRuns,
   tlsGoals,
 } from "./tls-report.ts";
 import { startTlsTarget, type TlsTarget, type TlsTargetName } from "./tls-targets.ts";
@@ -135,12 +136,14 @@ function pidOf(target: TlsTarget): number {
 
 function report(results: ReadonlyMap<string, LoadResult[]>, nginxVersionText: string | undefined) {
   const figures: Record<string, TargetFigures> = {};
+  const runsOf: Record<string, TargetRuns> = {};
   for (const [key, runs] of results) {
     const [name = "", mode = ""] = key.split("|");
     const figure = figureOf(runs);
     if (figure) figures[name] = { ...figures[name], [mode as LoadMode]: figure };
+    runsOf[name] = { ...runsOf[name], [mode as LoadMode]: runs };
   }
-  const goals = tlsGoals(figures.gateway ?? {}, figures.nginx);
+  const goals = tlsGoals(runsOf.gateway ?? {}, runsOf.nginx);
   if (values.json) {
     console.log(
       JSON.stringify({ spec, rounds, nginx: nginxVersionText ?? null, figures, goals }, null, 2),
