@@ -52,6 +52,34 @@ NOT_UNICAST_V6.addSubnet("::ffff:0:0", 96, "ipv6");
 const isUnicastIPv4 = (address: string) => !NOT_UNICAST_V4.check(address, "ipv4");
 const isUnicastIPv6 = (address: string) => !NOT_UNICAST_V6.check(address, "ipv6");
 
+/** TLS to a site's backends: over the WAN, sites talk to each other encrypted. */
+const upstreamTlsSchema = z
+  .strictObject({
+    ca: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "PEM file of the CAs the backends' certificates are checked against (relative to the catalogue); absent: Node's bundled root CAs",
+      ),
+    serverName: z
+      .string()
+      .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, "a DNS name")
+      .optional()
+      .describe(
+        "name sent as SNI and checked in the backends' certificates; absent: each backend's host",
+      ),
+    clientCert: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("PEM file: a client certificate for backends that ask for one (with clientKey)"),
+    clientKey: z.string().min(1).optional().describe("PEM file: the client certificate's key"),
+  })
+  .refine((tls) => (tls.clientCert === undefined) === (tls.clientKey === undefined), {
+    message: "clientCert and clientKey go together",
+  });
+
 export const siteSchema = z.strictObject({
   id: siteId.describe("short stable id used everywhere else (pins, weights, metrics)"),
   name: z.string().min(1).max(80).describe("human name"),
@@ -77,6 +105,9 @@ export const siteSchema = z.strictObject({
     .min(1)
     .optional()
     .describe("service instances as host:port (or give consul instead)"),
+  upstreamTls: upstreamTlsSchema
+    .optional()
+    .describe("talk TLS to this site's backends; the certificate is always verified"),
   consul: z
     .strictObject({
       service: z.string().min(1).describe("Consul service name"),

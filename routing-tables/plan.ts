@@ -10,7 +10,12 @@
  */
 import type { ClientLocation } from "./client.ts";
 import { type PlanFigures, planFigures } from "./plan-figures.ts";
-import type { PassiveHealthPolicy, ResidencyRule, RetryPolicy } from "./policy-schema.ts";
+import type {
+  HstsPolicy,
+  PassiveHealthPolicy,
+  ResidencyRule,
+  RetryPolicy,
+} from "./policy-schema.ts";
 import type { BlockCode, Exclusion, Reason } from "./reason.ts";
 import type { ResolvedPin, ResolvedRule, ServiceTables } from "./service-tables.ts";
 import type { SiteView, Snapshot } from "./snapshot.ts";
@@ -47,6 +52,10 @@ export interface Plan {
   readonly retry?: RetryPolicy;
   /** Which of the service's upstream answers count against a site's health, for the data plane. */
   readonly passiveHealth?: PassiveHealthPolicy;
+  /** The Strict-Transport-Security value for answers over HTTPS, when the service sends it. */
+  readonly hsts?: string;
+  /** Set when the service refuses requests without a verified client certificate. */
+  readonly clientCertificate?: "required";
 }
 
 export interface PlanRequest {
@@ -102,10 +111,20 @@ function planWithin(
     excluded: Object.freeze(figures.excluded),
     retry: tables.tuning.retry,
     passiveHealth: tables.tuning.passiveHealth,
+    ...(tables.tuning.hsts.enabled && { hsts: hstsValue(tables.tuning.hsts) }),
+    ...(tables.tuning.clientCertificate === "required" && { clientCertificate: "required" }),
     ...(residency && { residency }),
     ...(pin && { pin: pin.pin.sites }),
     ...(ranking === EMPTY && { blocked: rule ? "residency_blocked" : "no_usable_site" }),
   });
+}
+
+/** The Strict-Transport-Security header value (RFC 6797 §6.1). */
+export function hstsValue(hsts: HstsPolicy): string {
+  let value = `max-age=${hsts.maxAgeSeconds}`;
+  if (hsts.includeSubDomains) value += "; includeSubDomains";
+  if (hsts.preload) value += "; preload";
+  return value;
 }
 
 /** Pinned eligible sites first in the pin's order, then every other eligible site by cost. */

@@ -154,6 +154,35 @@ const passiveHealthSchema = z.strictObject({
     .describe("… and this many paths (query left out)"),
 });
 
+/**
+ * HTTP Strict Transport Security (RFC 6797) on a service's answers over HTTPS; never over plain
+ * HTTP (§7.2: a header there could be injected by anyone on the path).
+ */
+const hstsSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe("send Strict-Transport-Security on this service's answers over HTTPS"),
+    maxAgeSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(315_360_000)
+      .default(63_072_000)
+      .describe("how long browsers keep to HTTPS (Mozilla: 2 years); 0 makes them forget, s"),
+    includeSubDomains: z.boolean().default(false).describe("every subdomain too"),
+    preload: z
+      .boolean()
+      .default(false)
+      .describe(
+        "ask for browsers' preload lists (hstspreload.org: needs includeSubDomains, ≥ 1 year)",
+      ),
+  })
+  .refine((hsts) => !hsts.preload || (hsts.includeSubDomains && hsts.maxAgeSeconds >= 31_536_000), {
+    message: "preload needs includeSubDomains and maxAgeSeconds of at least 31536000",
+  });
+
 const tuningFields = {
   steering: z
     .enum(["nearest", "latency", "weighted"])
@@ -196,6 +225,15 @@ const tuningFields = {
   retry: retrySchema
     .prefault({})
     .describe("retries on another site (idempotent requests; others only after a refused connect)"),
+  hsts: hstsSchema
+    .prefault({})
+    .describe("Strict-Transport-Security on answers over HTTPS (never over plain HTTP)"),
+  clientCertificate: z
+    .enum(["off", "required"])
+    .default("off")
+    .describe(
+      "required: a request without a client certificate verified by the boot's tls.clientCa is refused 403 client_certificate_required (mTLS; plain HTTP too)",
+    ),
   dryRun: z
     .boolean()
     .default(false)
@@ -242,3 +280,4 @@ export type SpillThresholds = Tuning["spill"];
 export type RetryPolicy = Tuning["retry"];
 export type PassiveHealthPolicy = Tuning["passiveHealth"];
 export type Steering = Tuning["steering"];
+export type HstsPolicy = Tuning["hsts"];

@@ -47,7 +47,7 @@ export const CONTROL_PLANE_PANELS: PanelSpec[] = [
     "Certificates < 14 days",
     [
       {
-        expr: "count(gateway_tls_certificate_expiry_seconds - time() < 14 * 86400) or vector(0)",
+        expr: "count(gateway_tls_certificate_expiry_timestamp_seconds - time() < 14 * 86400) or vector(0)",
         instant: true,
       },
     ],

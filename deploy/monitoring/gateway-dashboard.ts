@@ -154,8 +154,8 @@ const sites: PanelSpec[] = [
     "Certificates: time to expiry",
     [
       {
-        expr: `min by (name) (gateway_tls_certificate_expiry_seconds{${G}}) - time()`,
-        legend: "{{name}}",
+        expr: `min by (certificate, key_type) (gateway_tls_certificate_expiry_timestamp_seconds{${G}}) - time()`,
+        legend: "{{certificate}} {{key_type}}",
       },
     ],
     {

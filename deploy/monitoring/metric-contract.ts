@@ -35,7 +35,14 @@ export const METRIC_CONTRACT: Readonly<Record<string, MetricSpec>> = Object.free
   gateway_fleet_control_plane_readable: { type: "gauge", labels: [] },
   gateway_fleet_control_plane_age_seconds: { type: "gauge", labels: [] },
   gateway_ops_overrides_total: { type: "counter", labels: ["site", "action"] },
-  gateway_tls_certificate_expiry_seconds: { type: "gauge", labels: ["name"] },
+  gateway_tls_certificate_expiry_timestamp_seconds: {
+    type: "gauge",
+    labels: ["certificate", "key_type"],
+  },
+  gateway_tls_certificates_refused: { type: "gauge", labels: [] },
+  gateway_tls_certificate_reloads_refused_total: { type: "counter", labels: [] },
+  gateway_tls_handshakes_total: { type: "counter", labels: ["version", "resumed"] },
+  gateway_tls_handshake_failures_total: { type: "counter", labels: ["reason"] },
   gateway_panic: { type: "gauge", labels: ["service"] },
   gateway_spill_ratio: { type: "gauge", labels: ["service"] },
   // Prometheus writes this one for every target: 1 when the scrape succeeded.

@@ -1,5 +1,5 @@
 /**
- * The admin API on its own port: /healthz, /readyz, /metrics, /sites, /explain, the what-if
+ * The admin API on its own port: /healthz, /readyz, /metrics, /sites, /tls, /explain, the what-if
  * POST /simulate, and the ops overrides POST /sites/:id/drain|compromise|restore.
  * admin-guard.ts decides who may: Host must name this listener, browsers' cross-origin
  * requests are refused, every change (override, simulate) needs `Authorization: Bearer
@@ -60,6 +60,8 @@ export interface AdminContext {
     readonly settings?: UiSettings;
     readonly fleet?: () => Promise<readonly FleetMember[]>;
   };
+  /** Certificates served and refused, ticket keys, upstream TLS sites (never a key). */
+  readonly tlsStatus?: () => unknown;
   /**
    * Stores an ops override (fleet-wide in the place of record where configured, else or with
    * `local` on this gateway) and resolves once every data plane of the gateway serves with it,
@@ -151,6 +153,7 @@ async function handleAdmin(
     return;
   }
   if (req.method === "GET" && path === "/sites") return json(res, 200, await sitesAnswer(context));
+  if (req.method === "GET" && path === "/tls") return json(res, 200, context.tlsStatus?.() ?? null);
   if (req.method === "GET" && path === "/explain") {
     const query = {
       ip: url.searchParams.get("ip") ?? "",
@@ -230,6 +233,7 @@ async function sitesAnswer(context: AdminContext) {
     workers: context.workers?.() ?? null,
     consul: context.consulStatus?.() ?? null,
     probeLatencyMs: context.probeLatency?.() ?? null,
+    tls: context.tlsStatus?.() ?? null,
   };
 }
 

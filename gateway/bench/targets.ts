@@ -205,7 +205,7 @@ async function startNginx(upstream: string, ctx: TargetContext): Promise<Running
 }
 
 /** A port free now (listen on 0, close). Needed where workers must share one known port. */
-function reservePort(): Promise<number> {
+export function reservePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -18,6 +18,7 @@ import type { HeldSignals } from "../process/early-signals.ts";
 import { gatewayLogger } from "../process/start-gateway.ts";
 import { runSupervisor } from "../process/supervisor.ts";
 import { runWorker } from "../process/worker-main.ts";
+import { tlsErrors } from "../tls/tls-errors.ts";
 import { geoipErrors } from "./geoip-errors.ts";
 import { type CommandIo, EXIT_INVALID, EXIT_USAGE, parseCommandArgs } from "./io.ts";
 
@@ -73,7 +74,11 @@ async function runPrimary(
 ): Promise<number> {
   const world = loadWorld(boot.catalogue, boot.policy);
   const errors = world.ok
-    ? [...ownSiteErrors(world.catalogue, boot.site, boot.catalogue), ...geoipErrors(boot.geoip)]
+    ? [
+        ...ownSiteErrors(world.catalogue, boot.site, boot.catalogue),
+        ...geoipErrors(boot.geoip),
+        ...tlsErrors(boot, world.catalogue),
+      ]
     : world.errors;
   if (!world.ok || errors.length > 0) {
     io.err(describeErrors(errors));

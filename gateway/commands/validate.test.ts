@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
+import { PKI_SKIP, testPair } from "../testing/test-pki.ts";
 import type { CommandIo } from "./io.ts";
 import { validateCommand } from "./validate.ts";
 
@@ -249,4 +250,26 @@ test("--boot checks the boot config and the files it names, with its own site am
   assert.match(noGeoip.err[0] ?? "", /missing\.mmdb: GeoIP database refused: /);
 
   assert.equal(run(["--boot", files["good.yaml"] ?? "", files["catalogue.yaml"] ?? ""]).code, 2);
+});
+
+test("--boot checks the TLS files: a certificate whose key is another's is refused with its file", {
+  skip: PKI_SKIP,
+}, (t) => {
+  const good = testPair("validate-good", { hosts: ["www.example.test"] });
+  const other = testPair("validate-other", { hosts: ["other.test"] });
+  const tls = (pair: { cert: string; key: string }) =>
+    `site: edge-a\ncatalogue: catalogue.yaml\npolicy: policy.yaml\ntls:\n  enabled: true\n  certificates: [{ cert: ${pair.cert}, key: ${pair.key} }]\n`;
+  const files = writeFiles(t, {
+    "catalogue.yaml": CATALOGUE,
+    "policy.yaml": POLICY,
+    "tls.yaml": tls(good),
+    "mismatch.yaml": tls({ cert: good.cert, key: other.key }),
+  });
+  assert.equal(run(["--boot", files["tls.yaml"] ?? ""]).code, 0);
+  const mismatch = run(["--boot", files["mismatch.yaml"] ?? ""]);
+  assert.equal(mismatch.code, 1);
+  assert.match(
+    mismatch.err[0] ?? "",
+    /validate-good\.pem: refused: the key does not match the certificate/,
+  );
 });

@@ -1,6 +1,6 @@
 /**
  * `gateway validate FILE...`: check catalogue and policy files together, like `nginx -t`.
- * `--boot FILE` checks a boot config and the catalogue, policy and GeoIP database it names, as
+ * `--boot FILE` checks a boot config and the catalogue, policy, GeoIP database and TLS files it names, as
  * `serve` would load them (its own site must be in the catalogue). Prints every error
  * (file:line:column: path: message) and exits 1, or one summary line and 0. Many errors are
  * listed as the first 100 and one line counting the rest (routing-tables/error-list.ts).
@@ -14,6 +14,7 @@ import {
   ownSiteErrors,
 } from "../config/config-files.ts";
 import { loadBoot } from "../config/load-boot.ts";
+import { tlsErrors } from "../tls/tls-errors.ts";
 import { geoipErrors } from "./geoip-errors.ts";
 import { type CommandIo, EXIT_INVALID, EXIT_OK, EXIT_USAGE, parseCommandArgs } from "./io.ts";
 
@@ -21,7 +22,8 @@ export const VALIDATE_USAGE = `usage: gateway validate [--json] FILE...
        gateway validate [--json] --boot FILE
   Validates a site catalogue and/or a routing policy (YAML). Given both, cross-references
   (sites in pins, hubs in hubOrder, jurisdictions in residency rules) are checked too.
-  --boot FILE   a gateway's boot config, and the catalogue, policy and GeoIP database it names`;
+  --boot FILE   a gateway's boot config, and the catalogue, policy, GeoIP database and TLS
+                files (certificates, client CA, upstream TLS) it names`;
 
 export function validateCommand(args: readonly string[], io: CommandIo): number {
   const parsed = parseCommandArgs(
@@ -84,6 +86,7 @@ function loadBootWorld(file: string): LoadResult {
   const errors = [
     ...(result.ok ? ownSiteErrors(result.catalogue, boot.site, boot.catalogue) : result.errors),
     ...geoipErrors(boot.geoip),
+    ...tlsErrors(boot, result.ok ? result.catalogue : undefined),
   ];
   return errors.length > 0 ? { ok: false, errors } : result;
 }

@@ -11,6 +11,7 @@ import { SITE_ID_PATTERN } from "../../routing-tables/catalogue-schema.ts";
 import { consulSchema } from "./consul-schema.ts";
 import { dnsSchema } from "./dns-schema.ts";
 import { limitsSchema, ms, pathsSchema } from "./limits-schema.ts";
+import { tlsSchema } from "./tls-schema.ts";
 import { uiSchema } from "./ui-schema.ts";
 
 const port = z.number().int().min(0).max(65_535);
@@ -232,6 +233,7 @@ export const bootSchema = z.strictObject({
     .prefault({}),
   dns: dnsSchema.prefault({}),
   ui: uiSchema.prefault({}),
+  tls: tlsSchema.prefault({}),
   log: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -35,6 +35,15 @@ export function loadBoot(file: string): BootResult {
       policy: resolve(base, boot.policy),
       stateDirectory: resolve(base, boot.stateDirectory),
       ...(boot.geoip && { geoip: resolve(base, boot.geoip) }),
+      tls: {
+        ...boot.tls,
+        certificates: boot.tls.certificates.map((pair) => ({
+          ...pair,
+          cert: resolve(base, pair.cert),
+          key: resolve(base, pair.key),
+        })),
+        ...(boot.tls.clientCa && { clientCa: resolve(base, boot.tls.clientCa) }),
+      },
     },
   };
 }

@@ -22,16 +22,35 @@ test("the front and admin lines carry the given URLs in the form the load-test r
   assert.equal(/^\s*admin\s+(http:\/\/\S+)/m.exec(banner)?.[1], facts.adminUrl);
 });
 
+const tls = {
+  url: "https://localhost:18443",
+  caCert: "/home/u/.cache/multisite-gateway/demo-pki/ca.pem",
+};
+
 test("every command it prints goes to the given addresses, never to a default port", () => {
-  const commands = banner.split("\n").filter((line) => line.includes("curl "));
+  const withTls = demoBanner({ ...facts, tls });
+  const commands = withTls.split("\n").filter((line) => line.includes("curl "));
   assert.ok(commands.length > 10, `${commands.length} commands`);
   for (const command of commands) {
     assert.ok(
-      command.includes(facts.frontUrl) || command.includes(facts.adminUrl),
+      [facts.frontUrl, facts.adminUrl, tls.url].some((url) => command.includes(url)),
       `no given address in: ${command}`,
     );
-    assert.doesNotMatch(command, /:(8080|9090)\//);
+    assert.doesNotMatch(command, /:(8080|8443|9090)\//);
   }
+});
+
+test("with TLS it prints curl lines over HTTP/2 and HTTP/1.1 trusting the CA, and where it is kept", () => {
+  const lines = demoBanner({ ...facts, tls }).split("\n");
+  const https = lines.filter((line) => line.includes(tls.url) && line.includes("curl "));
+  assert.ok(https.some((line) => line.includes(`--cacert ${tls.caCert} --http2 `)));
+  assert.ok(https.some((line) => line.includes(`--cacert ${tls.caCert} --http1.1 `)));
+  assert.ok(
+    lines.some((line) => line.includes("kept in /home/u/.cache/multisite-gateway/demo-pki")),
+  );
+  const off = demoBanner({ ...facts, tls: { off: "openssl is not installed" } });
+  assert.match(off, /HTTPS: off \(openssl is not installed\)/);
+  assert.doesNotMatch(banner, /HTTPS/, "not asked for: not mentioned");
 });
 
 test("every file of the repository it points at exists", () => {

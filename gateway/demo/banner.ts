@@ -15,6 +15,8 @@ export interface BannerFacts {
   readonly dns?: { readonly port: number } | { readonly off: string };
   /** Fleet mode: the control datacenters (the place of record); empty without it. */
   readonly controlDatacenters?: readonly string[];
+  /** The TLS front and the CA file its clients trust, or why TLS is off; absent: not asked for. */
+  readonly tls?: { readonly url: string; readonly caCert: string } | { readonly off: string };
 }
 
 /** Sample clients of the demo GeoIP database (gateway/demo/geoip/README.md). */
@@ -78,10 +80,31 @@ export function demoBanner(facts: BannerFacts): string {
     line(`npx gateway status --admin ${admin} --fleet`, "the same as a table (--watch, --json)"),
     line(`curl -s ${admin}/demo/world`, "every gateway, its backends, who announces"),
     "",
+    ...tlsLines(facts.tls, admin),
     ...dnsLines(facts.dns),
     "Ctrl-C stops everything.",
     "",
   ].join("\n");
+}
+
+/** HTTPS: curl lines over HTTP/2 and HTTP/1.1 trusting the demo's CA, or why TLS is off. */
+function tlsLines(tls: BannerFacts["tls"], admin: string): string[] {
+  if (!tls) return [];
+  if ("off" in tls) return [`HTTPS: off (${tls.off}).`, ""];
+  const folder = tls.caCert.slice(0, tls.caCert.lastIndexOf("/"));
+  const client = (flag: string) =>
+    `curl -s --cacert ${tls.caCert} ${flag} -H 'X-Forwarded-For: 198.51.100.161' ${tls.url}/`;
+  const version = `curl -s -o /dev/null -w '%{http_version} %{http_code}\\n' --cacert ${tls.caCert} --http2 ${tls.url}/`;
+  return [
+    `HTTPS on ${tls.url}: the same stand-in for TLS, each connection relayed by the client's address to a`,
+    "gateway's TLS listener (HTTP/2 and HTTP/1.1 by ALPN; an ECDSA and an RSA certificate from a local CA",
+    `made at the first start and kept in ${folder}; trust it with --cacert):`,
+    `  ${client("--http2")}     # HTTP/2 over TLS`,
+    `  ${client("--http1.1")}   # HTTP/1.1, same port`,
+    `  ${version}   # prints: 2 200`,
+    `  curl -s ${admin}/tls   # what a gateway serves: subject, SANs, expiry, fingerprint (?ingress=SITE)`,
+    "",
+  ];
 }
 
 /** DNS steering: dig lines against the demo's PowerDNS, or why it is off. */

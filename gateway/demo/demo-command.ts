@@ -17,10 +17,11 @@ import { startDemoWorld } from "./demo-world.ts";
 import { PortInUseError } from "./fixed-ports.ts";
 import { printDecisions } from "./print-decisions.ts";
 
-export const DEMO_USAGE = `usage: npm start -- [--port N] [--admin-port N] [--dns-port N] [--fleet] [--decisions]
+export const DEMO_USAGE = `usage: npm start -- [--port N] [--tls-port N] [--admin-port N] [--dns-port N] [--fleet] [--decisions]
   Runs the demo world on 127.0.0.1: every site of the reference world with its backends and
   gateway, a front address standing in for anycast, and the demo admin API. Ctrl-C stops it.
   --port N         the front (anycast stand-in) port (default 8080)
+  --tls-port N     its TLS twin, h2 and HTTP/1.1 (default 8443; a local CA made at first start)
   --admin-port N   the demo admin API port (default 9090)
   --dns-port N     PowerDNS's port for DNS steering, when installed (default 5300)
   --fleet          every site in its own Consul datacenter (an in-process Consul double);
@@ -29,13 +30,14 @@ export const DEMO_USAGE = `usage: npm start -- [--port N] [--admin-port N] [--dn
 
 const OPTIONS = {
   port: { type: "string", default: "8080" },
+  "tls-port": { type: "string", default: "8443" },
   "admin-port": { type: "string", default: "9090" },
   "dns-port": { type: "string", default: "5300" },
   fleet: { type: "boolean", default: false },
   decisions: { type: "boolean", default: false },
 } as const;
 
-const FLAG_OF = { front: "--port", admin: "--admin-port" } as const;
+const FLAG_OF = { front: "--port", tls: "--tls-port", admin: "--admin-port" } as const;
 
 export async function demoCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const parsed = parseCommandArgs("demo", DEMO_USAGE, { args: [...args], options: OPTIONS }, io);
@@ -43,15 +45,21 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
   const { values } = parsed;
   if (values.decisions) return printDecisions(io);
   const frontPort = portOf(values.port);
+  const tlsPort = portOf(values["tls-port"]);
   const adminPort = portOf(values["admin-port"]);
   const dnsPort = portOf(values["dns-port"]);
-  if (frontPort === undefined || adminPort === undefined || dnsPort === undefined) {
+  if (
+    frontPort === undefined ||
+    tlsPort === undefined ||
+    adminPort === undefined ||
+    dnsPort === undefined
+  ) {
     io.err(`npm start: a port is a whole number from 0 to 65535\n${DEMO_USAGE}`);
     return EXIT_USAGE;
   }
   let world: Awaited<ReturnType<typeof startDemoWorld>>;
   try {
-    world = await startDemoWorld({ frontPort, adminPort, dnsPort, fleet: values.fleet });
+    world = await startDemoWorld({ frontPort, tlsPort, adminPort, dnsPort, fleet: values.fleet });
   } catch (error) {
     if (error instanceof PortInUseError) {
       io.err(`npm start: ${error.message}; pick another port with ${FLAG_OF[error.role]} N`);
@@ -73,6 +81,7 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
         dns: world.dns.on ? { port: world.dns.port } : { off: world.dns.reason },
       }),
       controlDatacenters: world.controlDatacenters,
+      ...(world.tls && { tls: world.tls }),
     }),
   );
   return new Promise((resolve) => {

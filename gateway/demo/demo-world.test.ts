@@ -3,12 +3,17 @@
 // GeoIP database's samples (gateway/demo/geoip/README.md).
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect } from "node:http2";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { promisify } from "node:util";
 import { estimateRttMs } from "../../routing-tables/geo.ts";
 import { eventually } from "../testing/fixtures.ts";
 import { powerdnsMissing } from "../testing/powerdns.ts";
 import { type DemoWorld, startDemoWorld } from "./demo-world.ts";
+import { hasOpenssl } from "./local-ca.ts";
 
 const ZANZIBAR = "198.51.100.161";
 const DAR_ES_SALAAM = "198.51.100.145";
@@ -257,4 +262,48 @@ test("in fleet mode a compromise goes through the hubs' KV: every gateway applie
     records.opsOverrides.znz?.map((r) => [r.scope, r.why]),
     [["fleet", "drill"]],
   );
+});
+
+test("over HTTPS the TLS front relays to a gateway's TLS listener: HTTP/2 and HTTP/1.1, the client located", {
+  skip: hasOpenssl() ? false : "openssl is not installed",
+}, async (t) => {
+  const pkiFolder = mkdtempSync(join(tmpdir(), "demo-pki-"));
+  t.after(() => rmSync(pkiFolder, { recursive: true, force: true }));
+  const w = await startDemoWorld({
+    frontPort: 0,
+    adminPort: 0,
+    tlsPort: 0,
+    pkiFolder,
+    logLevel: "silent",
+  });
+  t.after(() => w.close());
+  assert.ok(w.tls && "url" in w.tls, "TLS is on");
+  const { url, caCert } = w.tls;
+  const session = connect(url, { ca: readFileSync(caCert) });
+  t.after(() => session.close());
+  const answer = await new Promise<{ status: number; ingress: unknown; site: unknown }>(
+    (resolve, reject) => {
+      const stream = session.request({ ":path": "/", "x-forwarded-for": ZANZIBAR });
+      stream.on("response", (head) =>
+        resolve({
+          status: Number(head[":status"]),
+          ingress: head["x-gateway-ingress"],
+          site: head["x-gateway-site"],
+        }),
+      );
+      stream.on("error", reject);
+      stream.resume();
+    },
+  );
+  assert.equal(answer.status, 200);
+  assert.equal(answer.ingress, "fra", "loopback is of unknown location: the first hub");
+  assert.equal(answer.site, "znz", "the gateway located the client by X-Forwarded-For");
+  const hasCurl = await run("sh", ["-c", "command -v curl"]).then(
+    () => true,
+    () => false,
+  );
+  if (!hasCurl) return;
+  const curlArgs = ["-s", "-o", "/dev/null", "-w", "%{http_version}", "--cacert", caCert];
+  const h1 = await run("curl", [...curlArgs, "--http1.1", `${url}/`]);
+  assert.equal(h1.stdout, "1.1");
 });

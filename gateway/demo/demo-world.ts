@@ -15,6 +15,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo, Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CatalogueConfig, SiteConfig } from "../../routing-tables/catalogue-schema.ts";
@@ -37,9 +38,12 @@ import { urlOf } from "../server/listen.ts";
 import { createAnycastFront } from "./anycast-front.ts";
 import { createDemoAdmin } from "./demo-admin.ts";
 import { type DemoDns, demoDnsBoot, startDemoDns } from "./demo-dns.ts";
+import { startBackends, stopSites, withBackends } from "./demo-sites.ts";
+import { type DemoPki, demoPki, demoTlsBoot } from "./demo-tls.ts";
 import { closeServer, listen } from "./fixed-ports.ts";
 import { type DemoFleet, startDemoFleet } from "./fleet-consul.ts";
-import { startWanBackend, type WanBackend } from "./wan-backend.ts";
+import { createTlsFront } from "./tls-front.ts";
+import type { WanBackend } from "./wan-backend.ts";
 import { worldReport } from "./world-report.ts";
 
 export interface DemoWorldOptions {
@@ -61,6 +65,13 @@ export interface DemoWorldOptions {
   readonly adminToken?: string;
   /** Every site in its own Consul datacenter; overrides through the place of record (the hubs). */
   readonly fleet?: boolean;
+  /**
+   * Start the TLS side: every gateway listens for TLS too, and the TLS front on this port (0: a
+   * free one). Absent: no TLS side.
+   */
+  readonly tlsPort?: number;
+  /** Where the demo's local CA and certificates are kept; default demo-tls.ts's folder. */
+  readonly pkiFolder?: string;
 }
 
 export interface DemoWorld {
@@ -82,6 +93,8 @@ export interface DemoWorld {
   revive(siteId: string): Promise<void>;
   /** The control datacenters in fleet mode (empty otherwise). */
   readonly controlDatacenters: readonly string[];
+  /** The TLS front and the CA its clients trust, or why TLS is off; absent: not asked for. */
+  readonly tls?: { readonly url: string; readonly caCert: string } | { readonly off: string };
   close(): Promise<void>;
 }
 
@@ -99,6 +112,8 @@ interface GatewaySettings {
   /** Each gateway's state directory is a folder of this one. */
   readonly stateRoot: string;
   readonly fleet: DemoFleet | undefined;
+  /** The demo's certificates; absent: no TLS listener. */
+  readonly pki: DemoPki | undefined;
 }
 
 export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<DemoWorld> {
@@ -163,11 +178,15 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     revive,
     world: () => worldReport(sites, gateways, backends, front.deliveries()),
   });
+  const tlsFront = createTlsFront({
+    ingressFor: front.ingressFor,
+    tlsUrlOf: (id) => gateways.get(id)?.tlsUrl,
+  });
   let dns: DemoDns | undefined;
   const close = async () => {
     if (dns?.on) await dns.stop();
-    await Promise.all([front.close(), closeServer(admin)]);
-    await stopSites(gateways, backends);
+    await Promise.all([front.close(), tlsFront.close(), closeServer(admin)]);
+    await stopSites(gateways, backends, GATEWAY_GRACE_MS);
     await fleet?.close();
     geoip.close();
     rmSync(stateRoot, { recursive: true, force: true });
@@ -176,13 +195,16 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     // The fixed ports first: a taken one fails before anything else starts.
     await listen(front.server, "front", host, frontPort);
     await listen(admin, "admin", host, adminPort);
+    const made = options.tlsPort === undefined ? undefined : demoPki(options.pkiFolder);
+    const pki = made && !("off" in made) ? made : undefined;
+    if (pki) await listen(tlsFront.server, "tls", host, options.tlsPort ?? 0);
     for (const [siteId, list] of await startBackends(sites, host)) backends.set(siteId, list);
     const catalogue = withBackends(world.catalogue, backends);
     const dnsSite = options.dnsPort === undefined ? undefined : firstHub(sites);
     if (options.fleet) fleet = await startDemoFleet(catalogue);
     const settings = {
       ...{ host, logLevel, locate, adminToken, geoip: geoipFile },
-      ...{ dnsSite, stateRoot, fleet },
+      ...{ dnsSite, stateRoot, fleet, pki },
     };
     for (const [siteId, gateway] of await startGateways(catalogue, world.policy, settings))
       gateways.set(siteId, gateway);
@@ -193,49 +215,33 @@ export async function startDemoWorld(options: DemoWorldOptions = {}): Promise<De
     const { ingressFor } = front; // DemoWorld's, delegated: the front is where clients go
     const controlDatacenters = fleet?.controlDatacenters ?? [];
     const started = { frontUrl, adminUrl, catalogue, gateways, backends, adminToken, ingressFor };
-    return { ...started, ...(dns && { dns }), kill, revive, controlDatacenters, close };
+    const tls = pki
+      ? { url: tlsUrlOf(tlsFront.server), caCert: pki.caCert }
+      : made && "off" in made && { off: made.off };
+    return {
+      ...started,
+      ...(dns && { dns }),
+      ...(tls && { tls }),
+      kill,
+      revive,
+      controlDatacenters,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
   }
 }
 
+/** The TLS front's address as clients write it: localhost, the name its certificate carries. */
+function tlsUrlOf(server: Server): string {
+  const { address, port } = server.address() as AddressInfo;
+  const loopback = address === "127.0.0.1" || address === "::1";
+  return `https://${loopback ? "localhost" : address}:${port}`;
+}
+
 const firstHub = (sites: readonly SiteConfig[]) =>
   sites.find((s) => s.tier === "hub")?.id ?? sites[0]?.id ?? "";
-
-async function startBackends(
-  sites: readonly SiteConfig[],
-  host: string,
-): Promise<Map<string, WanBackend[]>> {
-  const coordinates = new Map(sites.map((s) => [s.id, s]));
-  const coordinatesOf = (id: string) => coordinates.get(id);
-  const entries = await Promise.all(
-    sites.map(async (site) => {
-      const count = site.tier === "hub" ? 3 : 2;
-      const list = await Promise.all(
-        Array.from({ length: count }, (_, i) =>
-          startWanBackend({ siteId: site.id, index: i + 1, coordinatesOf, host }),
-        ),
-      );
-      return [site.id, list] as const;
-    }),
-  );
-  return new Map(entries);
-}
-
-/** The catalogue with each site's backends replaced by the servers started for it. */
-function withBackends(
-  catalogue: CatalogueConfig,
-  backends: ReadonlyMap<string, readonly WanBackend[]>,
-): CatalogueConfig {
-  return {
-    ...catalogue,
-    sites: catalogue.sites.map((site) => ({
-      ...site,
-      backends: (backends.get(site.id) ?? []).map((b) => b.address),
-    })),
-  };
-}
 
 /** One gateway per site, on port 0, each with its own state directory (and datacenter). */
 async function startGateways(
@@ -261,6 +267,7 @@ async function startGateways(
           dns: demoDnsBoot(settings.host),
         }),
         ...(consul && { consul: consul.boot }),
+        ...(settings.pki && { tls: demoTlsBoot(settings.pki, settings.host) }),
       });
       const { locate, adminToken } = settings;
       const gateway = await startGateway({
@@ -271,26 +278,6 @@ async function startGateways(
     }),
   );
   return new Map(started);
-}
-
-/**
- * Shuts the gateways down, then closes the backends. A gateway's shutdown also waits for its
- * WebSocket connections, which end only when their backend or client goes: so after the
- * grace period (and a margin) the backends are closed anyway, which ends them.
- */
-async function stopSites(
-  gateways: ReadonlyMap<string, RunningGateway>,
-  backends: ReadonlyMap<string, readonly WanBackend[]>,
-): Promise<void> {
-  const stopped = Promise.all([...gateways.values()].map((g) => g.shutdown(GATEWAY_GRACE_MS)));
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise((resolve) => {
-    timer = setTimeout(resolve, GATEWAY_GRACE_MS + 500);
-  });
-  await Promise.race([stopped, late]);
-  clearTimeout(timer);
-  await Promise.all([...backends.values()].flat().map((b) => b.close()));
-  await stopped;
 }
 
 /** Resolves once every gateway's state holds the override; past `timeoutMs`, not applied. */

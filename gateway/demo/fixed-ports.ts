@@ -1,11 +1,12 @@
 /**
- * The demo's two fixed addresses (front and admin): listening (as the gateway does,
- * server/listen.ts) with a clear error when the port is taken, and closing.
+ * The demo's fixed addresses (the front, its TLS twin, the admin): listening (as the gateway
+ * does, server/listen.ts) with a clear error when the port is taken, and closing.
  */
 import type { Server } from "node:http";
+import type { Server as NetServer } from "node:net";
 import { listen as listenOn } from "../server/listen.ts";
 
-export type FixedPortRole = "front" | "admin";
+export type FixedPortRole = "front" | "tls" | "admin";
 
 /** A port the demo needs is taken (EADDRINUSE); `role` says which one. */
 export class PortInUseError extends Error {
@@ -21,7 +22,7 @@ export class PortInUseError extends Error {
 
 /** Listens; a taken port rejects with a PortInUseError, anything else as it came. */
 export async function listen(
-  server: Server,
+  server: NetServer,
   role: FixedPortRole,
   host: string,
   port: number,

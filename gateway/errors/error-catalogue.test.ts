@@ -19,6 +19,7 @@ const expectedStatus: Record<ErrorCode, number> = {
   open_proxy_refused: 400,
   bad_path: 400,
   forbidden: 403,
+  client_certificate_required: 403,
   upgrade_not_supported: 403,
   unauthorized: 401,
   not_found: 404,
@@ -38,6 +39,7 @@ const expectedStatus: Record<ErrorCode, number> = {
   upstream_refused: 502,
   upstream_reset: 502,
   upstream_bad_response: 502,
+  upstream_tls: 502,
   upstream_timeout: 504,
   internal: 500,
 };

@@ -16,6 +16,8 @@ export const ERROR_CODES = freezeAll({
   unauthorized: { status: 401, title: "Unauthorized" },
   /** The admin API: a Host it does not answer to, or a cross-origin (browser) request. */
   forbidden: { status: 403, title: "Forbidden" },
+  /** A service that wants mTLS (`clientCertificate: required`) got no verified client certificate. */
+  client_certificate_required: { status: 403, title: "Client certificate required" },
   /** An Upgrade other than WebSocket (h2c is served as plain HTTP/1.1), as Envoy's 403. */
   upgrade_not_supported: { status: 403, title: "Upgrade not supported" },
   not_found: { status: 404, title: "Not found" },
@@ -42,6 +44,8 @@ export const ERROR_CODES = freezeAll({
   upstream_refused: { status: 502, title: "Upstream refused the connection" },
   upstream_reset: { status: 502, title: "Upstream connection reset" },
   upstream_bad_response: { status: 502, title: "Upstream sent an invalid response" },
+  /** The TLS handshake with the backend failed (certificate not trusted, wrong name, …). */
+  upstream_tls: { status: 502, title: "Upstream TLS handshake failed" },
   upstream_timeout: { status: 504, title: "Upstream timed out" },
   internal: { status: 500, title: "Internal gateway error" },
 } as const);

@@ -31,6 +31,15 @@ export const TRANSPORT_ERRORS: Readonly<Record<string, TransportMeaning>> = Obje
   EHOSTUNREACH: meaning("connect-failed", "upstream_refused"),
   ENETUNREACH: meaning("connect-failed", "upstream_refused"),
   UND_ERR_CONNECT_TIMEOUT: meaning("connect-failed", "upstream_timeout"),
+  // TLS to the backend (catalogue upstreamTls) failed in its handshake: its certificate is not
+  // one the site's CA issued, names another host, has expired; or it wanted our certificate.
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: meaning("connect-failed", "upstream_tls"),
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: meaning("connect-failed", "upstream_tls"),
+  DEPTH_ZERO_SELF_SIGNED_CERT: meaning("connect-failed", "upstream_tls"),
+  SELF_SIGNED_CERT_IN_CHAIN: meaning("connect-failed", "upstream_tls"),
+  CERT_HAS_EXPIRED: meaning("connect-failed", "upstream_tls"),
+  CERT_NOT_YET_VALID: meaning("connect-failed", "upstream_tls"),
+  ERR_TLS_CERT_ALTNAME_INVALID: meaning("connect-failed", "upstream_tls"),
   ECONNECT_TIMEOUT: meaning("connect-failed", "upstream_timeout"), // http-proxy-3 (upgrades)
   // opossum: an open breaker, or one at capacity (ESEMLOCKED), refuses without trying.
   EOPENBREAKER: meaning("circuit-open", "circuit_open"),
@@ -49,11 +58,18 @@ export const TRANSPORT_ERRORS: Readonly<Record<string, TransportMeaning>> = Obje
   UND_ERR_RES_EXCEEDED_MAX_SIZE: meaning("after-response", "upstream_bad_response"),
 });
 
-/** The meaning of an error's `code`; llhttp's parser codes (HPE_*) are bad responses. */
+const TLS_HANDSHAKE = meaning("connect-failed", "upstream_tls");
+
+/**
+ * The meaning of an error's `code`; llhttp's parser codes (HPE_*) are bad responses, OpenSSL's
+ * (ERR_SSL_*: an alert, a protocol or cipher mismatch, a backend that speaks plain HTTP) are
+ * TLS handshakes that failed before any request was taken.
+ */
 export function transportMeaning(code: string): TransportMeaning | undefined {
   const known = TRANSPORT_ERRORS[code];
   if (known) return known;
   if (code.startsWith("HPE_")) return meaning("after-response", "upstream_bad_response");
+  if (code.startsWith("ERR_SSL_")) return TLS_HANDSHAKE;
   return undefined;
 }
 

@@ -11,6 +11,7 @@
  * and their clients would move with them.
  */
 import { createLatencyTracker } from "../../health/probes/latency-tracker.ts";
+import type { ProbeTarget } from "../../health/probes/probe-result.ts";
 import type { ProbeSettings } from "../../health/probes/probe-settings.ts";
 import { createProber } from "../../health/probes/prober.ts";
 import type { Snapshot } from "../../routing-tables/snapshot.ts";
@@ -21,11 +22,22 @@ import type { PassiveHealth } from "./passive-health.ts";
 const RTT_CHANGE_MS = 1;
 const RTT_CHANGE_RATIO = 0.1;
 
-const targetsOf = (snapshot: Snapshot) =>
+/** A site's upstream TLS as the probes need it (the control plane's material), if any. */
+export type ProbeTlsOf = (siteId: string, backend: string) => ProbeTarget["tls"];
+
+/**
+ * Every backend of every site but the compromised ones; a site with `upstreamTls` is probed
+ * over TLS with its material, and not at all until its material is there (never in the clear).
+ */
+const targetsOf = (snapshot: Snapshot, tlsOf: ProbeTlsOf): ProbeTarget[] =>
   snapshot.sites
     .filter((site) => site.state !== "compromised")
     .flatMap((site) =>
-      (site.config.backends ?? []).map((backend) => ({ siteId: site.id, backend })),
+      (site.config.backends ?? []).flatMap((backend) => {
+        if (!site.config.upstreamTls) return [{ siteId: site.id, backend }];
+        const tls = tlsOf(site.id, backend);
+        return tls ? [{ siteId: site.id, backend, tls }] : [];
+      }),
     );
 
 export function activeProbes(
@@ -34,10 +46,11 @@ export function activeProbes(
   state: RoutingState,
   health: PassiveHealth,
   settings: Partial<ProbeSettings>,
+  tlsOf: ProbeTlsOf = () => undefined,
 ) {
   const tracker = createLatencyTracker();
   const prober = createProber({
-    targets: targetsOf(state.snapshot),
+    targets: targetsOf(state.snapshot, tlsOf),
     settings,
     headers: { via },
     onResult: (result) => {
@@ -54,7 +67,7 @@ export function activeProbes(
   };
   const timer = setInterval(publish, 1_000);
   timer.unref();
-  const unsubscribe = state.subscribe((snapshot) => prober.setTargets(targetsOf(snapshot)));
+  const unsubscribe = state.subscribe((snapshot) => prober.setTargets(targetsOf(snapshot, tlsOf)));
   prober.start();
   return {
     tracker,

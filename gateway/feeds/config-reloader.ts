@@ -4,7 +4,8 @@
  * state's rejection, which the `gateway_config_rejected` gauge reads).
  */
 import type { Logger } from "pino";
-import { formatConfigError } from "../../routing-tables/config-error.ts";
+import type { CatalogueConfig } from "../../routing-tables/catalogue-schema.ts";
+import { type ConfigError, formatConfigError } from "../../routing-tables/config-error.ts";
 import { loadCatalogueFor, loadWorld, ownSiteErrors } from "../config/config-files.ts";
 import { watchFiles as watchConfigFiles } from "../config/watch-files.ts";
 import type { GatewayMetrics } from "../state/metrics.ts";
@@ -27,6 +28,11 @@ export function configReloader(
    * checked against the policy serving (not the policy file, which is not in use).
    */
   policyFromFile = true,
+  /**
+   * More checks of a catalogue about to be served (its upstream TLS files): any error refuses
+   * the reload as a config error would.
+   */
+  vet: (catalogue: CatalogueConfig) => readonly ConfigError[] = () => [],
 ): Reloader {
   const reload = (): boolean => {
     const loaded = policyFromFile
@@ -37,7 +43,9 @@ export function configReloader(
       loaded.ok && files.site !== undefined
         ? ownSiteErrors(loaded.catalogue, files.site, files.catalogue)
         : [];
-    const world = ownSite.length > 0 ? { ok: false as const, errors: ownSite } : loaded;
+    const vetted = loaded.ok && ownSite.length === 0 ? vet(loaded.catalogue) : [];
+    const refused = [...ownSite, ...vetted];
+    const world = refused.length > 0 ? { ok: false as const, errors: refused } : loaded;
     if (!world.ok) {
       state.reject(world.errors);
       metrics.configRejected.inc();

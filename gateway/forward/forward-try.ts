@@ -120,9 +120,9 @@ class TryHandler implements Dispatcher.DispatchHandler {
     this.#body?.data(chunk);
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(_controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
     this.#stopWatching();
-    this.#body?.end();
+    this.#body?.end(trailers);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {

@@ -3,8 +3,9 @@
  * inputs are never mutated; the outputs are new objects with lower-case names.
  *
  * - Hop-by-hop headers, and every header the `Connection` header names, stop here. `TE`
- *   stops too, `TE: trailers` included: the upstream hop is HTTP/1.1 through undici, which
- *   does not pass response trailers back, so asking for them would promise what we drop.
+ *   stops too; the request path puts back `te: trailers` alone when the client asked for
+ *   trailers (server/forwarding.ts), as they are passed back (undici's dispatch hands them
+ *   over at the end of the body).
  * - From an untrusted peer every forwarding header is ours alone (client values are
  *   forgeries); from a trusted peer (our own edge) its chain is kept and extended.
  */

@@ -12,6 +12,10 @@
  *
  * How the body ended is told once to `settled`: with the upstream's error when the upstream
  * failed part-way (a reset mid-body is an upstream failure, not a served try), else without.
+ *
+ * Trailers the upstream sent after its body go to the client with its end (`addTrailers`):
+ * an HTTP/2 client gets them as a trailing HEADERS frame, an HTTP/1.1 client in the last
+ * chunk of a chunked response (Node drops them from a response with a content-length).
  */
 import type { ServerResponse } from "node:http";
 
@@ -51,6 +55,7 @@ export class UpstreamBody {
   /** True when #error came from the upstream (not from the client leaving). */
   #upstreamFailed = false;
   #reader: Reader | undefined;
+  #trailers: Readonly<Record<string, string | string[] | undefined>> | undefined;
   /**
    * Called once when the exchange is over (body ended, failed, abandoned or discarded), with
    * the upstream's error when the upstream failed part-way.
@@ -144,8 +149,9 @@ export class UpstreamBody {
     }
   }
 
-  end(): void {
+  end(trailers?: Readonly<Record<string, string | string[] | undefined>>): void {
     this.#ended = true;
+    if (trailers && Object.keys(trailers).length > 0) this.#trailers = trailers;
     if (this.#reader) this.#finish();
   }
 
@@ -172,6 +178,7 @@ export class UpstreamBody {
     if (reader?.kind === "client" && this.#ended && !this.#error && held.length > 0) {
       const last = held.pop() as Buffer;
       for (const chunk of held) reader.res.write(chunk);
+      this.#addTrailers(reader.res);
       reader.res.end(last);
       this.#settle();
       return;
@@ -185,11 +192,27 @@ export class UpstreamBody {
     const reader = this.#reader;
     if (reader?.kind === "client") {
       if (this.#error) reader.res.destroy(this.#error);
-      else reader.res.end();
+      else {
+        this.#addTrailers(reader.res);
+        reader.res.end();
+      }
     } else if (reader?.kind === "collect") {
       reader.done(this.#error);
     }
     this.#settle();
+  }
+
+  #addTrailers(res: ServerResponse): void {
+    if (!this.#trailers) return;
+    const fields: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(this.#trailers))
+      if (value !== undefined) fields[name] = value;
+    try {
+      res.addTrailers(fields);
+    } catch {
+      // A field the client's protocol cannot carry (an HTTP/2 connection header): the body
+      // still ends; trailers are metadata a client may not get anyway (RFC 9110 §6.5.1).
+    }
   }
 
   #settle(): void {

@@ -10,6 +10,11 @@
  * backend breaker never takes a site's last closed backend: a whole site leaves only by its
  * site breaker (its connects fail) or by active checks. An open or half-open breaker counts
  * as ejected; a backend is worth its site's capacity over its site's backend count.
+ *
+ * A site whose catalogue entry asks for `upstreamTls` gets `https://` pools made with the
+ * material the control plane read and checked (`setTls`); a pool made with other material (a
+ * rotated CA bundle, a renewed client certificate) is replaced at the next sync. Until its
+ * material is here such a site's pools refuse to connect: never plain HTTP instead.
  */
 import { Pool } from "undici";
 import { DEFAULT_MAX_EJECTION_PERCENT, mayEject } from "../../health/ejection-cap.ts";
@@ -17,6 +22,9 @@ import { FailureWitnesses } from "../../health/failure-witnesses.ts";
 import type { SiteView } from "../../routing-tables/snapshot.ts";
 import { Breaker, type BreakerSettings, type BreakerState } from "./breaker.ts";
 import { ConnectionSlots } from "./connection-slots.ts";
+import { tlsConnect, type UpstreamTlsOptions } from "./upstream-tls-connect.ts";
+
+export type { UpstreamTlsOptions } from "./upstream-tls-connect.ts";
 
 export interface PoolSettings {
   /** Connections per backend. */
@@ -29,10 +37,14 @@ export interface PoolSettings {
   readonly queueTimeoutMs: number;
 }
 
+/** What a pool was made with: "" plain, "missing" TLS without material yet, else the fingerprint. */
+type TlsMark = string;
+
 export interface Backend {
   /** `site/host:port`, the name in logs and metrics. */
   readonly id: string;
   readonly address: string;
+  readonly tls: TlsMark;
   readonly pool: Pool;
   readonly breaker: Breaker<unknown>;
   /** One per pool connection: an exchange holds one from dispatch to the end of its body. */
@@ -48,6 +60,8 @@ export interface SiteUpstream {
   backends: readonly Backend[];
   /** Who saw this site's counted upstream statuses lately. */
   readonly witnesses: FailureWitnesses;
+  /** The material its pools were made with, when the site has upstream TLS and it is here. */
+  tls?: UpstreamTlsOptions | undefined;
 }
 
 export type BreakerListener = (scope: "site" | "backend", id: string, state: BreakerState) => void;
@@ -65,6 +79,8 @@ export interface UpstreamSettings {
 export class Upstreams {
   readonly #settings: UpstreamSettings;
   readonly #sites = new Map<string, SiteUpstream>();
+  #tls: Readonly<Record<string, UpstreamTlsOptions>> = {};
+  #synced: readonly SiteView[] = [];
 
   constructor(settings: UpstreamSettings) {
     this.#settings = settings;
@@ -83,8 +99,15 @@ export class Upstreams {
     return this.#sites.values();
   }
 
+  /** New upstream TLS material: pools made with other material are replaced now. */
+  setTls(material: Readonly<Record<string, UpstreamTlsOptions>>): Promise<void> {
+    this.#tls = material;
+    return this.sync(this.#synced);
+  }
+
   /** Makes the pools match the sites' backend lists; returns the pools it closed. */
   sync(sites: readonly SiteView[]): Promise<void> {
+    this.#synced = sites;
     const closing: Promise<void>[] = [];
     const wanted = new Set(sites.map((s) => s.id));
     for (const [id, upstream] of this.#sites) {
@@ -104,14 +127,16 @@ export class Upstreams {
       }
       const upstream = known ?? this.#newSite(site);
       const addresses = site.config.backends ?? [];
-      const kept = upstream.backends.filter((b) => addresses.includes(b.address));
+      const mark = this.#tlsMark(site);
+      upstream.tls = mark === "" || mark === "missing" ? undefined : this.#tls[site.id];
+      const kept = upstream.backends.filter((b) => addresses.includes(b.address) && b.tls === mark);
       closing.push(
         ...upstream.backends.filter((b) => !kept.includes(b)).map((b) => this.#close(b)),
       );
       const have = new Set(kept.map((b) => b.address));
       upstream.backends = [
         ...kept,
-        ...addresses.filter((a) => !have.has(a)).map((a) => this.#newBackend(site.id, a)),
+        ...addresses.filter((a) => !have.has(a)).map((a) => this.#newBackend(site.id, a, mark)),
       ];
     }
     return Promise.all(closing).then(() => undefined);
@@ -139,17 +164,27 @@ export class Upstreams {
     return upstream;
   }
 
-  #newBackend(siteId: string, address: string): Backend {
+  /** Whether a site's pools speak TLS, and with which material. */
+  #tlsMark(site: SiteView): TlsMark {
+    if (!site.config.upstreamTls) return "";
+    return this.#tls[site.id]?.fingerprint ?? "missing";
+  }
+
+  #newBackend(siteId: string, address: string, tls: TlsMark): Backend {
     const { pool, backendBreaker, onBreaker } = this.#settings;
     const id = `${siteId}/${address}`;
     const backend: Backend = {
       id,
       address,
-      pool: new Pool(`http://${address}`, {
+      tls,
+      pool: new Pool(`${tls === "" ? "http" : "https"}://${address}`, {
         connections: pool.connections,
         keepAliveTimeout: pool.keepAliveTimeoutMs,
         connectTimeout: pool.connectTimeoutMs,
         pipelining: 1,
+        ...(tls !== "" && {
+          connect: tlsConnect(address, tls === "missing" ? undefined : this.#tls[siteId]),
+        }),
       }),
       breaker: new Breaker<unknown>(
         `backend:${id}`,

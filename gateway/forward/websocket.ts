@@ -9,13 +9,26 @@
  *
  * The session hears how the upgrade went, once per event: `answered` with 101 (switched) or
  * the backend's own status, `failed` with the problem sent, `idle` when silence closed it.
+ *
+ * A backend of a site with upstream TLS is reached over TLS with the site's material (an
+ * https.Agent per material: CA, client pair, the name checked), its certificate verified;
+ * without material the upgrade is refused 502 `upstream_tls`, never sent in the clear.
  */
 import type { ClientRequest, IncomingMessage } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
 import { GatewayError, toGatewayError } from "../errors/error-catalogue.ts";
 import { rawProblem } from "../errors/problem-response.ts";
+import { serverNameFor, type UpstreamTlsOptions } from "./upstream-tls-connect.ts";
+
+/** Where an upgrade goes: a backend's address, and its site's TLS when it has upstream TLS. */
+export interface UpgradeTarget {
+  readonly address: string;
+  /** The site's material; "missing" while a TLS site has none (refused). */
+  readonly tls?: UpstreamTlsOptions | "missing";
+}
 
 export interface UpgradeSession {
   readonly requestId: string;
@@ -30,7 +43,7 @@ export type ForwardUpgrade = (
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
-  backendAddress: string,
+  backend: UpgradeTarget,
   session: UpgradeSession,
 ) => void;
 
@@ -58,9 +71,38 @@ export function createUpgradeProxy(connectTimeoutMs: number): ForwardUpgrade {
       socket.end(rawProblem(failure, { requestId: session.requestId }));
     session.failed(failure.status, failure);
   });
-  return (req, socket, head, backendAddress, session) => {
+  const agents = new WeakMap<UpstreamTlsOptions, HttpsAgent>();
+  const agentFor = (address: string, tls: UpstreamTlsOptions) => {
+    let agent = agents.get(tls);
+    if (!agent) {
+      const servername = serverNameFor(address, tls);
+      agent = new HttpsAgent({
+        rejectUnauthorized: true,
+        // No name: an address, checked against the certificate's IP SANs (no SNI sent).
+        servername: servername ?? "",
+        ...(tls.ca && { ca: tls.ca }),
+        ...(tls.cert && tls.key && { cert: tls.cert, key: tls.key }),
+      });
+      agents.set(tls, agent);
+    }
+    return agent;
+  };
+  return (req, socket, head, backend, session) => {
     sessions.set(req, session);
-    proxy.ws(req, socket, head, { target: `http://${backendAddress}` });
+    const { address, tls } = backend;
+    if (tls === "missing") {
+      const error = new GatewayError("upstream_tls", "no TLS material for this site yet", {
+        cause: new Error(`no upstream TLS material for ${address}`),
+      });
+      proxy.emit("error", error, req, socket as Socket);
+      return;
+    }
+    if (!tls) return void proxy.ws(req, socket, head, { target: `http://${address}` });
+    proxy.ws(req, socket, head, {
+      target: `https://${address}`,
+      agent: agentFor(address, tls),
+      secure: true,
+    });
   };
 }
 

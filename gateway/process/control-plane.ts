@@ -30,6 +30,8 @@ import { listen, urlOf } from "../server/listen.ts";
 import { GatewayMetrics } from "../state/metrics.ts";
 import { RoutingState } from "../state/routing-state.ts";
 import { publishSnapshotGauges } from "../state/snapshot-gauges.ts";
+import { startTlsControl } from "../tls/tls-control.ts";
+import { probeTls } from "../tls/upstream-tls.ts";
 import { consulFleet } from "../ui/consul-fleet.ts";
 import { BreakerBoard } from "./breaker-board.ts";
 import { startDnsEndpoint } from "./dns-endpoint.ts";
@@ -112,6 +114,23 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       for (const worst of board.drop(member)) observe({ kind: "breaker", ...worst });
     },
   });
+  // Before any feed starts: a certificate that never passed its checks fails the start here.
+  const tls = startTlsControl({
+    tls: boot.tls,
+    catalogueFile: boot.catalogue,
+    catalogue: () => state.catalogue,
+    publish: (message) => followers.send(message),
+    registry: metrics.registry,
+    logger,
+    now: clock,
+  });
+  followers.setPreamble(() => tls.preamble());
+  // Fleet sites come from Consul, not the file: their upstream TLS is read as they arrive.
+  state.subscribe((_snapshot, change) => {
+    if (!change.fleetSites) return;
+    for (const error of tls.vetCatalogue(state.catalogue))
+      logger.error({ error: error.message, path: error.path }, "fleet site's upstream TLS refused");
+  });
   const health = boot.health.passive
     ? passiveHealth(
         state,
@@ -125,7 +144,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const { enabled: probing, ...probeSettings } = boot.probes;
   const probes =
     health && probing
-      ? activeProbes(boot.site, `1.1 ${name}`, state, health, probeSettings)
+      ? activeProbes(boot.site, `1.1 ${name}`, state, health, probeSettings, (siteId, backend) =>
+          probeTls(tls.upstreamTls(siteId), backend),
+        )
       : undefined;
   const book = startOverrideBook(boot, state, metrics, logger, clock);
   // One Consul client for all of the gateway's Consul work (it closes with the wiring).
@@ -151,6 +172,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         logger,
         options.configFiles.watch,
         options.configFiles.policyFromFile,
+        (catalogue) => tls.vetCatalogue(catalogue),
       )
     : undefined;
 
@@ -205,6 +227,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     },
     workers: () => followers.members(),
     ui: { settings: boot.ui, ...(fleet && { fleet: fleet.members }) },
+    tlsStatus: () => tls.status(),
     ...(options.locate && { locate: options.locate }),
     overrideRecords: book.view,
     ...(consul?.fleet && { fleetStatus: consul.fleet.status }),
@@ -243,6 +266,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     metricsJson: async () => (await gatewayRegistry()).getMetricsAsJSON(),
     ready,
     reload: () => {
+      tls.reload();
       reloader?.reload();
       dns?.reload();
       followers.send({ kind: "geoip-reload" });
@@ -254,6 +278,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     stopNow: () => followers.send({ kind: "stop-now" }),
     register: async (url) => consul?.register(url, adminUrl),
     close: async () => {
+      tls.close();
       reloader?.close();
       health?.stop();
       await probes?.stop();

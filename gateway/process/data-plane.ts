@@ -5,11 +5,12 @@
  * A served gateway runs one per worker process; tests and the demo run one beside its control
  * plane in the same process. It serves nothing before it has the control plane's full state.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import type { ClientLocation } from "../../routing-tables/client.ts";
 import { explainAnswer } from "../admin/explain-answer.ts";
 import type { GeoipStatus } from "../client-facts/geoip-source.ts";
-import { createTrustedProxies } from "../client-facts/trusted-proxies.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
 import { RetryBudget } from "../forward/retry-policy.ts";
 import { upstreamViews } from "../forward/upstream-view.ts";
@@ -17,14 +18,19 @@ import { Upstreams } from "../forward/upstreams.ts";
 import { AccessLog } from "../server/access-log.ts";
 import { connectionRefusals } from "../server/connection-refusals.ts";
 import { createGatewayServer } from "../server/create-server.ts";
-import { type HandlerContext, handleRequest } from "../server/handle-request.ts";
+import { handleRequest } from "../server/handle-request.ts";
+import { redirectToHttps } from "../server/https-redirect.ts";
 import { listen, urlOf } from "../server/listen.ts";
 import { upgradeHandler } from "../server/upgrade-handler.ts";
 import { GatewayMetrics } from "../state/metrics.ts";
 import { RoutingState } from "../state/routing-state.ts";
-import { serverDrain } from "./drain.ts";
+import type { TlsMessage } from "../tls/tls-material.ts";
+import { TlsCounters } from "../tls/tls-metrics.ts";
+import { type Closable, serverDrain } from "./drain.ts";
+import { handlerContext, loadOf } from "./handler-context.ts";
 import type { Channel, Question, ToControl, ToData } from "./link.ts";
 import { observationBatcher } from "./observation-batcher.ts";
+import { startTlsListener } from "./tls-listener.ts";
 
 export interface DataPlaneOptions {
   readonly boot: BootConfig;
@@ -44,6 +50,8 @@ export interface DataPlaneOptions {
 
 export interface DataPlane {
   readonly url: string;
+  /** The TLS listener's URL (`https://…`), when the boot enables it. */
+  readonly tlsUrl?: string;
   readonly state: RoutingState;
   readonly upstreams: Upstreams;
   readonly metrics: GatewayMetrics;
@@ -61,7 +69,7 @@ const unknownLocation = (): ClientLocation => ({});
 
 export async function startDataPlane(options: DataPlaneOptions): Promise<DataPlane> {
   const { boot, channel, logger } = options;
-  const state = await firstState(channel, options.now ?? Date.now);
+  const { state, tls } = await firstState(channel, options.now ?? Date.now);
   const random = options.random ?? Math.random;
   const metrics = new GatewayMetrics();
   const { geoip } = options;
@@ -86,6 +94,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   // One retry budget for the data plane, sized by the policy defaults (as Envoy: 20%, at
   // least 3) and resized, counters kept, when a reload changes them.
   const budget = new RetryBudget(state.inputs.policy.defaults.retry);
+  if (tls.upstreams) void upstreams.setTls(tls.upstreams.upstreams);
   const onSnapshot = () => {
     void upstreams.sync(state.snapshot.sites);
     budget.resize(state.inputs.policy.defaults.retry);
@@ -119,19 +128,42 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   );
   const upgrade = upgradeHandler(context, upstreams);
   const drain = serverDrain(boot.limits.shutdownDelayMs, () => budget.stats().activeRequests);
-  const server = createGatewayServer(boot.limits, {
-    request: (req, res) => {
+  const handlers = {
+    request: (req: IncomingMessage, res: ServerResponse) => {
       if (drain.draining) res.shouldKeepAlive = false;
       void handleRequest(req, res, context);
     },
-    upgrade: (req, socket, head) => {
+    upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       drain.track(socket);
       upgrade(req, socket, head);
     },
     refused: connectionRefusals(metrics, logger, boot.limits.maxConnections),
+  };
+  const redirectPort =
+    boot.tls.enabled && boot.tls.plainHttp === "redirect" && boot.tls.redirectPort;
+  const server = createGatewayServer(boot.limits, {
+    ...handlers,
+    request: (req, res) => {
+      if (redirectPort && redirectToHttps(req, res, context, redirectPort)) return;
+      handlers.request(req, res);
+    },
   });
+  const tlsListener = boot.tls.enabled
+    ? await startTlsListener({
+        boot,
+        handlers,
+        material: need(tls.certificates, "certificates").material,
+        keys: need(tls.tickets, "session-ticket keys").keys,
+        counters: new TlsCounters(metrics.registry),
+        logger,
+        reusePort: options.reusePort,
+      })
+    : undefined;
   channel.onMessage((message) => {
-    if (message.kind === "state") {
+    if (message.kind === "tls-certificates") tlsListener?.certificates(message.material);
+    else if (message.kind === "tls-tickets") tlsListener?.tickets(message.keys);
+    else if (message.kind === "tls-upstreams") void upstreams.setTls(message.upstreams);
+    else if (message.kind === "state") {
       state.follow(message.version, message.change);
       channel.send({ kind: "applied", version: state.snapshot.version });
     } else if (message.kind === "geoip-reload") options.onGeoipReload?.();
@@ -158,12 +190,14 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   };
   await listen(server, boot.listen.port, boot.listen.host, options.reusePort);
   const url = urlOf(server);
-  channel.send({ kind: "listening", url });
+  const tlsUrl = tlsListener?.url;
+  channel.send({ kind: "listening", url, ...(tlsUrl && { tlsUrl }) });
   channel.send({ kind: "applied", version: state.snapshot.version });
 
   let stopped: Promise<number> | undefined;
   const stopping = (graceMs: number): Promise<number> => {
-    stopped ??= drain.run(server, graceMs).then(async (inFlightLeft) => {
+    const servers: Closable[] = tlsListener ? [server, tlsListener.closable] : [server];
+    stopped ??= drain.run(servers, graceMs).then(async (inFlightLeft) => {
       batcher.stop();
       accessLog.stop();
       await upstreams.close();
@@ -177,59 +211,38 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     drain.cutShort();
     await stopping(0);
   };
-  return { url, state, upstreams, metrics, drain: stopping, stopNow };
+  return { url, ...(tlsUrl && { tlsUrl }), state, upstreams, metrics, drain: stopping, stopNow };
 }
 
-/** The control plane's full state: the first message on the channel. */
-function firstState(channel: Channel<ToControl, ToData>, now: () => number): Promise<RoutingState> {
+/** The TLS messages that came before the full state, the latest of each kind. */
+type Preamble = {
+  certificates?: Extract<TlsMessage, { kind: "tls-certificates" }>;
+  tickets?: Extract<TlsMessage, { kind: "tls-tickets" }>;
+  upstreams?: Extract<TlsMessage, { kind: "tls-upstreams" }>;
+};
+
+/** The control plane's TLS material, then its full state: the first messages on the channel. */
+function firstState(
+  channel: Channel<ToControl, ToData>,
+  now: () => number,
+): Promise<{ state: RoutingState; tls: Preamble }> {
   return new Promise((resolve) => {
     let state: RoutingState | undefined;
+    const tls: Preamble = {};
     channel.onMessage((message) => {
-      if (state || message.kind !== "init") return;
-      state = new RoutingState(message.inputs, now, message.version);
-      resolve(state);
+      if (state) return;
+      if (message.kind === "tls-certificates") tls.certificates = message;
+      else if (message.kind === "tls-tickets") tls.tickets = message;
+      else if (message.kind === "tls-upstreams") tls.upstreams = message;
+      else if (message.kind === "init") {
+        state = new RoutingState(message.inputs, now, message.version);
+        resolve({ state, tls });
+      }
     });
   });
 }
 
-function loadOf(upstreams: Upstreams): Record<string, number> {
-  const load: Record<string, number> = {};
-  for (const site of upstreams.all()) {
-    let inFlight = 0;
-    for (const backend of site.backends) inFlight += backend.outstanding;
-    if (inFlight > 0) load[site.siteId] = inFlight;
-  }
-  return load;
-}
-
-function handlerContext(
-  boot: BootConfig,
-  state: RoutingState,
-  locate: (address: string) => ClientLocation,
-  random: () => number,
-  metrics: GatewayMetrics,
-  logger: Logger,
-  proxy: HandlerContext["proxy"],
-  accessLog: AccessLog,
-): HandlerContext {
-  return {
-    ingress: boot.site,
-    via: `1.1 ${boot.name ?? `gw-${boot.site}`}`,
-    state,
-    proxy,
-    locate,
-    trusted: createTrustedProxies(boot.trustedProxies),
-    clientAddressHeader: boot.clientAddressHeader,
-    unknownHostStatus: boot.unknownHostStatus,
-    siteHeaders: boot.siteHeaders,
-    limits: boot.limits,
-    paths: boot.paths,
-    allowTrace: boot.allowTrace,
-    metrics,
-    logger,
-    logRequests: boot.log.requests,
-    accessLog,
-    random,
-    forwardedMemo: new Map(),
-  };
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`TLS is on but the control plane sent no ${what}`);
+  return value;
 }

@@ -29,6 +29,7 @@ interface Member {
   applied: number;
   load: Readonly<Record<string, number>>;
   url?: string;
+  tlsUrl?: string;
 }
 
 interface PendingAsk {
@@ -55,6 +56,8 @@ export class Followers {
   readonly #asks = new Map<number, PendingAsk>();
   /** Re-checked on every confirmation, arrival at a listener, and departure. */
   readonly #waiters = new Set<() => void>();
+  /** Messages a new member gets before the full state (TLS material: before it serves). */
+  #preamble: () => readonly ToData[] = () => [];
   #nextMember = 1;
   #nextAsk = 1;
 
@@ -66,13 +69,19 @@ export class Followers {
     );
   }
 
-  /** Adds a data plane: it is sent the full state now. Returns its member id. */
+  /** What every data plane added from now on is sent first, before the full state. */
+  setPreamble(preamble: () => readonly ToData[]): void {
+    this.#preamble = preamble;
+  }
+
+  /** Adds a data plane: it is sent the preamble and the full state now. Returns its member id. */
   add(channel: Channel<ToData, ToControl>, label: MemberLabel = {}): number {
     const id = this.#nextMember++;
     const member: Member = { channel, label, applied: 0, load: {} };
     this.#members.set(id, member);
     channel.onMessage((message) => this.#receive(id, member, message));
     channel.onClose(() => this.#leave(id));
+    for (const message of this.#preamble()) channel.send(message);
     const { snapshot, inputs } = this.#state;
     channel.send({ kind: "init", version: snapshot.version, inputs });
     return id;
@@ -101,6 +110,11 @@ export class Followers {
   /** Data-plane URLs of the members that listen. */
   listening(): string[] {
     return [...this.#members.values()].flatMap((m) => (m.url ? [m.url] : []));
+  }
+
+  /** TLS listener URLs of the members that listen on one. */
+  listeningTls(): string[] {
+    return [...this.#members.values()].flatMap((m) => (m.tlsUrl ? [m.tlsUrl] : []));
   }
 
   send(message: ToData): void {
@@ -212,6 +226,7 @@ export class Followers {
         return;
       case "listening":
         member.url = message.url;
+        if (message.tlsUrl) member.tlsUrl = message.tlsUrl;
         this.#hooks.onListening?.(id, message.url);
         this.recheck();
         return;

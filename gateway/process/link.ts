@@ -5,12 +5,14 @@
  * they are two objects in one process (`directLink`). Both run the same code on each end.
  *
  * Ordering: a channel delivers in order, so a data plane applies state changes in the order
- * its control plane made them; the first message on a channel is always the full state.
+ * its control plane made them; the first messages on a channel are the TLS material, then the
+ * full state.
  */
 import type { ExplainQuery } from "../admin/explain-answer.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
 import type { Observation } from "../forward/observation.ts";
 import type { InputsChange, RoutingInputs } from "../state/routing-state.ts";
+import type { TlsMessage } from "../tls/tls-material.ts";
 
 /** Questions the control plane asks its data planes (the admin API's reads). */
 export type Question =
@@ -22,6 +24,8 @@ export type Question =
 
 export type ToData =
   | { readonly kind: "init"; readonly version: number; readonly inputs: RoutingInputs }
+  /** Certificates, ticket keys, upstream TLS: sent before `init`, then on every change. */
+  | TlsMessage
   | { readonly kind: "state"; readonly version: number; readonly change: InputsChange }
   | { readonly kind: "geoip-reload" }
   /** Graceful: keep serving for the shutdown delay, stop accepting, let requests finish. */
@@ -31,7 +35,7 @@ export type ToData =
   | { readonly kind: "ask"; readonly id: number; readonly question: Question };
 
 export type ToControl =
-  | { readonly kind: "listening"; readonly url: string }
+  | { readonly kind: "listening"; readonly url: string; readonly tlsUrl?: string }
   | { readonly kind: "applied"; readonly version: number }
   | {
       readonly kind: "observations";

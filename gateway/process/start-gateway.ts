@@ -41,6 +41,8 @@ export interface GatewayOptions {
 
 export interface RunningGateway {
   readonly url: string;
+  /** The TLS listener (`https://…`), when the boot enables it. */
+  readonly tlsUrl?: string;
   readonly adminUrl: string;
   /** The DNS-answer endpoint for PowerDNS (`…/dns`), when the boot enables it. */
   readonly dnsUrl?: string;
@@ -48,6 +50,8 @@ export interface RunningGateway {
   readonly state: RoutingState;
   /** The data plane's upstream pools and breakers. */
   readonly upstreams: Upstreams;
+  /** SIGHUP's path in the control plane: certificates, upstream TLS, config files, GeoIP. */
+  reload(): void;
   /** The control plane's metrics (config, snapshot, Consul gauges). */
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
@@ -86,7 +90,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   control.followers.add(link.control);
   const data = await starting;
-  logger.info({ url: data.url, admin: control.adminUrl }, "gateway listening");
+  logger.info(
+    { url: data.url, ...(data.tlsUrl && { tls: data.tlsUrl }), admin: control.adminUrl },
+    "gateway listening",
+  );
   await control.register(data.url);
   logger.flush();
   const flusher = setInterval(() => logger.flush(), 1_000);
@@ -107,6 +114,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
   return {
     url: data.url,
+    ...(data.tlsUrl && { tlsUrl: data.tlsUrl }),
     adminUrl: control.adminUrl,
     ...(control.dnsUrl && { dnsUrl: control.dnsUrl }),
     state: control.state,
@@ -116,6 +124,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     admin: control.admin,
     metricsJson: control.metricsJson,
     ready: control.ready,
+    reload: control.reload,
     shutdown,
   };
 }

@@ -37,7 +37,14 @@ type Phase = "starting" | "serving" | "draining" | "stopping";
 export async function runSupervisor(options: SupervisorOptions): Promise<number> {
   const { boot, control, logger } = options;
   const port = boot.listen.port === 0 ? await freePort(boot.listen.host) : boot.listen.port;
-  const workerBoot: BootConfig = { ...boot, listen: { ...boot.listen, port } };
+  const { tls } = boot;
+  const tlsPort =
+    tls.enabled && tls.listen.port === 0 ? await freePort(tls.listen.host) : tls.listen.port;
+  const workerBoot: BootConfig = {
+    ...boot,
+    listen: { ...boot.listen, port },
+    tls: { ...tls, listen: { ...tls.listen, port: tlsPort } },
+  };
   cluster.setupPrimary({ serialization: "advanced" });
   const live = new Map<number, Worker>();
   const deaths: number[] = [];
@@ -146,12 +153,20 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     return finished;
   }
   phase = "serving";
-  const url = `http://${boot.listen.host.includes(":") ? `[${boot.listen.host}]` : boot.listen.host}:${port}`;
-  logger.info({ url, admin: control.adminUrl, workers: options.workers }, "gateway listening");
+  const url = urlFor("http", boot.listen.host, port);
+  const tlsUrl = tls.enabled ? { tls: urlFor("https", tls.listen.host, tlsPort) } : {};
+  logger.info(
+    { url, ...tlsUrl, admin: control.adminUrl, workers: options.workers },
+    "gateway listening",
+  );
   logger.flush();
   await control.register(url);
   options.signals.take(onSignal);
   return finished;
+}
+
+function urlFor(scheme: string, host: string, port: number): string {
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 /** A port nobody listens on now (the workers then share it; port 0 would give each its own). */

@@ -6,6 +6,10 @@
  * an open proxy; CONNECT and asterisk-form are refused. A request with two Host lines, or a
  * Host port outside 1–65535, is refused (RFC 9112 §3.2: 400). The path returned is as the
  * client wrote it: normalize-path.ts makes it canonical.
+ *
+ * HTTP/2 (RFC 9113 §8.3.1): `:authority` is the Host, held to the same rules; a request
+ * without it may carry Host instead, and one with both must name the same authority in each
+ * (else 400). `:path` is origin-form; absolute-form does not exist there.
  */
 import type { IncomingMessage } from "node:http";
 
@@ -24,8 +28,10 @@ const HOST_HEADER =
 const DEFAULT_PORT: Readonly<Record<string, string>> = { "http:": "80", "https:": "443" };
 
 export function requestAuthority(req: IncomingMessage): Authority {
-  const host = req.headers.host ?? "";
   if (req.method === "CONNECT") return refuse("CONNECT: this gateway is not a forward proxy");
+  const named = hostOf(req);
+  if (typeof named !== "string") return named;
+  const host = named;
   const shape = HOST_HEADER.exec(host);
   if (!shape) return bad("missing or malformed Host header");
   if (shape[1] !== undefined && !validPort(shape[1])) return bad("Host port outside 1–65535");
@@ -43,6 +49,17 @@ export function requestAuthority(req: IncomingMessage): Authority {
     return refuse(`absolute-form target names ${url.host}, not this gateway's ${host}`);
   }
   return { ok: true, host, path: rawPath(target) };
+}
+
+/** The Host of an HTTP/1.x request; of an HTTP/2 one, `:authority` checked against Host. */
+export function hostOf(req: IncomingMessage): string | Authority {
+  const host = req.headers.host;
+  if (req.httpVersionMajor < 2) return host ?? "";
+  const authority = req.headers[":authority"];
+  if (typeof authority !== "string") return host ?? "";
+  if (host !== undefined && host.toLowerCase() !== authority.toLowerCase())
+    return bad("Host names another authority than :authority");
+  return authority;
 }
 
 function validPort(port: string): boolean {

@@ -43,24 +43,31 @@ export interface ServerHandlers {
   readonly refused?: () => void;
 }
 
-export function createGatewayServer(limits: ServerLimits, handlers: ServerHandlers): Server {
+/**
+ * node:http's parser limits and deadlines from the boot's limits (the plain listener's, and the
+ * TLS listener's for HTTP/1.1): the deadline check runs at a tenth of the head deadline.
+ */
+export function http1Options(limits: ServerLimits) {
   const checkEvery = Math.max(50, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 10)));
+  return {
+    maxHeaderSize: limits.maxHeaderBytes,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs) + 2 * checkEvery,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: checkEvery,
+    insecureHTTPParser: false,
+    requireHostHeader: false, // authority.ts answers a missing Host with a problem
+  };
+}
+
+export function createGatewayServer(limits: ServerLimits, handlers: ServerHandlers): Server {
   const request = (req: IncomingMessage, res: ServerResponse) => {
     // A request parsed on a lingering connection (pipelined after an early answer) is not served.
     if (isLingering(req.socket)) return void req.socket.destroy();
     handlers.request(req, res);
   };
   const server = createServer(
-    {
-      maxHeaderSize: limits.maxHeaderBytes,
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs) + 2 * checkEvery,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      connectionsCheckingInterval: checkEvery,
-      insecureHTTPParser: false,
-      requireHostHeader: false, // authority.ts answers a missing Host with a problem
-      shouldUpgradeCallback: isWebSocketUpgrade,
-    },
+    { ...http1Options(limits), shouldUpgradeCallback: isWebSocketUpgrade },
     request,
   );
   server.maxConnections = limits.maxConnections;

@@ -24,19 +24,37 @@ export interface Forwarding {
   readonly requestId: string;
   readonly via: string;
   readonly forwardedMemo?: Map<string, string>;
+  /** How the client reached us: `https` over the TLS listener. Default `http`. */
+  readonly proto?: "http" | "https";
 }
 
-/** The upstream request's headers: hop-by-hop dropped, ours written, the request id set. */
+/**
+ * The upstream request's headers: hop-by-hop dropped, ours written, the request id set. The
+ * upstream hop is HTTP/1.1: an HTTP/2 request's authority (`:authority`, a pseudo-header,
+ * dropped) becomes its Host, and `te: trailers` — the one TE an HTTP/2 client may send — is
+ * passed on when the client sent it, so a backend that answers with trailers (gRPC) does, and
+ * they reach the client (undici hands them to forward-try.ts).
+ */
 export function forwardingHeaders(req: IncomingMessage, forwarding: Forwarding): OutgoingHeaders {
   const headers = upstreamRequestHeaders(req.headers, {
     peerAddress: forwarding.peer,
     peerTrusted: forwarding.peerTrusted,
     clientAddress: forwarding.clientAddress,
-    proto: "http",
+    proto: forwarding.proto ?? "http",
     host: forwarding.host,
     via: forwarding.via,
     ...(forwarding.forwardedMemo && { forwardedMemo: forwarding.forwardedMemo }),
   });
   headers["x-request-id"] = forwarding.requestId;
+  if (headers.host === undefined) headers.host = forwarding.host;
+  if (asksForTrailers(req.headers.te)) headers.te = "trailers";
   return headers;
+}
+
+/** Whether a TE header lists `trailers` (RFC 9110 §10.1.4). */
+function asksForTrailers(te: string | string[] | undefined): boolean {
+  if (te === undefined) return false;
+  return (typeof te === "string" ? te : te.join(","))
+    .split(",")
+    .some((token) => token.split(";")[0]?.trim().toLowerCase() === "trailers");
 }

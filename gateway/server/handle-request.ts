@@ -27,12 +27,19 @@ import type { GatewayMetrics } from "../state/metrics.ts";
 import type { RoutingState } from "../state/routing-state.ts";
 import type { AccessLog } from "./access-log.ts";
 import { BodyWatch } from "./body-watch.ts";
+import { type ConnectionFacts, connectionFacts, isHttp2 } from "./connection-facts.ts";
 import { decideRequest } from "./decide-request.ts";
 import { forwardingHeaders, requestIdOf } from "./forwarding.ts";
 import { lingerOnClose } from "./lingering-close.ts";
 import type { PathRules } from "./normalize-path.ts";
 import { type BodyPlan, capBody, planBody, readBody, tooLarge } from "./request-body.ts";
-import { headOf, logRecord, newRecord, type RequestRecord } from "./request-log.ts";
+import {
+  headOf,
+  logRecord,
+  newRecord,
+  type RequestHead,
+  type RequestRecord,
+} from "./request-log.ts";
 import { upgradeKind } from "./upgrade-kind.ts";
 
 export interface HandlerContext {
@@ -73,18 +80,26 @@ export function handleRequest(
 /** Per request: its record, whether the client left, and the body watch once reading. */
 interface Exchange {
   readonly record: RequestRecord;
+  /** As the client sent it, read before anything is answered (an h2 stream forgets it). */
+  readonly head: RequestHead;
+  readonly connection: ConnectionFacts;
   readonly gone: ClientGone;
   watch?: BodyWatch;
   /** Once decided: what the served site is measured against (served elsewhere, and why). */
   decision?: Decision;
+  /** The service's Strict-Transport-Security, for an answer over HTTPS. */
+  hsts?: string;
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, context: HandlerContext) {
   // undefined: the connection was reset before its request could be looked at.
   const peer = req.socket.remoteAddress;
   const peerTrusted = peer !== undefined && context.trusted.has(peer);
+  const connection = connectionFacts(req);
   const exchange: Exchange = {
     record: newRecord(requestIdOf(req, peerTrusted), peer),
+    head: headOf(req, connection),
+    connection,
     gone: new ClientGone(),
   };
   const { record, gone } = exchange;
@@ -115,12 +130,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, context: Handler
       );
     if (elsewhere) context.metrics.servedElsewhere(record.service, elsewhere);
     record.status = proxied.response.statusCode;
-    record.code = codeOf(await respond(res, proxied, context, record.requestId), exchange, context);
+    record.code = codeOf(await respond(res, proxied, context, exchange), exchange, context);
   } catch (error) {
     fail(req, res, context, exchange, error);
   } finally {
     exchange.watch?.stop();
-    const seconds = logRecord(context, record, headOf(req), "request");
+    const seconds = logRecord(context, record, exchange.head, "request");
     context.metrics.request(record.site, record.status, record.code, record.service, seconds);
   }
 }
@@ -144,8 +159,9 @@ function fail(
   record.sitesTried = failure.sitesTried;
   if (failure.code === "internal")
     context.logger.error({ reqId: record.requestId, err: failure.cause }, "internal error");
-  // Answered before the request was read whole: read and discard the rest, then close.
-  if (!req.complete) lingerOnClose(req, context.limits);
+  // Answered before the request was read whole: read and discard the rest, then close. An
+  // HTTP/2 answer ends its own stream only (Node resets the unread rest with NO_ERROR).
+  if (!req.complete && !isHttp2(req)) lingerOnClose(req, context.limits);
   const problem = { requestId: record.requestId, unknownHostStatus: context.unknownHostStatus };
   record.status = sendProblem(res, failure, { ...problem, via: context.via });
 }
@@ -166,6 +182,10 @@ async function route(
   const { decision } = decided;
   exchange.decision = decision;
   exchange.record.service = decision.plan.service || "none";
+  const { connection } = exchange;
+  if (decision.plan.clientCertificate === "required" && !connection.clientCertVerified)
+    throw refusal("client_certificate_required", CLIENT_CERT_DETAIL);
+  if (connection.proto === "https" && decision.plan.hsts) exchange.hsts = decision.plan.hsts;
   const retry = decision.plan.retry;
   if (!retry) throw refusal("internal", "decision without a retry policy");
   const { limits } = context;
@@ -179,6 +199,7 @@ async function route(
     requestId: exchange.record.requestId,
     via: context.via,
     forwardedMemo: context.forwardedMemo,
+    proto: connection.proto,
   });
   // h2c is served as HTTP/1.1: Upgrade and Connection are hop-by-hop already.
   if (upgrade === "h2c") delete headers["http2-settings"];
@@ -216,9 +237,10 @@ function respond(
   res: ServerResponse,
   proxied: Proxied,
   context: HandlerContext,
-  requestId: string,
+  exchange: Exchange,
 ): Promise<SendResult> {
-  const extra: Record<string, string> = { "x-request-id": requestId };
+  const extra: Record<string, string> = { "x-request-id": exchange.record.requestId };
+  if (exchange.hsts) extra["strict-transport-security"] = exchange.hsts;
   if (context.siteHeaders) {
     extra["x-gateway-ingress"] = context.ingress;
     extra["x-gateway-site"] = proxied.site;
@@ -252,6 +274,7 @@ function refusal(code: GatewayError["code"], detail: string): GatewayError {
 }
 
 const UPGRADE_DETAIL = "only WebSocket upgrades are proxied (h2c is served as HTTP/1.1)";
+const CLIENT_CERT_DETAIL = "this service needs a client certificate its CA verifies (mTLS)";
 
 function blockedDetail(code: string): string {
   if (code === "unknown_host") return "no service of this gateway serves this host and path";

@@ -1,6 +1,5 @@
 /** Listening, and the URL a server listens at. */
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Server } from "node:net";
 
 export function listen(
   server: Server,
@@ -20,8 +19,8 @@ export function listen(
   });
 }
 
-export function urlOf(server: Server): string {
+export function urlOf(server: Server, scheme: "http" | "https" = "http"): string {
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  return `${scheme}://${host}:${address.port}`;
 }

@@ -4,6 +4,10 @@
  * body cap holds both ways: a Content-Length over it is refused at once, and a chunked body
  * that grows past it is cut off with 413. Either way a BodyWatch counts the bytes and ends
  * the read with 408 when the client stalls or trickles.
+ *
+ * An HTTP/2 request says it has no body by ending its stream with its head (END_STREAM on
+ * HEADERS); without content-length its body is of unknown length (there is no chunked
+ * coding in h2): streamed, as a chunked HTTP/1.1 body would be.
  */
 import type { IncomingMessage } from "node:http";
 import { Transform } from "node:stream";
@@ -24,12 +28,22 @@ export function planBody(
   const te = req.headers["transfer-encoding"];
   const length =
     req.headers["content-length"] === undefined ? undefined : Number(req.headers["content-length"]);
+  if (req.httpVersionMajor >= 2 && endedWithHead(req)) return { kind: "none" };
+  if (req.httpVersionMajor >= 2 && length === undefined) return { kind: "stream" };
   if (te === undefined && (length === undefined || length === 0)) return { kind: "none" };
   if (length !== undefined && length > maxBodyBytes) return { kind: "too-large" };
   if (te === undefined && length !== undefined && length <= maxReplayableBytes) {
     return { kind: "buffer", length };
   }
   return { kind: "stream" };
+}
+
+/** An HTTP/2 request whose stream ended with its head (Http2Stream.endAfterHeaders). */
+function endedWithHead(req: IncomingMessage): boolean {
+  return (
+    (req as IncomingMessage & { stream?: { endAfterHeaders?: boolean } }).stream
+      ?.endAfterHeaders === true
+  );
 }
 
 /** The body_too_large failure for a cap of `max` bytes. */

@@ -7,6 +7,7 @@ import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import type { ErrorCode } from "../errors/error-catalogue.ts";
 import type { AccessLog } from "./access-log.ts";
+import { connectionFacts } from "./connection-facts.ts";
 
 /** Codes that name how an exchange ended without an answer of the gateway's own. */
 export type LogOnlyCode =
@@ -15,7 +16,9 @@ export type LogOnlyCode =
   /** The client left the response unread for sendTimeoutMs: the connection was cut. */
   | "send_timeout"
   /** An upgraded connection was silent both ways for upgradeIdleTimeoutMs: it was closed. */
-  | "idle_timeout";
+  | "idle_timeout"
+  /** A plain request answered 308 to https:// (tls.plainHttp: redirect). */
+  | "https_redirect";
 
 export interface RequestRecord {
   readonly requestId: string;
@@ -46,15 +49,25 @@ export function newRecord(requestId: string, peer: string | undefined): RequestR
 /** The request as the client sent it (path as written, before normalisation). */
 export interface RequestHead {
   readonly method: string | undefined;
+  /** Host, or an HTTP/2 request's `:authority`. */
   readonly host: string | undefined;
   readonly url: string | undefined;
+  /** Over TLS: the protocol version and the ALPN protocol (`h2`, `http/1.1`). */
+  readonly tls?: string;
+  readonly alpn?: string;
 }
 
-export const headOf = (req: IncomingMessage): RequestHead => ({
-  method: req.method,
-  host: req.headers.host,
-  url: req.url,
-});
+export function headOf(req: IncomingMessage, facts = connectionFacts(req)): RequestHead {
+  const authority = req.headers[":authority"];
+  const { tls, alpn } = facts;
+  return {
+    method: req.method,
+    host: req.headers.host ?? (typeof authority === "string" ? authority : undefined),
+    url: req.url,
+    ...(tls && { tls }),
+    ...(alpn && { alpn }),
+  };
+}
 
 export interface RecordSinks {
   readonly logger: Logger;
@@ -94,6 +107,7 @@ export function accessLogFields(record: RequestRecord, head: RequestHead, second
     method: head.method,
     host: head.host,
     path: head.url,
+    ...(head.tls && { tls: head.tls, alpn: head.alpn ?? "none" }),
     status: record.status,
     code: record.code,
     service: record.service,
@@ -120,7 +134,8 @@ export function accessLogLine(
   const optional =
     (head.method === undefined ? "" : `,"method":${text(head.method)}`) +
     (head.host === undefined ? "" : `,"host":${text(head.host)}`) +
-    (head.url === undefined ? "" : `,"path":${text(head.url)}`);
+    (head.url === undefined ? "" : `,"path":${text(head.url)}`) +
+    (head.tls ? `,"tls":${text(head.tls)},"alpn":${text(head.alpn ?? "none")}` : "");
   const tried = record.sitesTried.length === 0 ? "[]" : JSON.stringify(record.sitesTried);
   return (
     `{"level":30${timeAndBindings},"reqId":${text(record.requestId)},"client":${text(record.client)}` +

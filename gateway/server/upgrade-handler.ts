@@ -12,7 +12,11 @@ import { tryOrder } from "../../routing-tables/decide.ts";
 import { GatewayError, problemDetails, toGatewayError } from "../errors/error-catalogue.ts";
 import { rawProblem } from "../errors/problem-response.ts";
 import { pickBackend, type Upstreams } from "../forward/upstreams.ts";
-import { createUpgradeProxy, type UpgradeSession } from "../forward/websocket.ts";
+import {
+  createUpgradeProxy,
+  type UpgradeSession,
+  type UpgradeTarget,
+} from "../forward/websocket.ts";
 import { type Decided, decideRequest } from "./decide-request.ts";
 import { forwardingHeaders, requestIdOf } from "./forwarding.ts";
 import type { HandlerContext } from "./handle-request.ts";
@@ -44,7 +48,7 @@ export function upgradeHandler(context: HandlerContext, upstreams: Upstreams) {
     const peerTrusted = context.trusted.has(peer);
     req.headers = upgradeHeaders(req, decided, record, peer, peerTrusted, context);
     req.url = decided.path;
-    forward(req, socket, head, backend.address, session(decided, record, context));
+    forward(req, socket, head, backend, session(decided, record, context));
   };
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on("error", () => socket.destroy());
@@ -79,7 +83,11 @@ function firstBackend(decided: Accepted, upstreams: Upstreams, random: () => num
   for (const candidate of tryOrder(decided.decision)) {
     const site = upstreams.site(candidate.site.id);
     const backend = site && !site.breaker.isOpen ? pickBackend(site.backends, random) : undefined;
-    if (backend) return { site: candidate.site.id, address: backend.address };
+    if (backend) {
+      // A site with upstream TLS goes over TLS, or not at all (no material yet: refused).
+      const tls: UpgradeTarget["tls"] = backend.tls === "" ? undefined : (site?.tls ?? "missing");
+      return { site: candidate.site.id, address: backend.address, ...(tls && { tls }) };
+    }
   }
   return undefined;
 }

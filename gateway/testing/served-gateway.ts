@@ -27,8 +27,8 @@ export interface ServedFiles {
 export interface ServedGateway {
   readonly child: ChildProcess;
   readonly folder: string;
-  /** Resolves with the data-plane and admin URLs once the gateway logged that it listens. */
-  readonly listening: () => Promise<{ url: string; admin: string }>;
+  /** Resolves with the data-plane, TLS and admin URLs once the gateway logged that it listens. */
+  readonly listening: () => Promise<{ url: string; admin: string; tls?: string }>;
   readonly output: () => string;
   /** Every JSON log line so far with this `msg`. */
   readonly logged: (msg: string) => Record<string, unknown>[];
@@ -86,7 +86,11 @@ export function serveGateway(
     const line = logged("gateway listening")[0];
     if (!line)
       throw new Error(`the gateway exited (${child.exitCode}) before listening:\n${output}`);
-    return { url: String(line.url), admin: String(line.admin) };
+    return {
+      url: String(line.url),
+      admin: String(line.admin),
+      ...(typeof line.tls === "string" && { tls: line.tls }),
+    };
   };
   return {
     child,

@@ -4,11 +4,23 @@
  */
 import type { ExpectedStatus, StatusRange } from "./probe-settings.ts";
 
+/** TLS to a backend (the site's upstream TLS): PEM text, the name checked, a client pair. */
+export interface ProbeTls {
+  readonly ca?: string;
+  readonly servername?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  /** Identifies the material: a probe made with other material is another target. */
+  readonly fingerprint: string;
+}
+
 /** One backend of one site, as the catalogue names it. */
 export interface ProbeTarget {
   readonly siteId: string;
   /** host:port (IPv6 hosts in brackets). */
   readonly backend: string;
+  /** Probe over TLS with this material (the certificate always verified); absent: plain HTTP. */
+  readonly tls?: ProbeTls;
 }
 
 /** Why a probe got no usable answer; stable codes for logs and metrics. */

@@ -8,11 +8,12 @@
  * every timer, aborts every probe in flight (their outcome is not published: a probe cut
  * short by us says nothing of the backend) and closes the dispatcher if the prober made it.
  */
-import { Agent, type Dispatcher } from "undici";
+import { Agent, buildConnector, type Dispatcher } from "undici";
 import {
   type ProbeOutcome,
   type ProbeResult,
   type ProbeTarget,
+  type ProbeTls,
   probeResult,
 } from "./probe-result.ts";
 import { nextDelayMs, startOffsetMs } from "./probe-schedule.ts";
@@ -71,15 +72,41 @@ const defaultClearTimer: ClearTimer = (handle) => clearTimeout(handle as NodeJS.
 const epochNow = () => performance.timeOrigin + performance.now();
 
 function targetKey(target: ProbeTarget): string {
-  return `${target.siteId}/${target.backend}`;
+  return `${target.siteId}/${target.backend}${target.tls ? `/${target.tls.fingerprint}` : ""}`;
 }
 
-function probeAgent(settings: ProbeSettings): Agent {
+/** A backend's host:port as undici's connect options name it (no IPv6 brackets). */
+const addressKey = (backend: string) => backend.replace(/^\[([^\]]+)\]/, "$1");
+
+/**
+ * One connection per backend; over TLS with the material of the target at that address
+ * (`tlsAt`), its certificate verified (rejectUnauthorized), HTTP/1.1.
+ */
+function probeAgent(
+  settings: ProbeSettings,
+  tlsAt: (address: string) => ProbeTls | undefined,
+): Agent {
+  const timeout = settings.timeoutMs;
+  const plain = buildConnector({ timeout });
+  const secure = new WeakMap<ProbeTls, buildConnector.connector>();
+  const connectorFor = (tls: ProbeTls) => {
+    let connector = secure.get(tls);
+    if (!connector) {
+      const { fingerprint: _, ...options } = tls;
+      connector = buildConnector({ timeout, rejectUnauthorized: true, ...options });
+      secure.set(tls, connector);
+    }
+    return connector;
+  };
   return new Agent({
     connections: 1,
     // Reused connections make a probe one round trip, not a handshake plus one.
     keepAliveTimeout: Math.min(600_000, 2 * settings.intervalMs + settings.timeoutMs),
-    connect: { timeout: settings.timeoutMs },
+    connect: (options, callback) => {
+      const address = addressKey(`${options.hostname}:${options.port}`);
+      const tls = options.protocol === "https:" ? tlsAt(address) : undefined;
+      (tls ? connectorFor(tls) : plain)(options, callback);
+    },
   });
 }
 
@@ -96,12 +123,17 @@ export function createProber(options: ProberOptions): Prober {
   const headers = { ...options.headers, ...PROBE_HEADERS };
   const settings = resolveProbeSettings(options.settings);
   const ownsDispatcher = options.dispatcher === undefined;
-  const dispatcher = options.dispatcher ?? probeAgent(settings);
+  const probed = new Map<string, Probed>();
+  const tlsAt = (address: string) => {
+    for (const entry of probed.values())
+      if (entry.target.tls && addressKey(entry.target.backend) === address) return entry.target.tls;
+    return undefined;
+  };
+  const dispatcher = options.dispatcher ?? probeAgent(settings, tlsAt);
   const now = options.now ?? epochNow;
   const random = options.random ?? Math.random;
   const setTimer = options.setTimer ?? defaultSetTimer;
   const clearTimer = options.clearTimer ?? defaultClearTimer;
-  const probed = new Map<string, Probed>();
   let phase: "idle" | "running" | "stopped" = "idle";
 
   /** The fetch: one GET, timed; never rejects. */
@@ -111,7 +143,7 @@ export function createProber(options: ProberOptions): Prober {
     let latencyMs: number | undefined;
     try {
       const response = await dispatcher.request({
-        origin: `http://${target.backend}`,
+        origin: `${target.tls ? "https" : "http"}://${target.backend}`,
         path: settings.path,
         method: "GET",
         headers,
@@ -169,7 +201,11 @@ export function createProber(options: ProberOptions): Prober {
     for (const target of targets) {
       const key = targetKey(target);
       if (probed.has(key)) continue;
-      const frozen = Object.freeze({ siteId: target.siteId, backend: target.backend });
+      const frozen = Object.freeze({
+        siteId: target.siteId,
+        backend: target.backend,
+        ...(target.tls && { tls: target.tls }),
+      });
       const entry: Probed = { target: frozen, live: true, timer: undefined, controller: undefined };
       probed.set(key, entry);
       added.push(entry);

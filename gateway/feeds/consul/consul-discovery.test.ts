@@ -15,7 +15,7 @@ import {
   startConsulGateway,
   testSite,
 } from "../../testing/consul-world.ts";
-import { adminPost, eventually, startBackend } from "../../testing/fixtures.ts";
+import { eventually, startBackend } from "../../testing/fixtures.ts";
 
 async function world(t: { after: (fn: () => Promise<void> | void) => void }) {
   const double = await startConsulDouble({ datacenters: ["near-dc"], random: () => 0 });
