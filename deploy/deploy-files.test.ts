@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -40,6 +40,7 @@ test("every reference-world site has a current environment file, and no other fi
 
 test("every site renders: no variable left, a boot config the gateway accepts, Consul JSON that parses", (t) => {
   if (!onPath("envsubst")) return t.skip("envsubst is absent (apt-get install -y gettext-base)");
+  if (!onPath("openssl")) return t.skip("openssl is absent (apt-get install -y openssl)");
   for (const site of SITES) {
     const root = rendered(t, site);
     for (const file of [
@@ -108,6 +109,38 @@ test("a site's gateway token reads the fleet and writes only its own entry; ops 
 });
 
 /**
+ * What the renewal job leaves in /etc/gateway/tls: an ECDSA and an RSA pair, here made once,
+ * self-signed, with the system's openssl and copied to each rendered site.
+ */
+let madePairs: string | undefined;
+function selfSignedPairs(folder: string): void {
+  if (madePairs === undefined) {
+    const made = mkdtempSync(join(tmpdir(), "deploy-tls-"));
+    process.on("exit", () => rmSync(made, { recursive: true, force: true }));
+    const kinds = [
+      ["ecdsa", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]],
+      ["rsa", ["-newkey", "rsa:2048"]],
+    ] as const;
+    for (const [name, key] of kinds) {
+      const out = spawnSync(
+        "openssl",
+        [
+          ...["req", "-x509", "-nodes", "-days", "30", ...key],
+          ...["-keyout", join(made, `${name}.key`), "-out", join(made, `${name}.pem`)],
+          ...["-subj", "/CN=www.example.net", "-addext", "subjectAltName=DNS:www.example.net"],
+        ],
+        { encoding: "utf8" },
+      );
+      assert.equal(out.status, 0, `openssl made the ${name} pair: ${out.stderr}`);
+    }
+    madePairs = made;
+  }
+  mkdirSync(folder, { recursive: true });
+  for (const file of ["ecdsa.pem", "ecdsa.key", "rsa.pem", "rsa.key"])
+    copyFileSync(join(madePairs, file), join(folder, file));
+}
+
+/**
  * The rendered boot config, after `gateway validate --boot` accepted it with the reference
  * world's catalogue and policy in the rendered /etc/gateway (as the rollout copies them).
  */
@@ -121,6 +154,7 @@ function validBoot(root: string, site: string) {
   writeFileSync(file, text);
   for (const name of ["catalogue.yaml", "policy.yaml"])
     copyFileSync(join(ROOT, "routing-tables/reference-world", name), join(folder, name));
+  selfSignedPairs(join(folder, "tls"));
   const result = spawnSync(
     process.execPath,
     [join(ROOT, "gateway/cli.ts"), "validate", "--boot", file],
