@@ -11,15 +11,36 @@ import { HOLD_TIME_S, LAB_ANNOUNCER, siteOf } from "./lab-plan.ts";
 import { labUnavailable } from "./lab-prerequisites.ts";
 import { type EventFigures, type LabRun, startLabRun, timeEvent, waitFor } from "./lab-run.ts";
 
-const { values } = parseArgs({
-  options: {
-    "hold-down-ms": { type: "string", default: "5000" },
-    "flap-seconds": { type: "string", default: "30" },
-    json: { type: "boolean", default: false },
-  },
-});
-const holdDownMs = Number(values["hold-down-ms"]);
-const flapSeconds = Number(values["flap-seconds"]);
+const USAGE = "usage: npm run lab -- [--hold-down-ms 5000] [--flap-seconds 30] [--json]";
+
+function readArgs() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        "hold-down-ms": { type: "string", default: "5000" },
+        "flap-seconds": { type: "string", default: "30" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    });
+    const holdDownMs = Number(values["hold-down-ms"]);
+    const flapSeconds = Number(values["flap-seconds"]);
+    if (!Number.isInteger(holdDownMs) || holdDownMs < 0 || holdDownMs > 600_000)
+      throw new Error(`--hold-down-ms takes 0 to 600000, not ${values["hold-down-ms"]}`);
+    if (!Number.isInteger(flapSeconds) || flapSeconds < 1 || flapSeconds > 3_600)
+      throw new Error(`--flap-seconds takes 1 to 3600, not ${values["flap-seconds"]}`);
+    return { values, holdDownMs, flapSeconds };
+  } catch (error) {
+    process.stderr.write(`lab: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+const { values, holdDownMs, flapSeconds } = readArgs();
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const settings = { ...LAB_ANNOUNCER, holdDownMs };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -3,6 +3,7 @@
  * default and bound (README.md lists them). A bad value is refused with the flag's name.
  */
 import { parseArgs } from "node:util";
+import { wholeArg } from "./cli-args.ts";
 import { TARGET_NAMES, type TargetName } from "./targets.ts";
 import { BODIES, type Body, OPEN_CONNECTIONS } from "./workload.ts";
 
@@ -45,14 +46,6 @@ function choose<T extends string>(list: string | undefined, all: readonly T[], w
   return all.filter((name) => wanted.includes(name));
 }
 
-/** A whole number within [min, max], or an error naming the flag. */
-function whole(text: string, flag: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`--${flag} takes a whole number from ${min} to ${max}, not ${text}`);
-  return n;
-}
-
 export function readBenchOptions(args: readonly string[]): BenchOptions {
   const { values } = parseArgs({
     args: [...args],
@@ -82,9 +75,9 @@ export function readBenchOptions(args: readonly string[]): BenchOptions {
   const soakTarget = values["soak-target"];
   return {
     mode,
-    rounds: whole(values.rounds, "rounds", 1, 100),
-    seconds: whole(values.seconds, "seconds", 1, 3_600),
-    warmup: whole(values.warmup, "warmup", 0, 600),
+    rounds: wholeArg(values.rounds, "rounds", 1, 100),
+    seconds: wholeArg(values.seconds, "seconds", 1, 3_600),
+    warmup: wholeArg(values.warmup, "warmup", 0, 600),
     targets: choose(values.only, TARGET_NAMES, "target"),
     bodies: choose(
       values.bodies,
@@ -93,11 +86,11 @@ export function readBenchOptions(args: readonly string[]): BenchOptions {
     ).map((name) => BODIES.find((b) => b.name === name) as Body),
     load,
     ratePercents: [
-      ...new Set(values.rates.split(",").map((r) => whole(r.trim(), "rates", 1, 100))),
+      ...new Set(values.rates.split(",").map((r) => wholeArg(r.trim(), "rates", 1, 100))),
     ],
-    openConnections: whole(values["open-connections"], "open-connections", 1, 4_096),
-    soakSeconds: whole(values.soak, "soak", 0, 86_400),
-    soakEverySeconds: whole(values["soak-every"], "soak-every", 1, 600),
+    openConnections: wholeArg(values["open-connections"], "open-connections", 1, 4_096),
+    soakSeconds: wholeArg(values.soak, "soak", 0, 86_400),
+    soakEverySeconds: wholeArg(values["soak-every"], "soak-every", 1, 600),
     soakTarget:
       soakTarget === undefined ? undefined : choose(soakTarget, TARGET_NAMES, "soak target")[0],
     profileDir: values["cpu-prof"],

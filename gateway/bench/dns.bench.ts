@@ -14,21 +14,31 @@ import { parseArgs } from "node:util";
 import type { RunningGateway } from "../process/start-gateway.ts";
 import { startDnsGateway } from "../testing/dns-world.ts";
 import { powerdnsMissing, startPowerDns } from "../testing/powerdns.ts";
+import { benchArgs, wholeArg } from "./cli-args.ts";
 import { measureFailover } from "./dns-failover.ts";
 import { type DnsperfReport, runDnsperf } from "./dnsperf.ts";
 import { sampleTree } from "./process-tree.ts";
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: "string", default: "5" },
-    threads: { type: "string", default: "8" },
-    rounds: { type: "string", default: "3" },
-    "no-failover": { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-  },
+const USAGE =
+  "usage: npm run bench:dns -- [--seconds 5] [--threads 8] [--rounds 3] [--no-failover] [--json]";
+const { values, seconds, threads, rounds } = benchArgs("bench:dns", USAGE, (args) => {
+  const { values } = parseArgs({
+    args,
+    options: {
+      seconds: { type: "string", default: "5" },
+      threads: { type: "string", default: "8" },
+      rounds: { type: "string", default: "3" },
+      "no-failover": { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+    },
+  });
+  return {
+    values,
+    seconds: wholeArg(values.seconds, "seconds", 1, 600),
+    threads: wholeArg(values.threads, "threads", 1, 256),
+    rounds: wholeArg(values.rounds, "rounds", 1, 100),
+  };
 });
-const seconds = Number(values.seconds);
-const threads = Number(values.threads);
 
 interface Mix {
   readonly name: string;
@@ -151,7 +161,7 @@ try {
   await gateway.shutdown(100);
   rmSync(dir, { recursive: true, force: true });
 }
-const failover = values["no-failover"] ? undefined : await measureFailover(Number(values.rounds));
+const failover = values["no-failover"] ? undefined : await measureFailover(rounds);
 const cores = (await import("node:os")).availableParallelism();
 if (values.json) {
   console.log(JSON.stringify({ seconds, cores, rows, failover }, null, 2));

@@ -14,11 +14,19 @@ import { openClientLocator } from "../client-facts/client-locator.ts";
 import { createGeoCache, type GeoCache } from "../client-facts/geo-cache.ts";
 import { openNetworkLocator } from "../client-facts/network-locator.ts";
 import { DEMO_GEOIP } from "../config/config-files.ts";
+import { benchArgs, wholeArg } from "./cli-args.ts";
 
-const { values } = parseArgs({
-  options: { json: { type: "boolean", default: false }, rounds: { type: "string", default: "7" } },
+const USAGE = "usage: node gateway/bench/geo-cache.bench.ts [--rounds 7] [--json]";
+const { values, rounds } = benchArgs("geo-cache bench", USAGE, (args) => {
+  const { values } = parseArgs({
+    args,
+    options: {
+      json: { type: "boolean", default: false },
+      rounds: { type: "string", default: "7" },
+    },
+  });
+  return { values, rounds: wholeArg(values.rounds, "rounds", 1, 100) };
 });
-const rounds = Math.max(1, Number(values.rounds));
 const ADDRESSES = 20_000;
 /** Passes per measurement: a cached pass is ~50× shorter, so it is repeated to time it well. */
 const PASSES = { uncached: 1, cached: 20 };

@@ -25,6 +25,7 @@ import { readBenchOptions } from "./bench-options.ts";
 import { printJson, printText } from "./bench-output.ts";
 import { closedRounds, openRounds, type PhaseContext, warmUp } from "./bench-phases.ts";
 import { Children } from "./children.ts";
+import { benchArgs } from "./cli-args.ts";
 import { profileFiles, summariseProfiles } from "./cpu-profile.ts";
 import { GOAL_RATE_PERCENT } from "./goals.ts";
 import { type LoadTool, wrkInstalled } from "./load-generator.ts";
@@ -36,7 +37,12 @@ import { runSoak } from "./soak.ts";
 import { type RunningTarget, startTarget, type TargetName } from "./targets.ts";
 import { type Body, CONNECTIONS } from "./workload.ts";
 
-const options = readBenchOptions(process.argv.slice(2));
+const USAGE = `usage: npm run bench -- [--mode closed|open] [--rounds 3] [--seconds 5] [--warmup 2]
+  [--only upstream,bare,bare-dispatch,gateway,gateway-2w,gateway-deployed,nginx] [--bodies small,16k]
+  [--load wrk|autocannon] [--rates 50,80] [--open-connections 256] [--soak SECONDS]
+  [--soak-every 5] [--soak-target NAME] [--cpu-prof DIR] [--keep] [--json]
+(gateway/bench/README.md)`;
+const options = benchArgs("bench", USAGE, readBenchOptions);
 const { rounds, seconds, warmup, bodies } = options;
 const profileDir = options.profileDir === undefined ? undefined : resolve(options.profileDir);
 const children = new Children();

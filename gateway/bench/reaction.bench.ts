@@ -15,11 +15,19 @@ import { policySchema } from "../../routing-tables/policy-schema.ts";
 import { type RunningGateway, startGateway } from "../process/start-gateway.ts";
 import { consulCatalogue, loopbackBoot, registerApp, testSite } from "../testing/consul-world.ts";
 import { startBackend } from "../testing/fixtures.ts";
+import { benchArgs, wholeArg } from "./cli-args.ts";
 
-const { values } = parseArgs({
-  options: { rounds: { type: "string", default: "30" }, json: { type: "boolean", default: false } },
+const USAGE = "usage: npm run bench:reaction -- [--rounds 30] [--json]";
+const { values, rounds } = benchArgs("bench:reaction", USAGE, (args) => {
+  const { values } = parseArgs({
+    args,
+    options: {
+      rounds: { type: "string", default: "30" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  return { values, rounds: wholeArg(values.rounds, "rounds", 1, 10_000) };
 });
-const rounds = Number(values.rounds);
 const PROBE_INTERVAL_MS = 200;
 
 const site = (id: string, extra: Record<string, unknown>) =>

@@ -28,16 +28,24 @@ import {
 } from "../config/config-files.ts";
 import { readMix } from "../what-if/mix-source.ts";
 import { runWhatIf } from "../what-if/what-if-run.ts";
+import { benchArgs, wholeArg } from "./cli-args.ts";
 
-const { values } = parseArgs({
-  options: {
-    json: { type: "boolean", default: false },
-    rounds: { type: "string", default: "3" },
-    rows: { type: "string", default: "1000000" },
-  },
+const USAGE = "usage: npm run bench:simulate -- [--rounds 3] [--rows 1000000] [--json]";
+const { values, rounds, rowCount } = benchArgs("bench:simulate", USAGE, (args) => {
+  const { values } = parseArgs({
+    args,
+    options: {
+      json: { type: "boolean", default: false },
+      rounds: { type: "string", default: "3" },
+      rows: { type: "string", default: "1000000" },
+    },
+  });
+  return {
+    values,
+    rounds: wholeArg(values.rounds, "rounds", 1, 100),
+    rowCount: wholeArg(values.rows, "rows", 1, 100_000_000),
+  };
 });
-const rounds = Math.max(1, Number(values.rounds));
-const rowCount = Math.max(1, Number(values.rows));
 const STATE = "cdg=degraded:0.4,dar=down";
 const OPTIONS = { serviceTimeMs: 100 };
 

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { localCa } from "../demo/local-ca.ts";
 import { Children } from "./children.ts";
+import { benchArgs, wholeArg } from "./cli-args.ts";
 import { findNginx, nginxVersion } from "./nginx-conf.ts";
 import { PROC_AVAILABLE } from "./process-tree.ts";
 import { startTarget } from "./targets.ts";
@@ -31,25 +32,36 @@ import {
 } from "./tls-report.ts";
 import { startTlsTarget, type TlsTarget, type TlsTargetName } from "./tls-targets.ts";
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "3" },
-    requests: { type: "string", default: "40000" },
-    handshakes: { type: "string", default: "2000" },
-    json: { type: "boolean", default: false },
-    keep: { type: "boolean", default: false },
-  },
+const USAGE =
+  "usage: npm run bench:tls -- [--rounds 3] [--requests 40000] [--handshakes 2000] [--json] [--keep]";
+const values = benchArgs("bench:tls", USAGE, (args) => {
+  const { values } = parseArgs({
+    args,
+    options: {
+      rounds: { type: "string", default: "3" },
+      requests: { type: "string", default: "40000" },
+      handshakes: { type: "string", default: "2000" },
+      json: { type: "boolean", default: false },
+      keep: { type: "boolean", default: false },
+    },
+  });
+  return {
+    ...values,
+    rounds: wholeArg(values.rounds, "rounds", 1, 100),
+    requests: wholeArg(values.requests, "requests", 1, 10_000_000),
+    handshakes: wholeArg(values.handshakes, "handshakes", 1, 1_000_000),
+  };
 });
 
 const spec: LoadSpec = {
-  requests: Number(values.requests),
+  requests: values.requests,
   h1Connections: 64,
   h2Connections: 4,
   h2Streams: 16,
-  handshakes: Number(values.handshakes),
+  handshakes: values.handshakes,
   handshakeConcurrency: 16,
 };
-const rounds = Number(values.rounds);
+const rounds = values.rounds;
 const MODES: readonly LoadMode[] = ["plain-h1", "tls-h1", "tls-h2", "handshake"];
 const say = (line: string) => {
   if (!values.json) console.log(line);

@@ -23,14 +23,31 @@ const PLOTS = {
   curve: "latency-percentiles.svg",
 };
 
-async function main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+const USAGE = "usage: npm run drill -- [--out loadtests/out/drill] [--json]";
+
+function readArgs(args: string[]) {
+  return parseArgs({
     args,
     options: {
       out: { type: "string", default: "loadtests/out/drill" },
       json: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
     },
-  });
+  }).values;
+}
+
+async function main(args: string[]): Promise<number> {
+  let values: ReturnType<typeof readArgs>;
+  try {
+    values = readArgs(args);
+  } catch (error) {
+    process.stderr.write(`drill: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const target = await startDemoTarget({ fleet: true });
   const samples: RequestSample[] = [];
   const startedAt = new Date().toISOString();

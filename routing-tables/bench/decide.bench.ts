@@ -21,10 +21,32 @@ import { policySchema } from "../policy-schema.ts";
 import { buildSnapshot } from "../snapshot.ts";
 import { mulberry32 } from "../testing/random.ts";
 
-const { values } = parseArgs({
-  options: { json: { type: "boolean", default: false }, rounds: { type: "string", default: "7" } },
-});
-const rounds = Math.max(1, Number(values.rounds));
+const USAGE = "usage: npm run bench:decide -- [--rounds 7] [--json]";
+
+function readArgs() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        json: { type: "boolean", default: false },
+        rounds: { type: "string", default: "7" },
+        help: { type: "boolean", default: false },
+      },
+    });
+    const rounds = Number(values.rounds);
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100)
+      throw new Error(`--rounds takes a whole number from 1 to 100, not ${values.rounds}`);
+    return { values, rounds };
+  } catch (error) {
+    process.stderr.write(`bench:decide: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+const { values, rounds } = readArgs();
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const read = (name: string) =>
   parse(readFileSync(new URL(`../reference-world/${name}`, import.meta.url), "utf8"));
 const catalogue = catalogueSchema.parse(read("catalogue.yaml"));
