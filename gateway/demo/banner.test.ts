@@ -85,3 +85,11 @@ test("it shows where the ops view's map is, on the given admin address", () => {
   assert.equal(/^\s*map\s+(http:\/\/\S+)/m.exec(banner)?.[1], `${facts.adminUrl}/ui/`);
   assert.match(banner, /gateway status --admin http:\/\/127\.0\.0\.1:19090 --fleet/);
 });
+
+test("it prints the run's admin token as an export line, and the change commands send it", () => {
+  const line = banner.split("\n").find((l) => l.includes("GATEWAY_ADMIN_TOKEN="));
+  assert.match(line ?? "", /export GATEWAY_ADMIN_TOKEN=demo-token-0123456789$/);
+  const changes = banner.split("\n").filter((l) => /curl .*-X POST/.test(l));
+  assert.ok(changes.length > 0, "the banner shows a change");
+  for (const change of changes) assert.match(change, /\$auth|Authorization: Bearer/, change);
+});

@@ -128,6 +128,32 @@ test("an early 413 reaches a client still sending its body: the gateway lingers 
   await c.closed(5_000);
 });
 
+// The same lingering for answers the parser gives on the raw socket: a head over the limit
+// (431) and a malformed request line (400), with the client still sending after them.
+const PARSER_REFUSALS = [
+  {
+    status: 431,
+    head: `GET / HTTP/1.1\r\nHost: a.example\r\nX-Big: ${"b".repeat(20_000)}`,
+  },
+  { status: 400, head: "GET / HTTP/1.1 garbage\r\nHost: a.example\r\n" },
+];
+for (const { status, head } of PARSER_REFUSALS)
+  test(`a ${status} from the parser reaches a client still sending: the gateway lingers instead of resetting`, async (t) => {
+    const r = await rig(t, { maxHeaderBytes: 16_384, lingeringTimeMs: 5_000 });
+    const c = open(t, r);
+    c.socket.pause();
+    c.socket.write(head);
+    const stop = keepWriting(c.socket, 5, () => `X-More: ${"m".repeat(16 * 1024)}\r\n`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stop();
+    c.socket.resume();
+    await waitFor(() => answered(c.received()) || c.failure() !== undefined, `the ${status}`);
+    assert.equal(c.failure(), undefined, "the connection failed before the client read the answer");
+    assert.equal(parseRawResponse(c.received()).status, status);
+    c.socket.end();
+    await c.closed(5_000);
+  });
+
 test("Expect: 100-continue with a declared length over the cap is answered 413 before any 100", async (t) => {
   const r = await rig(t, { maxBodyBytes: 1_000 });
   const c = open(t, r);
