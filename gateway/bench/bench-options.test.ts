@@ -9,6 +9,7 @@ test("without flags it is the closed loop of every target and body, no soak", ()
   assert.equal(options.rounds, 3);
   assert.deepEqual(options.ratePercents, [50, 80]);
   assert.equal(options.soakSeconds, 0);
+  assert.equal(options.soakRateOf, "target", "a soak is at 50 % of its own target's saturation");
   assert.ok(options.targets.includes("gateway-deployed"));
   assert.deepEqual(
     options.bodies.map((b) => b.name),
@@ -47,6 +48,7 @@ test("a bad value is refused with the flag's name", () => {
     [["--open-connections", "0"], /--open-connections/],
     [["--only", "bare,haproxy"], /unknown target: haproxy/],
     [["--load", "hey"], /--load takes wrk or autocannon/],
+    [["--soak-rate-of", "nginx"], /--soak-rate-of takes target or bare/],
   ];
   for (const [args, message] of cases)
     assert.throws(() => readBenchOptions(args), message, args.join(" "));

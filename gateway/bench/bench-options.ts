@@ -29,6 +29,11 @@ export interface BenchOptions {
   readonly soakSeconds: number;
   readonly soakEverySeconds: number;
   readonly soakTarget: TargetName | undefined;
+  /**
+   * Whose closed-loop saturation the soak's 50 % is of: the soaked target's own (default: a
+   * soak is about memory at a load the target holds), or bare undici's (the open model's rule).
+   */
+  readonly soakRateOf: "target" | "bare";
   readonly profileDir: string | undefined;
   readonly keep: boolean;
   readonly json: boolean;
@@ -62,6 +67,7 @@ export function readBenchOptions(args: readonly string[]): BenchOptions {
       soak: { type: "string", default: "0" },
       "soak-every": { type: "string", default: "5" },
       "soak-target": { type: "string" },
+      "soak-rate-of": { type: "string", default: "target" },
       "cpu-prof": { type: "string" },
       keep: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
@@ -73,6 +79,9 @@ export function readBenchOptions(args: readonly string[]): BenchOptions {
   if (load !== undefined && load !== "wrk" && load !== "autocannon")
     throw new Error(`--load takes wrk or autocannon, not ${load}`);
   const soakTarget = values["soak-target"];
+  const soakRateOf = values["soak-rate-of"];
+  if (soakRateOf !== "target" && soakRateOf !== "bare")
+    throw new Error(`--soak-rate-of takes target or bare, not ${soakRateOf}`);
   return {
     mode,
     rounds: wholeArg(values.rounds, "rounds", 1, 100),
@@ -93,6 +102,7 @@ export function readBenchOptions(args: readonly string[]): BenchOptions {
     soakEverySeconds: wholeArg(values["soak-every"], "soak-every", 1, 600),
     soakTarget:
       soakTarget === undefined ? undefined : choose(soakTarget, TARGET_NAMES, "soak target")[0],
+    soakRateOf,
     profileDir: values["cpu-prof"],
     keep: values.keep,
     json: values.json,

@@ -33,6 +33,15 @@ test("each rate is its percentage of bare undici's median closed-loop rate, whol
   });
 });
 
+test("the soak's rate can be a percentage of another target's own saturation (its median)", () => {
+  const runs = [
+    closed("bare", 1, 16_000),
+    closed("gateway", 1, 9_000),
+    closed("gateway", 2, 7_000),
+  ];
+  assert.deepEqual(saturationRates(runs, ["small"], [50], "gateway"), { small: { 50: 4_000 } });
+});
+
 test("without a bare undici run for a body there is no rate for it", () => {
   assert.deepEqual(saturationRates([closed("gateway", 1, 9_000)], ["small"], [50]), {});
 });

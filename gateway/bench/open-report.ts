@@ -7,15 +7,19 @@ import type { OpenMeasurement } from "./measure.ts";
 import { fixed, groupRuns, type Measurement, median, pad, rssCell } from "./report.ts";
 import { TARGET_LABELS, type TargetName } from "./targets.ts";
 
-/** Asked rate per body and percentage: percent × bare's median closed-loop req/s, whole. */
+/**
+ * Asked rate per body and percentage: percent × the median closed-loop req/s of `of` (bare
+ * undici unless said), whole.
+ */
 export function saturationRates(
   closed: readonly Measurement[],
   bodies: readonly string[],
   percents: readonly number[],
+  of: TargetName = "bare",
 ): Record<string, Record<number, number>> {
   const rates: Record<string, Record<number, number>> = {};
   for (const body of bodies) {
-    const bare = closed.filter((m) => m.target === "bare" && m.body === body);
+    const bare = closed.filter((m) => m.target === of && m.body === body);
     const saturation = median(bare.map((m) => m.load.requestsPerSecond));
     if (!Number.isFinite(saturation) || saturation <= 0) continue;
     rates[body] = Object.fromEntries(

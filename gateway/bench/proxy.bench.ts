@@ -15,6 +15,7 @@
  *          [--warmup 2] [--only upstream,bare,bare-dispatch,gateway,gateway-2w,…]
  *          [--bodies small,16k] [--load wrk|autocannon] [--rates 50,80]
  *          [--open-connections 256] [--soak SECONDS] [--soak-every 5] [--soak-target NAME]
+ *          [--soak-rate-of target|bare]
  *          [--cpu-prof DIR] [--keep] [--json]
  */
 import { spawnSync } from "node:child_process";
@@ -40,7 +41,8 @@ import { type Body, CONNECTIONS } from "./workload.ts";
 const USAGE = `usage: npm run bench -- [--mode closed|open] [--rounds 3] [--seconds 5] [--warmup 2]
   [--only upstream,bare,bare-dispatch,gateway,gateway-2w,gateway-deployed,nginx] [--bodies small,16k]
   [--load wrk|autocannon] [--rates 50,80] [--open-connections 256] [--soak SECONDS]
-  [--soak-every 5] [--soak-target NAME] [--cpu-prof DIR] [--keep] [--json]
+  [--soak-every 5] [--soak-target NAME] [--soak-rate-of target|bare] [--cpu-prof DIR]
+  [--keep] [--json]
 (gateway/bench/README.md)`;
 const options = benchArgs("bench", USAGE, readBenchOptions);
 const { rounds, seconds, warmup, bodies } = options;
@@ -110,17 +112,23 @@ async function startAll(targets: readonly TargetName[], nginx: string | undefine
   return running;
 }
 
-/** The soak at 50 % of bare's saturation rate for the first body, when asked for. */
+/**
+ * The soak, when asked for: 50 % of the soaked target's own closed-loop saturation rate for
+ * the first body (a load it holds: a soak past saturation measures its queues growing, not
+ * its memory at a steady state), or of bare's with `--soak-rate-of bare`.
+ */
 async function soakPhase(phases: PhaseContext, closed: readonly Measurement[]) {
   if (options.soakSeconds === 0) return undefined;
   const body = bodies[0] as Body;
-  const rates = saturationRates(closed, [body.name], [GOAL_RATE_PERCENT]);
+  const name = soakTarget(phases.targets);
+  const of = options.soakRateOf === "bare" ? "bare" : name;
+  const rates = saturationRates(closed, [body.name], [GOAL_RATE_PERCENT], of);
   const ratePerS = rates[body.name]?.[GOAL_RATE_PERCENT];
-  if (ratePerS === undefined) throw new Error("no saturation rate of bare undici to soak at");
-  const target = phases.running.get(soakTarget(phases.targets)) as RunningTarget;
-  log(`soak: ${target.name} at ${ratePerS} req/s for ${options.soakSeconds} s`);
+  if (ratePerS === undefined) throw new Error(`no saturation rate of ${of} to soak at`);
+  const target = phases.running.get(name) as RunningTarget;
+  log(`soak: ${target.name} at ${ratePerS} req/s (50 % of ${of}'s) for ${options.soakSeconds} s`);
   const { soakSeconds, soakEverySeconds } = options;
-  const plan = { target, body, ratePercent: GOAL_RATE_PERCENT, ratePerS };
+  const plan = { target, body, rateOf: of, ratePercent: GOAL_RATE_PERCENT, ratePerS };
   return runSoak(phases.measure, { ...plan, seconds: soakSeconds, everySeconds: soakEverySeconds });
 }
 

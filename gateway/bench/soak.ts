@@ -22,6 +22,8 @@ export interface SoakSample {
 export interface SoakResult {
   readonly target: TargetName;
   readonly body: string;
+  /** Whose closed-loop saturation rate `ratePercent` is of. */
+  readonly rateOf: TargetName;
   readonly ratePercent: number;
   readonly ratePerS: number;
   readonly seconds: number;
@@ -38,6 +40,7 @@ export interface SoakResult {
 export interface SoakPlan {
   readonly target: RunningTarget;
   readonly body: Body;
+  readonly rateOf: TargetName;
   readonly ratePercent: number;
   readonly ratePerS: number;
   readonly seconds: number;
@@ -73,6 +76,7 @@ export async function runSoak(ctx: MeasureContext, plan: SoakPlan): Promise<Soak
   return {
     target: plan.target.name,
     body: plan.body.name,
+    rateOf: plan.rateOf,
     ratePercent: plan.ratePercent,
     ratePerS: plan.ratePerS,
     seconds: plan.seconds,
@@ -93,7 +97,7 @@ export function formatSoak(soak: SoakResult): string {
   const { load } = soak.run;
   const rest = (s: SoakSample | undefined) => s && (s.rssTotalMB - s.rssMaxMB).toFixed(0);
   return [
-    `soak: ${soak.target}, ${soak.body}, ${soak.ratePercent} % = ${soak.ratePerS.toLocaleString("en")} req/s for ${soak.seconds} s, RSS every ${soak.everySeconds} s (${soak.samples.length} samples)`,
+    `soak: ${soak.target}, ${soak.body}, ${soak.ratePercent} % of ${soak.rateOf}'s saturation = ${soak.ratePerS.toLocaleString("en")} req/s for ${soak.seconds} s, RSS every ${soak.everySeconds} s (${soak.samples.length} samples)`,
     `  answered ${Math.round(load.answeredPerSecond).toLocaleString("en")} req/s, p99 ${load.p99Ms.toFixed(2)} ms, dropped ${load.dropped}, errors ${load.errors}; CPU ${soak.run.cpuMicrosPerRequest.toFixed(1)} µs/req`,
     `  RSS process tree: ${first?.rssTotalMB.toFixed(0)} → ${last?.rssTotalMB.toFixed(0)} MB, slope ${f(soak.fit)}`,
     `  RSS largest process: ${first?.rssMaxMB.toFixed(0)} → ${last?.rssMaxMB.toFixed(0)} MB, slope ${f(soak.fitLargest)}`,
