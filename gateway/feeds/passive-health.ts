@@ -7,7 +7,7 @@
  */
 import { HealthMonitor, type HealthObservation } from "../../health/health-monitor.ts";
 import type { Snapshot } from "../../routing-tables/snapshot.ts";
-import type { Observation } from "../forward/observation.ts";
+import { type Observation, readTry } from "../forward/observation.ts";
 import type { RoutingState } from "../state/routing-state.ts";
 
 export interface PassiveHealth {
@@ -53,6 +53,14 @@ export function passiveHealth(
   timer.unref();
   return {
     observe: (observation) => {
+      if (observation.kind === "tries") {
+        const { site } = observation;
+        for (const latencyMs of observation.servedMs)
+          monitor.observe({ kind: "outcome", site, ok: true, latencyMs });
+        for (let i = 0; i < observation.failed; i++)
+          monitor.observe({ kind: "outcome", site, ok: false });
+        return;
+      }
       const translated = translate(observation);
       if (!translated) return;
       monitor.observe(translated);
@@ -71,7 +79,7 @@ export function passiveHealth(
   };
 }
 
-/** The data plane's observations in the health monitor's terms. */
+/** A breaker change or one try in the health monitor's terms ("tries" are observed whole). */
 export function translate(observation: Observation): HealthObservation | undefined {
   if (observation.kind === "breaker") {
     // Only an open breaker takes capacity away. A half-open one is waiting for a trial request,
@@ -87,14 +95,7 @@ export function translate(observation: Observation): HealthObservation | undefin
       open,
     };
   }
-  const { outcome } = observation;
-  // A served try's time to its response head feeds the p99-against-SLO signal.
-  if (outcome === undefined)
-    return { kind: "outcome", site: observation.site, ok: true, latencyMs: observation.elapsedMs };
-  // A failure counts as an error only when it says something about the site no client can
-  // choose (gateway/forward/try-failure.ts): not a client hang-up, not a breaker's refusal
-  // (load: saturation says it), not an upstream status the policy leaves out. Its time (a
-  // refused connect is fast) would only blur the p99.
-  if (observation.failure === "none") return undefined;
-  return { kind: "outcome", site: observation.site, ok: false };
+  if (observation.kind === "tries") return undefined;
+  const reading = readTry(observation);
+  return reading && { kind: "outcome", site: observation.site, ...reading };
 }

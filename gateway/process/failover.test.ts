@@ -274,15 +274,18 @@ test("tries and breaker changes are reported as health observations", async (t) 
   for (const backend of w.backends.get("near") ?? []) await backend.kill();
   const gateway = w.gateway("near");
   for (let i = 0; i < 40; i++) assert.equal((await send(`${gateway.url}/x`)).status, 200);
-  // The data plane reports its observations to the control plane in batches.
-  const served = () =>
-    seen.filter((o) => o.kind === "try" && o.site !== "near" && o.outcome === undefined);
-  await eventually(() => served().length === 40, 5_000, "every successful try elsewhere observed");
-  const failed = seen.filter(
-    (o) => o.kind === "try" && o.site === "near" && o.outcome?.kind === "connect-failed",
+  // The data plane reports its tries to the control plane folded per site, in batches.
+  const tries = (site: (id: string) => boolean) =>
+    seen.flatMap((o) => (o.kind === "tries" && site(o.site) ? [o] : []));
+  const served = () => tries((id) => id !== "near").reduce((n, o) => n + o.servedMs.length, 0);
+  await eventually(() => served() === 40, 5_000, "every successful try elsewhere observed");
+  const failed = tries((id) => id === "near").reduce((n, o) => n + o.failed, 0);
+  assert.ok(failed > 0, "failed tries at the dead site are observed");
+  assert.equal(served(), 40, "no successful try is observed twice");
+  assert.ok(
+    tries(() => true).every((o) => o.servedMs.every((ms) => ms >= 0 && ms < 10_000)),
+    "each served try comes with its time to the response head",
   );
-  assert.ok(failed.length > 0, "failed tries at the dead site are observed");
-  assert.equal(served().length, 40, "no successful try is observed twice");
   assert.ok(
     seen.some((o) => o.kind === "breaker" && o.state === "open"),
     "a breaker opening is observed",
