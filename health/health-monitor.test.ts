@@ -93,6 +93,19 @@ test("a p99 over the SLO degrades the site in proportion", () => {
   assert.ok(Math.abs(fraction - 0.5) < 0.01, `${fraction} is not 0.5`);
 });
 
+test("a batch of outcomes reads as the same outcomes one by one: errors and the p99 alike", () => {
+  const served = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? 1_250 : 40));
+  const one = monitor().m;
+  for (const latencyMs of served) one.observe({ kind: "outcome", site: "a", ok: true, latencyMs });
+  for (let i = 0; i < 20; i++) one.observe({ kind: "outcome", site: "a", ok: false });
+  const batch = monitor().m;
+  batch.outcomes("a", served, 20);
+  batch.outcomes("nowhere", served, 5); // a site the monitor does not know: ignored
+  const expected = one.evaluate();
+  assert.equal(expected.get("a")?.state, "degraded", "the case says something");
+  assert.deepEqual(batch.evaluate(), expected);
+});
+
 test("saturation over its threshold degrades the site", () => {
   const { m } = monitor();
   m.observe({ kind: "load", site: "b", inFlight: 100 });

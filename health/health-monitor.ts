@@ -102,6 +102,19 @@ export class HealthMonitor {
   }
 
   /**
+   * Many outcomes of one site at once (a data plane's batch): each served request's latency,
+   * then `failed` failures — the same as that many `outcome` observations, without an object
+   * for each.
+   */
+  outcomes(site: string, servedMs: readonly number[], failed: number): void {
+    const tracker = this.#trackers.get(site);
+    if (!tracker) return;
+    const now = this.#now();
+    for (const latencyMs of servedMs) tracker.outcome(true, latencyMs, now);
+    for (let i = 0; i < failed; i++) tracker.outcome(false, undefined, now);
+  }
+
+  /**
    * Evaluates every site; returns the sites whose state changed since the last call. Each
    * site's passive readings are floored and capped together first (ejection-cap.ts).
    */

@@ -54,11 +54,7 @@ export function passiveHealth(
   return {
     observe: (observation) => {
       if (observation.kind === "tries") {
-        const { site } = observation;
-        for (const latencyMs of observation.servedMs)
-          monitor.observe({ kind: "outcome", site, ok: true, latencyMs });
-        for (let i = 0; i < observation.failed; i++)
-          monitor.observe({ kind: "outcome", site, ok: false });
+        monitor.outcomes(observation.site, observation.servedMs, observation.failed);
         return;
       }
       const translated = translate(observation);
