@@ -2,8 +2,9 @@
 // with curl where it is installed (what `curl --http2 http://…` really sends). WebSocket
 // backends echo (ws); the rest are the echo backend. Every wait is bounded.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import type { Socket } from "node:net";
+import { connect } from "node:net";
 import { type TestContext, test } from "node:test";
 import { promisify } from "node:util";
 import { siteHits, startTestWorld, type TestWorld } from "../testing/fixtures.ts";
@@ -164,4 +165,68 @@ test("a backend that takes the upgrade request and never answers gets 504 after 
     [line?.status, line?.code, line?.reqId],
     [504, "upstream_timeout", problem.requestId],
   );
+});
+
+/**
+ * A listener that never accepts: a child process listens with a backlog of 1, then blocks its
+ * event loop; once its accept queue is full (filled here), the kernel drops new SYNs, so a
+ * connect to it hangs — the case `upstream.connectTimeoutMs` is for.
+ */
+async function unacceptingListener(t: TestContext): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const s = require("node:net").createServer();
+       s.listen({ host: "127.0.0.1", port: 0, backlog: 1 }, () => {
+         process.stdout.write(s.address().port + "\\n", () =>
+           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0));
+       });`,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  t.after(() => child.kill("SIGKILL"));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once("exit", (code) => reject(new Error(`the listener exited (${code})`)));
+  });
+  await new Promise((resolve) => setTimeout(resolve, 100)); // blocked by now
+  const fillers: Socket[] = [];
+  t.after(() => {
+    for (const socket of fillers) socket.destroy();
+  });
+  for (let i = 0; i < 4; i++) {
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", () => {});
+    fillers.push(socket);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return `127.0.0.1:${port}`;
+}
+
+test("an upgrade whose backend never completes the TCP connect gets 504 after connectTimeoutMs", async (t) => {
+  const address = await unacceptingListener(t);
+  const log = captureLog();
+  const w = await startTestWorld({
+    sites: [{ id: "bue", addresses: [address] }],
+    policy: {
+      defaults: { retry: { perTryTimeoutMs: 10_000 } },
+      services: [{ name: "web", hosts: ["*"] }],
+    },
+    boot: {
+      upstream: { connectTimeoutMs: 300 },
+      probes: { enabled: false },
+      log: { level: "info", requests: true },
+    },
+    logger: log.logger,
+  });
+  t.after(() => w.close());
+  const answer = parseRawResponse(await rawExchange(w.gateway("bue").url, head(...WEBSOCKET)));
+  assert.equal(answer.status, 504);
+  const problem = JSON.parse(answer.body);
+  assert.equal(problem.code, "upstream_timeout");
+  // The connect timeout's own error, not the 10 s handshake (try) timeout's.
+  assert.match(problem.detail, /ECONNECT_TIMEOUT/, JSON.stringify(problem));
+  await waitFor(() => log.said("upgrade").length === 1, "the access-log line");
+  assert.equal(log.said("upgrade")[0]?.code, "upstream_timeout");
 });

@@ -124,6 +124,8 @@ export interface SiteSpec {
   readonly latitude?: number;
   readonly capacity?: number;
   readonly backends?: number;
+  /** Backend addresses served elsewhere (a test's own listener): no backend is started. */
+  readonly addresses?: readonly string[];
 }
 
 export interface TestWorld {
@@ -157,7 +159,7 @@ export async function startTestWorld(options: TestWorldOptions): Promise<TestWor
   const backends = new Map<string, TestBackend[]>();
   for (const site of options.sites) {
     const list: TestBackend[] = [];
-    for (let i = 0; i < (site.backends ?? 2); i++)
+    for (let i = 0; i < (site.addresses ? 0 : (site.backends ?? 2)); i++)
       list.push(await startBackend(`${site.id}-${i + 1}`, options.behaviour));
     backends.set(site.id, list);
   }
@@ -171,7 +173,7 @@ export async function startTestWorld(options: TestWorldOptions): Promise<TestWor
       longitude: s.longitude ?? 0,
       tier: s.tier ?? "edge",
       capacity: s.capacity ?? 1000,
-      backends: (backends.get(s.id) ?? []).map((b) => b.address),
+      backends: s.addresses ?? (backends.get(s.id) ?? []).map((b) => b.address),
     })),
   });
   const policy = policySchema.parse(
