@@ -8,7 +8,7 @@
  */
 
 import type { Logger } from "pino";
-import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from "prom-client";
+import type { MetricObjectWithValues, MetricValue } from "prom-client";
 import type { ConsulConnection } from "../../health/consul/consul-connection.ts";
 import { consulHttp } from "../../health/consul/consul-http.ts";
 import { DEFAULT_PROBE_SETTINGS } from "../../health/probes/probe-settings.ts";
@@ -17,15 +17,12 @@ import type { ClientLocation } from "../../routing-tables/client.ts";
 import type { Random } from "../../routing-tables/decide.ts";
 import type { PolicyConfig } from "../../routing-tables/policy-schema.ts";
 import { type AdminContext, createAdminServer } from "../admin/admin-api.ts";
-import type { ExplainAnswer } from "../admin/explain-answer.ts";
-import { type GeoipStatus, mergeGeoipStatuses } from "../client-facts/geoip-source.ts";
 import type { BootConfig } from "../config/boot-schema.ts";
 import { activeProbes } from "../feeds/active-probes.ts";
 import { configReloader, type Reloader } from "../feeds/config-reloader.ts";
 import { type ConsulWiring, startConsulWiring } from "../feeds/consul/consul-wiring.ts";
 import { passiveHealth } from "../feeds/passive-health.ts";
 import type { Observation } from "../forward/observation.ts";
-import { mergeUpstreamViews, type SiteUpstreamView } from "../forward/upstream-view.ts";
 import { listen, urlOf } from "../server/listen.ts";
 import { GatewayMetrics } from "../state/metrics.ts";
 import { RoutingState } from "../state/routing-state.ts";
@@ -36,7 +33,8 @@ import { consulFleet } from "../ui/consul-fleet.ts";
 import { BreakerBoard } from "./breaker-board.ts";
 import { startDnsEndpoint } from "./dns-endpoint.ts";
 import { Followers } from "./followers.ts";
-import { overrideStorer, startOverrideBook } from "./ops-overrides.ts";
+import { countedOverrides, overrideStorer, startOverrideBook } from "./ops-overrides.ts";
+import { workerAsks } from "./worker-asks.ts";
 
 export interface ControlPlaneOptions {
   readonly boot: BootConfig;
@@ -83,9 +81,6 @@ export interface ControlPlane {
   /** Stops the feeds and the admin API (after the data planes are gone). */
   close(): Promise<void>;
 }
-
-/** How long the admin API waits for the data planes' answers (metrics, /sites, explain). */
-const ASK_TIMEOUT_MS = 2_000;
 
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const { boot, logger } = options;
@@ -176,13 +171,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       )
     : undefined;
 
-  // The gateway's metrics: this process's and every data plane's, aggregated as prom-client's
-  // cluster support does (counters and histograms summed, each metric's own aggregator else).
-  const gatewayRegistry = async () => {
-    const own = await metrics.registry.getMetricsAsJSON();
-    const { answers } = await followers.ask({ what: "metrics" }, ASK_TIMEOUT_MS);
-    return AggregatorRegistry.aggregate([own, ...(answers as (typeof own)[])]);
-  };
+  const { registry: gatewayRegistry, asks } = workerAsks(followers, metrics);
   let shuttingDown = false;
   const ready = () => {
     if (shuttingDown) return { ready: false, reason: "shutting down" };
@@ -203,28 +192,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     token: options.adminToken,
     hostNames: boot.admin.hostNames,
     isReady: ready,
-    scrape: async () => {
-      const registry = await gatewayRegistry();
-      return { contentType: registry.contentType, body: await registry.metrics() };
-    },
-    upstreams: async () => {
-      const { answers } = await followers.ask({ what: "upstreams" }, ASK_TIMEOUT_MS);
-      return mergeUpstreamViews(answers as SiteUpstreamView[][]);
-    },
-    geoipStatus: async () => {
-      const { answers } = await followers.ask({ what: "geoip" }, ASK_TIMEOUT_MS);
-      return mergeGeoipStatuses(answers as (GeoipStatus | null)[]);
-    },
-    explain: async (query) => {
-      const { answers } = await followers.ask({ what: "explain", ...query }, ASK_TIMEOUT_MS);
-      return (
-        (answers[0] as ExplainAnswer | undefined) ?? {
-          ok: false,
-          code: "internal",
-          detail: "no worker answered",
-        }
-      );
-    },
+    ...asks,
     workers: () => followers.members(),
     ui: { settings: boot.ui, ...(fleet && { fleet: fleet.members }) },
     tlsStatus: () => tls.status(),
@@ -292,19 +260,5 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       server.closeAllConnections();
       await closed;
     },
-  };
-}
-
-/** Every override an admin call applied, counted by site and action. */
-function countedOverrides(
-  apply: AdminContext["applyOverride"],
-  metrics: GatewayMetrics,
-): AdminContext["applyOverride"] {
-  return async (site, override, request) => {
-    const receipt = await apply(site, override, request);
-    const action =
-      override === undefined ? "restore" : override.compromised ? "compromise" : "drain";
-    metrics.opsOverrides.labels(site, action).inc();
-    return receipt;
   };
 }

@@ -118,3 +118,17 @@ export function startOverrideBook(
   metrics.trackOverrides(book.view);
   return book;
 }
+
+/** Every override an admin call applied, counted by site and action. */
+export function countedOverrides(
+  apply: AdminContext["applyOverride"],
+  metrics: GatewayMetrics,
+): AdminContext["applyOverride"] {
+  return async (site, override, request) => {
+    const receipt = await apply(site, override, request);
+    const action =
+      override === undefined ? "restore" : override.compromised ? "compromise" : "drain";
+    metrics.opsOverrides.labels(site, action).inc();
+    return receipt;
+  };
+}

@@ -135,12 +135,11 @@ export class GatewayMetrics {
     help: "Catalogue/policy reloads refused (the last good config kept serving)",
     registers: [this.registry],
   });
-  readonly #dnsAnswers = new Counter({
+  readonly #dnsAnswers = new ScrapedCounter({
     name: "gateway_dns_answers_total",
     help: "Look-ups PowerDNS's remote backend asked, by outcome (answer, nodata, nxdomain, refused, servfail, bad_request) and the site answered (or none)",
-    labelNames: ["outcome", "site"] as const,
-    registers: [this.registry],
-  });
+    labelNames: ["outcome", "site"],
+  }).register(this.registry);
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -325,11 +324,8 @@ export class GatewayMetrics {
     this.#servedElsewhere.add([service, reason]);
   }
 
-  readonly #boundDnsAnswers = new Map<string, Counter.Internal>();
-
   dnsAnswer(outcome: string, site: string): void {
-    const make = () => this.#dnsAnswers.labels(outcome, site);
-    bound(this.#boundDnsAnswers, `${outcome}|${site}`, make).inc();
+    this.#dnsAnswers.add([outcome, site]);
   }
 
   /** One upgrade, once its connection closed (few: labels are hashed each time). */
@@ -340,14 +336,4 @@ export class GatewayMetrics {
   breakerChanged(scope: "site" | "backend", id: string, state: BreakerState): void {
     this.#breaker.labels(scope, id).set(BREAKER_VALUE[state]);
   }
-}
-
-/** The series bound to one label set, made the first time it is asked for. */
-function bound<T>(map: Map<string, T>, key: string, make: () => T): T {
-  let series = map.get(key);
-  if (series === undefined) {
-    series = make();
-    map.set(key, series);
-  }
-  return series;
 }
