@@ -93,10 +93,19 @@ export async function startTlsListener(options: TlsListenerOptions): Promise<Tls
       },
     },
     certificates: (material) => {
-      if (!sni.apply(material)) return;
-      server.setSecureContext(sni.defaultOptions());
-      applyKeys(); // the server's own context is new: its ticket callback too
-      logger.info({ generation: material.generation }, "certificates applied");
+      // The control plane tried every pair already; should OpenSSL still refuse one here, the
+      // contexts served so far stay (a throw would end the worker, and its replacement too).
+      try {
+        if (!sni.apply(material)) return;
+        server.setSecureContext(sni.defaultOptions());
+        applyKeys(); // the server's own context is new: its ticket callback too
+        logger.info({ generation: material.generation }, "certificates applied");
+      } catch (error) {
+        logger.error(
+          { err: error, generation: material.generation },
+          "certificates not applied; the previous ones keep serving",
+        );
+      }
     },
     tickets: (next) => {
       keys = next;

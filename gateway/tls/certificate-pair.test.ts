@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { caPem, encryptedKey, PKI_SKIP, pemOf, testPair } from "../testing/test-pki.ts";
-import { checkPair } from "./certificate-pair.ts";
+import { checkPair, pemCertificates } from "./certificate-pair.ts";
 
 const skip = PKI_SKIP;
 
@@ -123,4 +127,42 @@ test("a served pair is described without its key", { skip }, () => {
   assert.match(verdict.info.issuer, /CN=Gateway test CA/);
   assert.match(verdict.info.fingerprint, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
   assert.ok(!JSON.stringify(verdict.info).includes("PRIVATE KEY"));
+});
+
+test("an EC key on a curve OpenSSL will not serve (secp112r1) is refused, not sent to the workers", {
+  skip,
+}, () => {
+  const folder = mkdtempSync(join(tmpdir(), "pair-small-curve-"));
+  try {
+    const key = join(folder, "small.key");
+    const cert = join(folder, "small.pem");
+    execFileSync(
+      "openssl",
+      [
+        ...["req", "-x509", "-nodes", "-days", "2", "-newkey", "ec"],
+        ...["-pkeyopt", "ec_paramgen_curve:secp112r1", "-keyout", key, "-out", cert],
+        ...["-subj", "/CN=a.test", "-addext", "subjectAltName=DNS:a.test"],
+      ],
+      { stdio: "ignore" },
+    );
+    const verdict = checkPair(
+      readFileSync(cert, "utf8"),
+      readFileSync(key, "utf8"),
+      [],
+      Date.now(),
+    );
+    assert.equal(verdict.ok, false);
+    if (!verdict.ok) assert.match(verdict.reason, /curve secp112r1/);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test("PEM blocks are found in order by one linear scan, at most max + 1", () => {
+  const block = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`;
+  const text = `junk\n${block("A")}\nmore\n${block("B")}\n${block("C")}\n`;
+  assert.deepEqual(pemCertificates(text, 10), [block("A"), block("B"), block("C")]);
+  assert.equal(pemCertificates(text, 1).length, 2, "enough to say there are too many");
+  // 256 KiB of BEGIN lines and no END (once seconds of regex backtracking): no block.
+  assert.deepEqual(pemCertificates("-----BEGIN CERTIFICATE-----\n".repeat(9_000), 10), []);
 });

@@ -52,7 +52,29 @@ const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 
 /** A pair for serving (SNI names, server authentication) or for a client (mTLS upstream). */
 export type PairPurpose = "server" | "client";
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+const BEGIN = "-----BEGIN CERTIFICATE-----";
+const END = "-----END CERTIFICATE-----";
+/** The named curves OpenSSL serves at its default security level (others: "key too small"). */
+const SERVED_CURVES = new Set(["prime256v1", "secp384r1", "secp521r1"]);
+
+/**
+ * The PEM certificate blocks of `text`, in order, at most `max + 1` (enough to say "too many"):
+ * one linear scan with indexOf, whatever the text holds (a lazy regex over a file of BEGIN
+ * lines without END is quadratic: seconds for 256 KiB).
+ */
+export function pemCertificates(text: string, max: number): string[] {
+  const blocks: string[] = [];
+  let from = 0;
+  while (blocks.length <= max) {
+    const begin = text.indexOf(BEGIN, from);
+    if (begin < 0) break;
+    const end = text.indexOf(END, begin + BEGIN.length);
+    if (end < 0) break;
+    blocks.push(text.slice(begin, end + END.length));
+    from = end + END.length;
+  }
+  return blocks;
+}
 
 export function checkPair(
   certPem: string,
@@ -100,7 +122,7 @@ function refused(reason: string): PairVerdict {
 
 /** The certificates of a PEM file, leaf first, each issued by the next; or why not. */
 function parseChain(pem: string): X509Certificate[] | string {
-  const blocks = pem.match(PEM_CERTIFICATE) ?? [];
+  const blocks = pemCertificates(pem, MAX_CHAIN);
   if (blocks.length === 0) return "no PEM certificate in the file";
   if (blocks.length > MAX_CHAIN) return `more than ${MAX_CHAIN} certificates in the chain`;
   const chain: X509Certificate[] = [];
@@ -135,7 +157,12 @@ function keyKind(leaf: X509Certificate): { kind: KeyKind; type: string } | strin
     if (bits < MIN_RSA_BITS) return `an RSA key of ${bits} bits (at least ${MIN_RSA_BITS})`;
     return { kind: "rsa", type: `rsa ${bits}` };
   }
-  if (key.asymmetricKeyType === "ec") return { kind: "ec", type: `ec ${details.namedCurve}` };
+  if (key.asymmetricKeyType === "ec") {
+    const curve = details.namedCurve ?? "unknown";
+    if (!SERVED_CURVES.has(curve))
+      return `an EC key on curve ${curve} (P-256, P-384 or P-521 are served)`;
+    return { kind: "ec", type: `ec ${curve}` };
+  }
   return `a ${key.asymmetricKeyType} key (RSA or ECDSA are served)`;
 }
 

@@ -10,9 +10,10 @@
  * MAX_PEM_BYTES each (a chain of ten certificates is about 20 KiB).
  */
 import { X509Certificate } from "node:crypto";
+import { createSecureContext } from "node:tls";
 import { readConfigFile } from "../config/read-config-file.ts";
 import type { CertificateSettings, TlsSettings } from "../config/tls-schema.ts";
-import { type CertificateInfo, checkPair } from "./certificate-pair.ts";
+import { type CertificateInfo, checkPair, pemCertificates } from "./certificate-pair.ts";
 import type { ServedPair, ServerMaterial } from "./tls-material.ts";
 
 export const MAX_PEM_BYTES = 256 * 1024;
@@ -169,6 +170,14 @@ function readPair(
   if ("reason" in key) return key;
   const verdict = checkPair(cert.text, key.text, settings.names, nowMs);
   if (!verdict.ok) return { reason: verdict.reason };
+  // What the workers will do with it, tried here first: a pair OpenSSL refuses (a key its
+  // security level calls too small, …) is refused like any other bad pair, and the last good
+  // keeps serving — never sent to workers that would fail to build their contexts.
+  try {
+    createSecureContext({ cert: cert.text, key: key.text });
+  } catch (error) {
+    return { reason: `OpenSSL refuses the pair: ${(error as Error).message}` };
+  }
   const pair: ServedPair = {
     id: settings.cert,
     cert: cert.text,
@@ -189,7 +198,7 @@ function readPem(file: string): { text: string } | { reason: string } {
 export function caBundle(
   text: string,
 ): { pem: string; subjects: readonly string[] } | { reason: string } {
-  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  const blocks = pemCertificates(text, MAX_CA_CERTIFICATES);
   if (blocks.length === 0) return { reason: "no PEM certificate in the CA file" };
   if (blocks.length > MAX_CA_CERTIFICATES)
     return { reason: `more than ${MAX_CA_CERTIFICATES} certificates in the CA file` };
