@@ -63,11 +63,12 @@ export async function serveCommand(
     io.err("gateway serve: --workers takes a whole number from 1 to 256");
     return EXIT_USAGE;
   }
-  return runPrimary(loaded.boot, workers, io, signals);
+  return runPrimary(loaded.boot, values.config, workers, io, signals);
 }
 
 async function runPrimary(
   boot: BootConfig,
+  bootFile: string,
   workers: number,
   io: CommandIo,
   signals: HeldSignals,
@@ -77,7 +78,7 @@ async function runPrimary(
     ? [
         ...ownSiteErrors(world.catalogue, boot.site, boot.catalogue),
         ...geoipErrors(boot.geoip),
-        ...tlsErrors(boot, world.catalogue),
+        ...tlsErrors(boot, world.catalogue, bootFile),
       ]
     : world.errors;
   if (!world.ok || errors.length > 0) {

@@ -273,3 +273,25 @@ test("--boot checks the TLS files: a certificate whose key is another's is refus
     /validate-good\.pem: refused: the key does not match the certificate/,
   );
 });
+
+test("--boot tries the TLS protocol settings: a cipher list or curve OpenSSL refuses is an error at the boot file", {
+  skip: PKI_SKIP,
+}, (t) => {
+  const good = testPair("validate-good", { hosts: ["www.example.test"] });
+  const tls = (extra: string) =>
+    `site: edge-a\ncatalogue: catalogue.yaml\npolicy: policy.yaml\ntls:\n  enabled: true\n  certificates: [{ cert: ${good.cert}, key: ${good.key} }]\n${extra}`;
+  const files = writeFiles(t, {
+    "catalogue.yaml": CATALOGUE,
+    "policy.yaml": POLICY,
+    "ciphers.yaml": tls("  ciphers: NO-SUCH-CIPHER\n"),
+    "curves.yaml": tls("  curves: no-such-curve\n"),
+  });
+  for (const name of ["ciphers.yaml", "curves.yaml"]) {
+    const result = run(["--boot", files[name] ?? ""]);
+    assert.equal(result.code, 1, name);
+    assert.match(
+      result.err.join("\n"),
+      new RegExp(`${name}.*OpenSSL refuses the protocol settings`),
+    );
+  }
+});

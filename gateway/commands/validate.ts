@@ -86,7 +86,7 @@ function loadBootWorld(file: string): LoadResult {
   const errors = [
     ...(result.ok ? ownSiteErrors(result.catalogue, boot.site, boot.catalogue) : result.errors),
     ...geoipErrors(boot.geoip),
-    ...tlsErrors(boot, result.ok ? result.catalogue : undefined),
+    ...tlsErrors(boot, result.ok ? result.catalogue : undefined, file),
   ];
   return errors.length > 0 ? { ok: false, errors } : result;
 }

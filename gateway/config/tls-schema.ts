@@ -11,10 +11,9 @@
  * client's cipher order (server_preferred_order false).
  */
 import { z } from "zod";
+import { ms } from "./limits-schema.ts";
 
 const port = z.number().int().min(0).max(65_535);
-const ms = (fallback: number, max: number, text: string) =>
-  z.number().int().min(1).max(max).default(fallback).describe(`${text}, ms`);
 const count = (fallback: number, min: number, max: number, text: string) =>
   z.number().int().min(min).max(max).default(fallback).describe(text);
 
@@ -187,6 +186,7 @@ export const tlsSchema = z
         "what the plain listener does: serve every request, or answer 308 to https:// (ACME /.well-known/acme-challenge/ paths are still served)",
       ),
     redirectPort: port
+      .min(1)
       .default(443)
       .describe(
         "port in the redirect's https:// URL, as clients reach the TLS listener (443: none)",

@@ -144,7 +144,10 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   const server = createGatewayServer(boot.limits, {
     ...handlers,
     request: (req, res) => {
-      if (redirectPort && redirectToHttps(req, res, context, redirectPort)) return;
+      if (redirectPort) {
+        if (drain.draining) res.shouldKeepAlive = false; // a redirect is an answer like any
+        if (redirectToHttps(req, res, context, redirectPort)) return;
+      }
       handlers.request(req, res);
     },
   });

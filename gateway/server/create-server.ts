@@ -75,17 +75,29 @@ export function createGatewayServer(limits: ServerLimits, handlers: ServerHandle
   server.on("checkContinue", request);
   if (handlers.upgrade) server.on("upgrade", handlers.upgrade);
   // Without a listener Node destroys a CONNECT's socket silently; refuse it in words.
-  server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
-    socket.on("error", () => socket.destroy());
-    const detail = "CONNECT: this gateway is not a forward proxy";
-    // Nothing failed: the method itself is refused, so there is no cause to keep.
-    socket.write(rawProblem(new GatewayError("open_proxy_refused", detail, { cause: undefined })));
-    linger(socket, limits);
-  });
+  server.on("connect", (_req: IncomingMessage, socket: Duplex) =>
+    refuseConnectSocket(socket, limits),
+  );
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) =>
     answerClientError(error, socket, limits),
   );
   return server;
+}
+
+/** Why CONNECT is refused (over HTTP/1.1 here, over either protocol on the TLS listener). */
+export const CONNECT_DETAIL = "CONNECT: this gateway is not a forward proxy";
+
+/** CONNECT over HTTP/1.1: refused in words on its raw socket, which then lingers. */
+export function refuseConnectSocket(
+  socket: Duplex,
+  limits: Pick<Limits, "lingeringTimeMs" | "lingeringBytes">,
+): void {
+  socket.on("error", () => socket.destroy());
+  // Nothing failed: the method itself is refused, so there is no cause to keep.
+  socket.write(
+    rawProblem(new GatewayError("open_proxy_refused", CONNECT_DETAIL, { cause: undefined })),
+  );
+  linger(socket, limits);
 }
 
 /**

@@ -33,15 +33,17 @@ import type { Duplex } from "node:stream";
 import type { SecureContext, SecureContextOptions } from "node:tls";
 import type { Http2Settings } from "../config/tls-schema.ts";
 import { GatewayError } from "../errors/error-catalogue.ts";
-import { rawProblem, sendProblem } from "../errors/problem-response.ts";
+import { sendProblem } from "../errors/problem-response.ts";
 import {
   answerClientError,
+  CONNECT_DETAIL,
   http1Options,
+  refuseConnectSocket,
   type ServerHandlers,
   type ServerLimits,
 } from "./create-server.ts";
 import { guardSession, type SessionCloseReason } from "./h2-session-guard.ts";
-import { isLingering, linger } from "./lingering-close.ts";
+import { isLingering } from "./lingering-close.ts";
 import { isWebSocketUpgrade } from "./upgrade-kind.ts";
 
 export interface TlsListenerSettings {
@@ -67,8 +69,6 @@ export interface SecureContexts {
   /** The context for an SNI name; undefined keeps the server's own. */
   readonly sni: (servername: string) => SecureContext | undefined;
 }
-
-const CONNECT_DETAIL = "CONNECT: this gateway is not a forward proxy";
 
 export function createTlsServer(
   settings: TlsListenerSettings,
@@ -144,8 +144,8 @@ function onlyHttp1({ protocols }: { protocols: string[] }): string | undefined {
 
 /** CONNECT over HTTP/1.1 arrives with its socket, over HTTP/2 with a response. */
 function refuseConnect(req: unknown, second: unknown, limits: ServerLimits, via: string): void {
-  const refusal = new GatewayError("open_proxy_refused", CONNECT_DETAIL, { cause: undefined });
   if ((req as Http2ServerRequest).httpVersionMajor === 2) {
+    const refusal = new GatewayError("open_proxy_refused", CONNECT_DETAIL, { cause: undefined });
     const res = second as Http2ServerResponse;
     const requestId = randomUUID();
     sendProblem(res as unknown as ServerResponse, refusal, {
@@ -155,10 +155,7 @@ function refuseConnect(req: unknown, second: unknown, limits: ServerLimits, via:
     });
     return;
   }
-  const socket = second as Duplex;
-  socket.on("error", () => socket.destroy());
-  socket.write(rawProblem(refusal));
-  linger(socket, limits);
+  refuseConnectSocket(second as Duplex, limits);
 }
 
 /**

@@ -8,6 +8,8 @@ import { buildSnapshot } from "../../routing-tables/snapshot.ts";
 import { testSite } from "../testing/consul-world.ts";
 import { eventually } from "../testing/fixtures.ts";
 import { captureLog } from "../testing/log-capture.ts";
+import { keepWriting, openConversation } from "../testing/raw-conversation.ts";
+import { parseRawResponse } from "../testing/raw-http.ts";
 import { PKI_SKIP } from "../testing/test-pki.ts";
 import { startTlsWorld } from "../testing/tls-world.ts";
 import { httpsLocation } from "./https-redirect.ts";
@@ -120,4 +122,25 @@ test("with plainHttp redirect the plain listener answers 308, serves ACME, and l
   const line = logged();
   assert.equal(line?.status, 308);
   assert.equal(line?.code, "https_redirect");
+});
+
+test("a body sent with a redirected request is read only up to the lingering bounds, then the connection closes", {
+  skip: PKI_SKIP,
+}, async (t) => {
+  const w = await startTlsWorld({
+    sites: [{ id: "a" }],
+    policy: { services: [{ name: "web", hosts: ["localhost"] }] },
+    boot: { limits: { lingeringBytes: 64 * 1024, lingeringTimeMs: 2_000 } },
+    tls: { plainHttp: "redirect", redirectPort: 8443 },
+  });
+  t.after(() => w.close());
+  const c = openConversation(t, w.gateway("a").url);
+  // A body without end in sight (50 GB declared, sent for as long as the socket is open).
+  c.socket.write("POST /form HTTP/1.1\r\nHost: localhost\r\nContent-Length: 50000000000\r\n\r\n");
+  const stop = keepWriting(c.socket, 2, () => "z".repeat(16 * 1024));
+  t.after(stop);
+  // Without the bound the gateway would go on reading it on a keep-alive connection.
+  await c.closed(10_000);
+  stop();
+  assert.equal(parseRawResponse(c.received()).status, 308);
 });

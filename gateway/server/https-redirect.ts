@@ -13,6 +13,7 @@ import { matchService, type ServiceRouter } from "../../routing-tables/service-r
 import { requestAuthority } from "./authority.ts";
 import { requestIdOf } from "./forwarding.ts";
 import type { HandlerContext } from "./handle-request.ts";
+import { lingerOnClose } from "./lingering-close.ts";
 import { normalizePath, type PathRules } from "./normalize-path.ts";
 import { headOf, logRecord, newRecord } from "./request-log.ts";
 
@@ -25,7 +26,6 @@ export function httpsLocation(
   paths: PathRules,
   port: number,
 ): string | undefined {
-  if (req.method === "CONNECT") return undefined;
   const authority = requestAuthority(req);
   if (!authority.ok) return undefined;
   const path = normalizePath(authority.path, paths);
@@ -46,10 +46,15 @@ export function redirectToHttps(
   const peer = req.socket.remoteAddress;
   const record = newRecord(requestIdOf(req, peer !== undefined && context.trusted.has(peer)), peer);
   const head = headOf(req);
+  // A body sent with it is read and dropped (the client sends it again to https), as any
+  // early answer's: the connection closes after the answer, lingering up to its bounds.
+  if (!req.complete) {
+    res.shouldKeepAlive = false;
+    lingerOnClose(req, context.limits);
+  }
   sendRedirect(res, location, record.requestId);
   record.status = 308;
   record.code = "https_redirect";
-  req.resume(); // a body sent with it is read and dropped: the client sends it again to https
   const seconds = logRecord(context, record, head, "request");
   context.metrics.request(record.site, record.status, record.code, record.service, seconds);
   return true;
