@@ -114,7 +114,8 @@ export class EventHub {
 
   /** The state changed: produce every listened channel's view now. */
   poke(): void {
-    if (this.#poked !== undefined || this.#closed) return;
+    // Nobody listening: nothing to produce (a stream that opens produces its own first view).
+    if (this.#poked !== undefined || this.#closed || this.#open === 0) return;
     this.#poked = setTimeout(() => {
       this.#poked = undefined;
       for (const channel of this.#channels.values()) {
@@ -194,8 +195,11 @@ export class EventHub {
       for (const stream of channel.streams) deliver(stream, event, at);
     } else if (at - channel.lastEventAt >= this.#settings.heartbeatMs) {
       channel.lastEventAt = at;
+      // A heartbeat a stream cannot take is a stall too: a reader that reads nothing while
+      // the view stays the same is cut like one that falls behind on changes.
       for (const stream of channel.streams)
-        if (!stream.res.writableNeedDrain) stream.res.write(": keep-alive\n\n");
+        if (stream.res.writableNeedDrain || !stream.res.write(": keep-alive\n\n"))
+          stream.stalledSince ??= at;
     }
   }
 

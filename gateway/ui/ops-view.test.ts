@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { opsView as build, type GatewayReport, type Mode } from "./ops-view.ts";
-import { readSitesBody } from "./sites-body.ts";
+import { BODY_LIMITS, readSitesBody } from "./sites-body.ts";
 
 /** Longitude and latitude as x and y: enough to see that the projection was applied. */
 const flat = (longitude: number, latitude: number) => [longitude, -latitude] as const;
@@ -204,4 +204,19 @@ test("overrides with who, when and why are shown as recorded; bare flags as what
   const bare = opsView("single", "fra", [read("fra", ALL_HEALTHY, flags)], flat);
   assert.deepEqual(bare.gateways[0]?.sites.lhr?.overrides[0]?.what, ["draining", "dial 40%"]);
   assert.deepEqual(bare.gateways[0]?.sites.fra?.overrides, []);
+});
+
+test("gateways that each list other sites cannot grow the view past one answer's limit", () => {
+  const many = (ingress: string) => {
+    const states: Record<string, unknown> = {};
+    for (let i = 0; i < BODY_LIMITS.sites; i++) states[`${ingress}-${i}`] = "healthy";
+    return read(ingress, states);
+  };
+  const view = opsView("fleet", "a", [many("a"), many("b"), many("c")]);
+  assert.equal(view.sites.length, BODY_LIMITS.sites);
+  assert.equal(view.sites[0]?.id, "a-0", "the first answer's sites come first");
+  assert.match(
+    view.problems.join("\n"),
+    new RegExp(`${2 * BODY_LIMITS.sites} more site\\(s\\) listed`),
+  );
 });

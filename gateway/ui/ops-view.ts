@@ -9,7 +9,7 @@
  * a gateway nobody can read is never drawn as healthy. A site no answer mentions is `unknown`.
  */
 import { gatewayRows, type OverrideNote, type SiteReading } from "./gateway-rows.ts";
-import type { ReportedState, SitesBody } from "./sites-body.ts";
+import { BODY_LIMITS, type ReportedState, type SitesBody } from "./sites-body.ts";
 
 export type DisplayState = ReportedState | "unreachable";
 export type Mode = "single" | "fleet";
@@ -100,15 +100,17 @@ export interface OpsViewInput {
 export function opsView(input: OpsViewInput): OpsView {
   const { mode, self, reports, project } = input;
   const gateways = reports.map(viewGateway);
-  const rows = siteRows(reports);
-  const maxCapacity = Math.max(1, ...[...rows.values()].map((r) => r.capacity ?? 0));
+  const { rows, dropped } = siteRows(reports);
+  let maxCapacity = 1;
+  for (const row of rows.values()) maxCapacity = Math.max(maxCapacity, row.capacity ?? 0);
+  const standings = standingsOf(mode, reports);
   const sites = [...rows.values()].map((row) => {
     const seenAs: Record<string, ReportedState> = {};
     for (const gateway of gateways) {
       const reading = gateway.sites[row.id];
       if (reading) seenAs[gateway.id] = reading.state;
     }
-    const standing = standingOf(mode, row.id, reports);
+    const standing = standings(row.id);
     const states: DisplayState[] = Object.values(seenAs);
     let state = states.length === 0 ? "unknown" : states.reduce(worse);
     if (standing === "unreachable" || standing === "missing") state = worse(state, "unreachable");
@@ -122,7 +124,14 @@ export function opsView(input: OpsViewInput): OpsView {
     services: servicesOf(reports),
     sites,
     gateways,
-    problems: input.problems ?? [],
+    problems: [
+      ...(input.problems ?? []),
+      ...(dropped > 0
+        ? [
+            `${dropped} more site(s) listed by the gateways than the view shows (${BODY_LIMITS.sites})`,
+          ]
+        : []),
+    ],
   };
 }
 
@@ -178,29 +187,49 @@ type Row = SitesBody["sites"][number];
 
 /**
  * Every site any answer lists, once: the first answer's order (the catalogue's), then sites
- * only others know. A field the first answer lacks is taken from the next that has it.
+ * only others know. A field the first answer lacks is taken from the next that has it. At most
+ * as many sites as one answer may list (BODY_LIMITS.sites): gateways that each list other
+ * sites cannot grow the view past it; the rest are counted.
  */
-function siteRows(reports: readonly GatewayReport[]): Map<string, Row> {
+function siteRows(reports: readonly GatewayReport[]): { rows: Map<string, Row>; dropped: number } {
   const rows = new Map<string, Row>();
+  const dropped = new Set<string>();
   for (const report of reports) {
     if (!report.reachable) continue;
     for (const row of report.body.sites) {
       const known = rows.get(row.id);
-      rows.set(row.id, known ? { ...row, ...definedOnly(known) } : row);
+      if (known) rows.set(row.id, { ...row, ...definedOnly(known) });
+      else if (rows.size < BODY_LIMITS.sites) rows.set(row.id, row);
+      else dropped.add(row.id);
     }
   }
-  return rows;
+  return { rows, dropped: dropped.size };
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function standingOf(mode: Mode, site: string, reports: readonly GatewayReport[]): GatewayStanding {
-  // A site that runs several gateways stands as its worst: one unread gateway is unread.
-  const own = reports.filter((report) => report.ingress === site);
-  if (own.length > 0) return own.every((r) => r.reachable) ? "up" : "unreachable";
-  return mode === "fleet" ? "missing" : "not-watched";
+/**
+ * Each site's own gateways, looked up once per view. A site that runs several gateways stands
+ * as its worst: one unread gateway is unread.
+ */
+function standingsOf(
+  mode: Mode,
+  reports: readonly GatewayReport[],
+): (site: string) => GatewayStanding {
+  const allReachable = new Map<string, boolean>();
+  for (const report of reports)
+    allReachable.set(
+      report.ingress,
+      (allReachable.get(report.ingress) ?? true) && report.reachable,
+    );
+  const absent: GatewayStanding = mode === "fleet" ? "missing" : "not-watched";
+  return (site) => {
+    const reachable = allReachable.get(site);
+    if (reachable === undefined) return absent;
+    return reachable ? "up" : "unreachable";
+  };
 }
 
 /** The services any answer shares traffic for, in the order first seen, at most `MAX_SERVICES`. */
