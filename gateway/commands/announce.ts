@@ -17,7 +17,7 @@ import {
   type SpeakerRoute,
 } from "../anycast/exabgp-speaker.ts";
 import { observeLocalSite } from "../anycast/site-observation.ts";
-import { type CommandIo, EXIT_OK, EXIT_USAGE } from "./io.ts";
+import { type CommandIo, EXIT_OK, EXIT_USAGE, wholeOption } from "./io.ts";
 
 export const ANNOUNCE_USAGE = `usage: gateway announce --prefix VIP/32 [options]
   Run by ExaBGP (process API): announces the VIP while the local gateway is ready and its
@@ -52,14 +52,6 @@ const OPTIONS = {
 
 const PREFIX = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-f:]+\/\d{1,3}$/i;
 
-function integer(values: Record<string, unknown>, name: string, min: number, max: number) {
-  const text = String(values[name]);
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max)
-    throw new Error(`--${name} takes a whole number from ${min} to ${max}, not "${text}"`);
-  return value;
-}
-
 interface AnnounceSettings {
   readonly adminUrl: string;
   readonly route: SpeakerRoute;
@@ -78,19 +70,21 @@ export function parseAnnounceArgs(args: readonly string[]): AnnounceSettings {
       `--prefix takes the VIP as a prefix (203.0.113.10/32), not "${values.prefix ?? ""}"`,
     );
   const localAs =
-    values["local-as"] === undefined ? undefined : integer(values, "local-as", 1, 4_294_967_295);
+    values["local-as"] === undefined
+      ? undefined
+      : wholeOption(values, "local-as", 1, 4_294_967_295);
   return {
     adminUrl: values.admin.replace(/\/+$/, ""),
     route: {
       prefix: values.prefix,
       nextHop: values["next-hop"],
-      med: integer(values, "med", 0, 4_294_967_295),
+      med: wholeOption(values, "med", 0, 4_294_967_295),
       deprefer: parseDepreference(values.deprefer, localAs),
     },
-    intervalMs: integer(values, "interval-ms", 50, 60_000),
-    timeoutMs: integer(values, "timeout-ms", 10, 60_000),
-    riseCount: integer(values, "rise", 1, 100),
-    holdDownMs: integer(values, "hold-down-ms", 0, 3_600_000),
+    intervalMs: wholeOption(values, "interval-ms", 50, 60_000),
+    timeoutMs: wholeOption(values, "timeout-ms", 10, 60_000),
+    riseCount: wholeOption(values, "rise", 1, 100),
+    holdDownMs: wholeOption(values, "hold-down-ms", 0, 3_600_000),
     followSessions: values["follow-sessions"],
   };
 }

@@ -40,3 +40,17 @@ export function parseCommandArgs<T extends ParseArgsConfig>(
     return undefined;
   }
 }
+
+/** A whole-number option within [min, max], or an error naming the option and its range. */
+export function wholeOption(
+  values: Record<string, unknown>,
+  name: string,
+  min: number,
+  max: number,
+): number {
+  const text = String(values[name]);
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    throw new Error(`--${name} takes a whole number from ${min} to ${max}, not "${text}"`);
+  return value;
+}

@@ -17,6 +17,7 @@ import {
   EXIT_USAGE,
   parseCommandArgs,
   processIo,
+  wholeOption,
 } from "./io.ts";
 import { statusTable } from "./status-table.ts";
 
@@ -116,19 +117,11 @@ function statusSettings(
     service: values.service as string | undefined,
     from: values.from as string | undefined,
     watch: values.watch === true,
-    intervalMs: whole(values, "interval-ms", 500, 60_000),
-    count: values.count === undefined ? undefined : whole(values, "count", 1, 1_000_000),
-    timeoutMs: whole(values, "timeout-ms", 100, 120_000),
+    intervalMs: wholeOption(values, "interval-ms", 500, 60_000),
+    count: values.count === undefined ? undefined : wholeOption(values, "count", 1, 1_000_000),
+    timeoutMs: wholeOption(values, "timeout-ms", 100, 120_000),
     token: token || undefined,
   };
-}
-
-function whole(values: Record<string, unknown>, name: string, min: number, max: number): number {
-  const text = String(values[name]);
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max)
-    throw new Error(`--${name} takes a whole number from ${min} to ${max}, not "${text}"`);
-  return value;
 }
 
 /** One read and its text (table or JSON), or the failure in words. */
