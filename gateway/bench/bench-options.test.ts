@@ -49,6 +49,7 @@ test("a bad value is refused with the flag's name", () => {
     [["--only", "bare,haproxy"], /unknown target: haproxy/],
     [["--load", "hey"], /--load takes wrk or autocannon/],
     [["--soak-rate-of", "nginx"], /--soak-rate-of takes target or bare/],
+    [["--soak", "60", "--only", "bare"], /--soak needs gateway in --only/],
   ];
   for (const [args, message] of cases)
     assert.throws(() => readBenchOptions(args), message, args.join(" "));

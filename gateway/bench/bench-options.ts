@@ -82,12 +82,20 @@ export function readBenchOptions(args: readonly string[]): BenchOptions {
   const soakRateOf = values["soak-rate-of"];
   if (soakRateOf !== "target" && soakRateOf !== "bare")
     throw new Error(`--soak-rate-of takes target or bare, not ${soakRateOf}`);
+  const targets = choose(values.only, TARGET_NAMES, "target");
+  const soakSeconds = wholeArg(values.soak, "soak", 0, 86_400);
+  const soaked =
+    soakTarget === undefined ? undefined : choose(soakTarget, TARGET_NAMES, "soak target")[0];
+  // Checked here, not after the rounds (an hour of them, maybe): the soak's target must run.
+  const wanted = soaked ?? (targets.includes("gateway-deployed") ? "gateway-deployed" : "gateway");
+  if (soakSeconds > 0 && !targets.includes(wanted))
+    throw new Error(`--soak needs ${wanted} in --only`);
   return {
     mode,
     rounds: wholeArg(values.rounds, "rounds", 1, 100),
     seconds: wholeArg(values.seconds, "seconds", 1, 3_600),
     warmup: wholeArg(values.warmup, "warmup", 0, 600),
-    targets: choose(values.only, TARGET_NAMES, "target"),
+    targets,
     bodies: choose(
       values.bodies,
       BODIES.map((b) => b.name),
@@ -98,10 +106,9 @@ export function readBenchOptions(args: readonly string[]): BenchOptions {
       ...new Set(values.rates.split(",").map((r) => wholeArg(r.trim(), "rates", 1, 100))),
     ],
     openConnections: wholeArg(values["open-connections"], "open-connections", 1, 4_096),
-    soakSeconds: wholeArg(values.soak, "soak", 0, 86_400),
+    soakSeconds,
     soakEverySeconds: wholeArg(values["soak-every"], "soak-every", 1, 600),
-    soakTarget:
-      soakTarget === undefined ? undefined : choose(soakTarget, TARGET_NAMES, "soak target")[0],
+    soakTarget: soaked,
     soakRateOf,
     profileDir: values["cpu-prof"],
     keep: values.keep,

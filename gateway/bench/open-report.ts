@@ -4,7 +4,7 @@
  * the load generator's own accuracy (rate achieved against asked, lateness, CPU). Pure.
  */
 import type { OpenMeasurement } from "./measure.ts";
-import { fixed, groupRuns, type Measurement, median, pad, rssCell } from "./report.ts";
+import { costSummary, fixed, groupRuns, type Measurement, median, pad, rssCell } from "./report.ts";
 import { TARGET_LABELS, type TargetName } from "./targets.ts";
 
 /**
@@ -58,15 +58,12 @@ export interface OpenSummary {
   readonly generatorCores: number;
 }
 
-const MB = 1024 * 1024;
-
 export function summariseOpen(runs: readonly OpenMeasurement[]): OpenSummary[] {
   const key = (run: OpenMeasurement) => `${run.target}|${run.body}|${run.ratePercent}`;
   return groupRuns(runs, key).map((group) => {
     const first = group[0] as OpenMeasurement;
     const of = (f: (m: OpenMeasurement) => number) => median(group.map(f));
     const sum = (f: (m: OpenMeasurement) => number) => group.reduce((n, m) => n + f(m), 0);
-    const largest = (f: (m: OpenMeasurement) => number) => Math.max(...group.map(f));
     return {
       target: first.target,
       body: first.body,
@@ -78,17 +75,13 @@ export function summariseOpen(runs: readonly OpenMeasurement[]): OpenSummary[] {
       p50Ms: of((m) => m.load.p50Ms),
       p99Ms: of((m) => m.load.p99Ms),
       p999Ms: of((m) => m.load.p999Ms),
-      cpuMicrosPerRequest: of((m) => m.cpuMicrosPerRequest),
-      upstreamCpuMicrosPerRequest: of((m) => m.upstreamCpuMicrosPerRequest),
-      rssMaxMB: largest((m) => m.rssMaxBytes) / MB,
-      rssTotalMB: largest((m) => m.rssTotalBytes) / MB,
-      processes: largest((m) => m.processes),
+      ...costSummary(group),
       dropped: sum((m) => m.load.dropped),
       errors: sum((m) => m.load.errors),
       non2xx: sum((m) => m.load.non2xx),
       sendLagP50Ms: of((m) => m.load.sendLagP50Ms),
       sendLagP99Ms: of((m) => m.load.sendLagP99Ms),
-      sendLagMaxMs: largest((m) => m.load.sendLagMaxMs),
+      sendLagMaxMs: Math.max(...group.map((m) => m.load.sendLagMaxMs)),
       generatorCpuMicrosPerRequest: of((m) => m.load.generatorCpuMicrosPerRequest),
       generatorCores: of((m) => m.load.generatorCores),
     };

@@ -74,6 +74,27 @@ export function groupRuns<M>(runs: readonly M[], key: (run: M) => string): M[][]
   return [...groups.values()];
 }
 
+/** What a run cost its target: CPU per request (its own, the upstream's), memory, processes. */
+export interface RunCost {
+  readonly cpuMicrosPerRequest: number;
+  readonly upstreamCpuMicrosPerRequest: number;
+  readonly rssMaxBytes: number;
+  readonly rssTotalBytes: number;
+  readonly processes: number;
+}
+
+/** A group of runs' cost: CPU the median, memory and processes the largest seen. */
+export function costSummary(group: readonly RunCost[]) {
+  const largest = (f: (m: RunCost) => number) => Math.max(...group.map(f));
+  return {
+    cpuMicrosPerRequest: median(group.map((m) => m.cpuMicrosPerRequest)),
+    upstreamCpuMicrosPerRequest: median(group.map((m) => m.upstreamCpuMicrosPerRequest)),
+    rssMaxMB: largest((m) => m.rssMaxBytes) / MB,
+    rssTotalMB: largest((m) => m.rssTotalBytes) / MB,
+    processes: largest((m) => m.processes),
+  };
+}
+
 export function summarise(runs: readonly Measurement[]): Summary[] {
   return groupRuns(runs, (run) => `${run.target}|${run.body}`).map((group) => {
     const first = group[0] as Measurement;
@@ -85,11 +106,7 @@ export function summarise(runs: readonly Measurement[]): Summary[] {
       requestsPerSecond: of((m) => m.load.requestsPerSecond),
       p50Ms: of((m) => m.load.p50Ms),
       p99Ms: of((m) => m.load.p99Ms),
-      cpuMicrosPerRequest: of((m) => m.cpuMicrosPerRequest),
-      upstreamCpuMicrosPerRequest: of((m) => m.upstreamCpuMicrosPerRequest),
-      rssMaxMB: Math.max(...group.map((m) => m.rssMaxBytes)) / MB,
-      rssTotalMB: Math.max(...group.map((m) => m.rssTotalBytes)) / MB,
-      processes: Math.max(...group.map((m) => m.processes)),
+      ...costSummary(group),
       errors: group.reduce((sum, m) => sum + m.load.errors, 0),
       non2xx: group.reduce((sum, m) => sum + m.load.non2xx, 0),
     };

@@ -216,7 +216,8 @@ export function reservePort(): Promise<number> {
   });
 }
 
-async function until(
+/** Polls `check` until true; fails at once when the child exits (or is killed), or past the bound. */
+export async function until(
   check: () => boolean | Promise<boolean>,
   child: ChildProcess,
   timeoutMs: number,

@@ -98,6 +98,9 @@ async function handshakes(url: string, spec: LoadSpec): Promise<{ done: number; 
         rejectUnauthorized: false,
         ALPNProtocols: ["h2", "http/1.1"],
       });
+      // A target that takes the connection and never answers the ClientHello fails the
+      // handshake after 10 s instead of holding the bench for ever.
+      socket.setTimeout(10_000, () => socket.destroy(new Error("handshake timeout")));
       socket.once("secureConnect", () => {
         done += 1;
         socket.destroy();

@@ -18,7 +18,7 @@ import type { IssuedPair } from "../demo/local-ca.ts";
 import type { Children } from "./children.ts";
 import { writeGatewayWorld } from "./gateway-world.ts";
 import { nginxConf, nginxVersion } from "./nginx-conf.ts";
-import { reservePort } from "./targets.ts";
+import { reservePort, until } from "./targets.ts";
 import { BODIES, REQUEST_HEADERS } from "./workload.ts";
 
 export type TlsTargetName = "gateway" | "nginx";
@@ -130,14 +130,9 @@ function nginx(dir: string, port: number, tlsPort: number, ctx: TlsTargetContext
 /** Both listeners answer every body 200 (TLS trusting the benchmark's CA). */
 async function answering(target: TlsTarget, ctx: TlsTargetContext): Promise<void> {
   const dispatcher = new Agent({ connect: { ca: readFileSync(ctx.caCert, "utf8") } });
-  const deadline = Date.now() + ctx.readyTimeoutMs;
   try {
-    while (Date.now() < deadline) {
-      if (target.child.exitCode !== null) throw new Error(`${target.name} exited`);
-      if (await answers(target, dispatcher)) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`${target.name}: not answering within ${ctx.readyTimeoutMs} ms`);
+    const check = () => answers(target, dispatcher);
+    await until(check, target.child, ctx.readyTimeoutMs, `${target.name} answering`, () => "");
   } finally {
     await dispatcher.close();
   }
