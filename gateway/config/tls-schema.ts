@@ -146,7 +146,7 @@ export const tlsSchema = z
       .max(64)
       .default([])
       .describe(
-        "certificate and key pairs (at least one when enabled); an ECDSA and an RSA pair for the same names are served side by side",
+        "certificate and key pairs (at least one when enabled); an ECDSA and an RSA default pair are served side by side (for other names, the ECDSA pair of a name that has both)",
       ),
     minVersion: z
       .enum(["TLSv1.2", "TLSv1.3"])

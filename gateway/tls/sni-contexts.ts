@@ -3,10 +3,11 @@
  * swapped whole (one assignment) when new material arrives, so a handshake sees the old set
  * or the new one, never a mix. Lookup: the exact name, then the wildcard one label up
  * (`a.b.example` → `*.b.example`, as RFC 6125 wildcards cover one label), then the default.
- * Each name's context holds every pair that serves it, at most one per key type (the first
- * listed wins), so an ECDSA and an RSA certificate are offered side by side and OpenSSL picks
- * by what the client supports. Every context gets the same protocol settings (minimum version,
- * ciphers, groups, the client CA), whichever one a handshake ends on.
+ * The default pairs (one per key type, the first listed wins) make the server's own context,
+ * so an ECDSA and an RSA certificate are offered side by side there and OpenSSL picks by what
+ * the client supports; any other name is served one pair, its ECDSA one when it has both (the
+ * RSA one is "shadowed", shown in /tls). Every context gets the same protocol settings
+ * (minimum version, ciphers, groups, the client CA), whichever one a handshake ends on.
  */
 import { constants } from "node:crypto";
 import { createSecureContext, type SecureContext, type SecureContextOptions } from "node:tls";
@@ -39,10 +40,6 @@ export class SniContexts {
 
   constructor(protocol: ProtocolSettings) {
     this.#protocol = protocol;
-  }
-
-  get generation(): number {
-    return this.#generation;
   }
 
   /** Builds the contexts of `material`; false (nothing changed) when it is not newer. */
