@@ -189,3 +189,38 @@ test("a poke sends the changed view at once, without waiting for the interval", 
   await eventually(() => reader.events.length === 2, 5_000, "the view after the poke");
   assert.deepEqual(JSON.parse(reader.events[1]?.data ?? ""), { value: 2 });
 });
+
+test("a channel with minPokeGapMs is produced once per gap however often it is poked, the last change shown", async (t) => {
+  let value = 0;
+  let produced = 0;
+  const sources = {
+    view: {
+      produce: async () => {
+        produced += 1;
+        return { value };
+      },
+      intervalMs: 3_600_000,
+      minPokeGapMs: 2_000,
+    },
+  };
+  const hub = new EventHub(sources, FAST, () => {});
+  const server = createServer((req, res) => void hub.open((req.url ?? "/").slice(1), res));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => closeAll({ hub, server }));
+  const { port } = server.address() as { port: number };
+  const reader = await openEvents(`http://127.0.0.1:${port}/view`);
+  t.after(() => reader.close());
+  await eventually(() => reader.events.length === 1, 5_000, "the first view");
+  for (let i = 1; i <= 20; i++) {
+    value = i;
+    hub.poke();
+    await new Promise((resolve) => setTimeout(resolve, 60)); // past POKE_DELAY_MS each time
+  }
+  await eventually(
+    () => JSON.parse(reader.events.at(-1)?.data ?? "{}").value === 20,
+    10_000,
+    "the last change",
+  );
+  // 20 pokes over a second or so: the first view and one production per 2 s gap, not 20.
+  assert.ok(produced <= 5, `${produced} productions`);
+});

@@ -41,6 +41,12 @@ export type Producer = () => Promise<unknown>;
 export interface ChannelSource {
   readonly produce: Producer;
   readonly intervalMs: number;
+  /**
+   * A poke produces the channel no sooner than this after its last production began; a
+   * poke earlier waits for it (a channel whose production is costly — the fleet's, a request
+   * to every gateway — is not produced at the rate the local state changes). Default 0.
+   */
+  readonly minPokeGapMs?: number;
 }
 
 interface Stream {
@@ -59,6 +65,10 @@ interface Channel {
   again: boolean;
   lastData: string | undefined;
   lastEventAt: number;
+  /** When its last production began (the hub's clock). */
+  producedAt: number;
+  /** A poke waiting for minPokeGapMs to pass. */
+  deferred: NodeJS.Timeout | undefined;
 }
 
 export class EventHub {
@@ -119,11 +129,23 @@ export class EventHub {
     this.#poked = setTimeout(() => {
       this.#poked = undefined;
       for (const channel of this.#channels.values()) {
-        if (channel.streams.size === 0) continue;
-        if (channel.producing) channel.again = true;
-        else void this.#tick(channel);
+        if (channel.streams.size === 0 || channel.deferred !== undefined) continue;
+        const wait = channel.producedAt + (channel.source.minPokeGapMs ?? 0) - this.#now();
+        if (wait > 0) {
+          channel.deferred = setTimeout(() => {
+            channel.deferred = undefined;
+            this.#produceNow(channel);
+          }, wait);
+        } else this.#produceNow(channel);
       }
     }, POKE_DELAY_MS);
+  }
+
+  /** Produces the channel now, or once more after the production in progress. */
+  #produceNow(channel: Channel): void {
+    if (channel.streams.size === 0 || this.#closed) return;
+    if (channel.producing) channel.again = true;
+    else void this.#tick(channel);
   }
 
   /** Streams open now. */
@@ -154,6 +176,8 @@ export class EventHub {
       again: false,
       lastData: undefined,
       lastEventAt: 0,
+      producedAt: Number.NEGATIVE_INFINITY,
+      deferred: undefined,
     };
     this.#channels.set(name, channel);
     return channel;
@@ -169,6 +193,7 @@ export class EventHub {
     cutStalled(channel, this.#settings.stallMs, this.#now());
     if (channel.producing || channel.streams.size === 0) return;
     channel.producing = true;
+    channel.producedAt = this.#now();
     let data: string | undefined;
     try {
       data = JSON.stringify(await channel.source.produce());
@@ -211,6 +236,8 @@ export class EventHub {
 /** No listener: the timer stops and the last view is forgotten (it would be stale). */
 function stop(channel: Channel): void {
   clearInterval(channel.timer);
+  clearTimeout(channel.deferred);
+  channel.deferred = undefined;
   channel.timer = undefined;
   channel.lastData = undefined;
 }

@@ -62,7 +62,13 @@ export function opsViewRoutes(options: OpsViewOptions): OpsViewRoutes {
   const hub = new EventHub(
     {
       single: { produce: produce.single, intervalMs: settings.eventIntervalMs },
-      fleet: { produce: produce.fleet, intervalMs: settings.fleet.intervalMs },
+      // The fleet's view asks every gateway: a burst of local changes produces it at most
+      // once a second (or once per interval, when that is shorter).
+      fleet: {
+        produce: produce.fleet,
+        intervalMs: settings.fleet.intervalMs,
+        minPokeGapMs: Math.min(settings.fleet.intervalMs, 1_000),
+      },
     },
     { ...settings, retryMs: RETRY_MS },
     (channel, error) => options.logger.warn({ err: error, channel }, "ops view: no view produced"),
